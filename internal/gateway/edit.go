@@ -1,0 +1,325 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/acme/cognito-admin-gateway/internal/cognito"
+	"github.com/acme/cognito-admin-gateway/internal/problem"
+)
+
+// composites are the operations that are more than one Cognito call.
+var composites = map[string]handlerFunc{
+	"replacePool": poolEditor.replace,
+	"patchPool":   poolEditor.patch,
+	"getOpenAPI":  serveSpec,
+}
+
+// editor implements PUT and PATCH on a resource that Cognito can only
+// replace whole: Describe, check If-Match, build the Update input, and
+// Describe again to answer with the resource and its new ETag.
+//
+// Cognito has no conditional write. If-Match is checked against a Describe
+// made just before the Update, which narrows the lost-update window to the
+// time between the two calls but cannot close it.
+type editor struct {
+	// output is the Describe output member holding the resource.
+	output string
+	// ids maps path parameters to the identifying input members, which are
+	// the same for Describe and Update.
+	ids map[string]string
+	// renames maps a Describe member to the Update member that sets it.
+	renames map[string]string
+	// conflicts pairs a deprecated member with the one that replaced it;
+	// Cognito refuses an input that sets both.
+	conflicts []conflict
+	// putOperation is the operation whose body schema the merged result of
+	// a PATCH must satisfy.
+	putOperation string
+}
+
+// conflict is a deprecated member path and the member path that supersedes it.
+type conflict struct{ deprecated, current []string }
+
+var poolEditor = editor{
+	output:  "UserPool",
+	ids:     map[string]string{"poolId": "UserPoolId"},
+	renames: map[string]string{"Name": "PoolName"},
+	conflicts: []conflict{
+		{[]string{"AdminCreateUserConfig", "UnusedAccountValidityDays"}, []string{"Policies", "PasswordPolicy", "TemporaryPasswordValidityDays"}},
+		{[]string{"EmailVerificationMessage"}, []string{"VerificationMessageTemplate", "EmailMessage"}},
+		{[]string{"EmailVerificationSubject"}, []string{"VerificationMessageTemplate", "EmailSubject"}},
+		{[]string{"SmsVerificationMessage"}, []string{"VerificationMessageTemplate", "SmsMessage"}},
+	},
+	putOperation: "replacePool",
+}
+
+// replace is PUT: Cognito's own full-replacement semantics.
+func (e editor) replace(ctx context.Context, g *Gateway, c *call) (*answer, error) {
+	describe, update := c.op.actions[0], c.op.actions[1]
+	if c.req.Header.Get("If-Match") != "" {
+		current, err := e.describe(ctx, g, c, describe)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkIfMatch(c.req, current); err != nil {
+			return nil, err
+		}
+	}
+	input := e.withIDs(c, c.body)
+	return e.write(ctx, g, c, describe, update, input)
+}
+
+// patch is PATCH: Describe, apply the JSON merge patch (RFC 7396) to the
+// resource, project the result onto the Update input, and Update with the
+// merged whole, so that nothing the patch does not mention is reset.
+func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error) {
+	describe, update := c.op.actions[0], c.op.actions[1]
+	current, err := e.describe(ctx, g, c, describe)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkIfMatch(c.req, current); err != nil {
+		return nil, err
+	}
+	merged, _ := mergePatch(e.project(current, update), c.body).(map[string]any)
+	e.resolveConflicts(merged, c.body)
+	if err := g.validateMerged(e.putOperation, merged); err != nil {
+		return nil, err
+	}
+	return e.write(ctx, g, c, describe, update, e.withIDs(c, merged))
+}
+
+// write sends the Update (or, on a dry run, shows it) and answers with the
+// resource as Cognito now describes it.
+func (e editor) write(ctx context.Context, g *Gateway, c *call, describe, update cognito.Action, input map[string]any) (*answer, error) {
+	if dryRun(c) {
+		return &answer{status: http.StatusOK, header: http.Header{"Cache-Control": {"no-store"}}, body: input}, nil
+	}
+	if _, err := g.invoke(ctx, update, input); err != nil {
+		return nil, err
+	}
+	resource, err := e.describe(ctx, g, c, describe)
+	if err != nil {
+		return nil, err
+	}
+	a := &answer{status: http.StatusOK, header: http.Header{}, body: resource}
+	a.header.Set("ETag", etag(resource))
+	return a, nil
+}
+
+func (e editor) describe(ctx context.Context, g *Gateway, c *call, describe cognito.Action) (map[string]any, error) {
+	out, err := g.invoke(ctx, describe, e.withIDs(c, nil))
+	if err != nil {
+		return nil, err
+	}
+	resource, _ := out[e.output].(map[string]any)
+	if resource == nil {
+		return nil, problem.Internal(fmt.Errorf("%s answered without %s", describe.Name, e.output))
+	}
+	return resource, nil
+}
+
+// withIDs returns body plus the identifying members from the path.
+func (e editor) withIDs(c *call, body map[string]any) map[string]any {
+	input := make(map[string]any, len(body)+len(e.ids))
+	for k, v := range body {
+		input[k] = v
+	}
+	for param, member := range e.ids {
+		input[member] = c.path[param]
+	}
+	return input
+}
+
+// project keeps the members of a described resource that the Update input
+// takes, as the SDK's Update input type shows them, renamed where the two
+// names differ. Identifiers come from the path, not from here.
+func (e editor) project(resource map[string]any, update cognito.Action) map[string]any {
+	fields := inputMembers(update.Input)
+	out := make(map[string]any, len(fields))
+	for name, value := range resource {
+		if renamed, ok := e.renames[name]; ok {
+			name = renamed
+		}
+		if fields[name] && !e.isID(name) {
+			out[name] = value
+		}
+	}
+	return out
+}
+
+func (e editor) isID(member string) bool {
+	for _, id := range e.ids {
+		if id == member {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveConflicts drops one side of each deprecated/current pair that the
+// merged input sets twice: the deprecated side, unless the patch itself set
+// it and left the current one alone.
+func (e editor) resolveConflicts(merged, patch map[string]any) {
+	for _, c := range e.conflicts {
+		if !has(merged, c.deprecated) || !has(merged, c.current) {
+			continue
+		}
+		if has(patch, c.deprecated) && !has(patch, c.current) {
+			remove(merged, c.current)
+		} else {
+			remove(merged, c.deprecated)
+		}
+	}
+}
+
+// validateMerged checks a PATCH's result against the PUT body schema, so a
+// patch cannot send Cognito what a PUT could not.
+func (g *Gateway) validateMerged(putOperation string, merged map[string]any) error {
+	op := g.byID[putOperation]
+	schema := g.bodySchema(op)
+	if schema == nil {
+		return problem.Internal(fmt.Errorf("%s has no JSON body schema", putOperation))
+	}
+	// Round-trip through JSON so that numbers are float64, as the
+	// validator expects of decoded JSON.
+	encoded, err := json.Marshal(merged)
+	if err != nil {
+		return problem.Internal(err)
+	}
+	var value any
+	if err := json.Unmarshal(encoded, &value); err != nil {
+		return problem.Internal(err)
+	}
+	if err := schema.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
+		p := problem.As(validationProblem(err))
+		p.Detail = "The patched resource would not be valid: " + p.Detail
+		return p
+	}
+	return nil
+}
+
+// bodySchema is the application/json request body schema of op.
+func (g *Gateway) bodySchema(op *operation) *openapi3.Schema {
+	if op == nil {
+		return nil
+	}
+	for path, item := range g.doc.Paths.Map() {
+		if path != op.path {
+			continue
+		}
+		spec := item.GetOperation(op.method)
+		if spec == nil || spec.RequestBody == nil || spec.RequestBody.Value == nil {
+			return nil
+		}
+		if mt := spec.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+			return mt.Schema.Value
+		}
+	}
+	return nil
+}
+
+// checkIfMatch fails with 412 unless If-Match is absent, "*", or lists the
+// resource's current ETag. ETags are strong; a weak one never matches.
+func checkIfMatch(r *http.Request, resource map[string]any) error {
+	header := r.Header.Get("If-Match")
+	if header == "" {
+		return nil
+	}
+	current := etag(resource)
+	for _, candidate := range strings.Split(header, ",") {
+		candidate = strings.TrimSpace(candidate)
+		if candidate == "*" || candidate == current {
+			return nil
+		}
+	}
+	p := problem.New(http.StatusPreconditionFailed, problem.CodePrecondition,
+		"The resource has changed since the ETag in If-Match was issued. Nothing was changed; GET it again and retry.")
+	p.Header = http.Header{}
+	p.Header.Set("ETag", current)
+	return p
+}
+
+func dryRun(c *call) bool {
+	v := c.query.Get("dryRun")
+	return v == "true" || v == "1"
+}
+
+// mergePatch applies an RFC 7396 JSON merge patch to target. It is the
+// RFC's own algorithm (section 2): objects merge member by member, null
+// removes a member, and anything else replaces.
+func mergePatch(target, patch any) any {
+	patchObject, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	targetObject, ok := target.(map[string]any)
+	if !ok {
+		targetObject = map[string]any{}
+	}
+	for name, value := range patchObject {
+		if value == nil {
+			delete(targetObject, name)
+			continue
+		}
+		targetObject[name] = mergePatch(targetObject[name], value)
+	}
+	return targetObject
+}
+
+// inputMembers lists the exported fields of an SDK input struct.
+func inputMembers(t reflect.Type) map[string]bool {
+	members := make(map[string]bool, t.NumField())
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() {
+			members[f.Name] = true
+		}
+	}
+	return members
+}
+
+func has(doc map[string]any, path []string) bool {
+	for i, name := range path {
+		value, ok := doc[name]
+		if !ok || value == nil {
+			return false
+		}
+		if i == len(path)-1 {
+			return true
+		}
+		if doc, ok = value.(map[string]any); !ok {
+			return false
+		}
+	}
+	return false
+}
+
+func remove(doc map[string]any, path []string) {
+	for i, name := range path {
+		if i == len(path)-1 {
+			delete(doc, name)
+			return
+		}
+		next, ok := doc[name].(map[string]any)
+		if !ok {
+			return
+		}
+		doc = next
+	}
+}
+
+// serveSpec answers GET /openapi.json with the document the gateway runs on.
+func serveSpec(_ context.Context, g *Gateway, _ *call) (*answer, error) {
+	encoded, err := json.Marshal(g.doc)
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	return &answer{status: http.StatusOK, header: http.Header{}, raw: encoded}, nil
+}

@@ -1,0 +1,183 @@
+// Package gateway owns the http.Handler: it finds the spec operation for a
+// request, validates the request against the spec before Cognito is called,
+// translates it into the operation's Cognito action and shapes the answer.
+//
+// Ordinary operations need no code here: the spec's x-cognito-* extensions and
+// the action table in package cognito drive them. Composite operations, such
+// as PATCH on a pool, are the handlers in the composites table.
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/acme/cognito-admin-gateway/internal/cognito"
+	"github.com/acme/cognito-admin-gateway/internal/invocation"
+	"github.com/acme/cognito-admin-gateway/internal/problem"
+)
+
+// Gateway is the http.Handler. Build it with New.
+type Gateway struct {
+	client *cip.Client
+	doc    *openapi3.T
+	router routers.Router
+	ops    map[*openapi3.Operation]*operation
+	byID   map[string]*operation
+	logger *slog.Logger
+	// validation options, shared by every request.
+	validation openapi3filter.Options
+}
+
+// handlerFunc performs one operation. It returns the answer, or an error that
+// becomes problem+json.
+type handlerFunc func(ctx context.Context, g *Gateway, c *call) (*answer, error)
+
+// call is one validated request.
+type call struct {
+	op    *operation
+	req   *http.Request
+	path  map[string]string // percent-decoded path parameters
+	query url.Values
+	body  map[string]any // the validated JSON body, if any
+}
+
+// answer is what a handler returns: a status, headers and a JSON body.
+type answer struct {
+	status int
+	header http.Header
+	body   any
+	raw    []byte // a body already encoded, sent as is
+}
+
+// New builds the gateway from the spec and a Cognito client. It compiles
+// every operation and builds the router once.
+func New(client *cip.Client, doc *openapi3.T, logger *slog.Logger) (*Gateway, error) {
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("build router: %w", err)
+	}
+	g := &Gateway{
+		client: client, doc: doc, router: router, logger: logger,
+		ops:  map[*openapi3.Operation]*operation{},
+		byID: map[string]*operation{},
+		validation: openapi3filter.Options{
+			MultiError:         true,
+			KeepValidatedValue: true,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+	}
+	actions := cognito.Actions()
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			o, err := compileOperation(method, path, op, actions)
+			if err != nil {
+				return nil, err
+			}
+			o.handle = composites[o.id]
+			if o.handle == nil {
+				if len(o.actions) != 1 {
+					return nil, fmt.Errorf("%s: names %d actions but has no composite handler", o.id, len(o.actions))
+				}
+				o.handle = translate
+			}
+			g.ops[op] = o
+			g.byID[o.id] = o
+		}
+	}
+	return g, nil
+}
+
+// ServeHTTP answers one request.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := invocation.From(r.Context()).RequestID
+	if requestID == "" {
+		requestID = newRequestID()
+	}
+	w.Header().Set("X-Request-Id", requestID)
+	a, err := g.serve(r)
+	if err != nil {
+		p := problem.As(err)
+		if p.Status >= 500 {
+			g.logger.Error("request failed", "requestId", requestID, "method", r.Method,
+				"path", r.URL.Path, "status", p.Status, "code", p.Code, "error", p.Error())
+		}
+		problem.Write(w, requestID, p)
+		return
+	}
+	writeAnswer(w, a)
+}
+
+func (g *Gateway) serve(r *http.Request) (*answer, error) {
+	route, rawParams, err := g.router.FindRoute(r)
+	if err != nil {
+		return nil, g.routeError(r, err)
+	}
+	op := g.ops[route.Operation]
+	path, err := decodePathParams(rawParams)
+	if err != nil {
+		return nil, err
+	}
+	body, err := g.validate(r, route, op, path)
+	if err != nil {
+		return nil, err
+	}
+	c := &call{op: op, req: r, path: path, query: r.URL.Query(), body: body}
+	return op.handle(r.Context(), g, c)
+}
+
+// routeError turns a router miss into 404, or 405 with Allow.
+func (g *Gateway) routeError(r *http.Request, err error) error {
+	if !errors.Is(err, routers.ErrMethodNotAllowed) {
+		return problem.New(http.StatusNotFound, problem.CodeNotFound,
+			fmt.Sprintf("No resource at %s.", r.URL.Path))
+	}
+	var allow []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = method
+		if _, _, err := g.router.FindRoute(probe); err == nil {
+			allow = append(allow, method)
+		}
+	}
+	sort.Strings(allow)
+	p := problem.New(http.StatusMethodNotAllowed, problem.CodeMethodNotAllowed,
+		fmt.Sprintf("%s is not allowed on %s. Allowed: %s.", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+	p.Header = http.Header{"Allow": {strings.Join(allow, ", ")}}
+	return p
+}
+
+// decodePathParams percent-decodes the router's parameters: the router
+// matches the encoded path, so that "a%2Fb" is one segment, and hands the
+// values back still encoded.
+func decodePathParams(raw map[string]string) (map[string]string, error) {
+	decoded := make(map[string]string, len(raw))
+	for name, value := range raw {
+		v, err := url.PathUnescape(value)
+		if err != nil {
+			return nil, problem.Validation([]problem.Violation{{Parameter: name,
+				Message: fmt.Sprintf("path parameter %q is not validly percent-encoded", name)}})
+		}
+		decoded[name] = v
+	}
+	return decoded, nil
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,141 @@
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/acme/cognito-admin-gateway/internal/cognito"
+)
+
+// The spec's extensions that drive translation. They are documented in the
+// README's "How the spec drives the gateway".
+const (
+	extAction   = "x-cognito-action" // the Cognito action(s) an operation performs
+	extMember   = "x-cognito-member" // the Cognito input member a parameter fills
+	extOutput   = "x-cognito-output" // the output member returned as the body
+	extList     = "x-cognito-list"   // the output's list member, for paged lists
+	extLocation = "x-location"       // the Location template of a create
+)
+
+// operation is one spec operation, compiled once at start-up.
+type operation struct {
+	id      string
+	method  string
+	path    string // the spec's path template
+	actions []cognito.Action
+	params  []param
+	// status is the success status the spec declares (200, 201 or 204).
+	status   int
+	output   string
+	list     string
+	location string
+	// etag is set when the success response declares an ETag header.
+	etag bool
+	// mediaTypes are the request body's accepted content types.
+	mediaTypes map[string]bool
+	handle     handlerFunc
+}
+
+// param is a parameter that fills a Cognito input member.
+type param struct {
+	name, in, member string
+	kind             string // the schema type: string, integer, boolean, array
+	def              any    // the schema default, if any
+}
+
+func compileOperation(method, path string, op *openapi3.Operation, actions map[string]cognito.Action) (*operation, error) {
+	o := &operation{id: op.OperationID, method: method, path: path}
+	if o.id == "" {
+		return nil, fmt.Errorf("%s %s: no operationId", method, path)
+	}
+	names, err := actionNames(op.Extensions[extAction])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o.id, err)
+	}
+	for _, name := range names {
+		a, ok := actions[name]
+		if !ok {
+			return nil, fmt.Errorf("%s: %s %q is not in the action table", o.id, extAction, name)
+		}
+		o.actions = append(o.actions, a)
+	}
+	o.output, _ = op.Extensions[extOutput].(string)
+	o.list, _ = op.Extensions[extList].(string)
+	o.location, _ = op.Extensions[extLocation].(string)
+
+	for _, ref := range op.Parameters {
+		p := ref.Value
+		member, _ := p.Extensions[extMember].(string)
+		if member == "" {
+			continue // a parameter for the gateway itself, such as dryRun
+		}
+		compiled := param{name: p.Name, in: p.In, member: member}
+		if p.Schema != nil && p.Schema.Value != nil {
+			s := p.Schema.Value
+			if s.Type != nil && len(*s.Type) > 0 {
+				compiled.kind = (*s.Type)[0]
+			}
+			compiled.def = s.Default
+		}
+		o.params = append(o.params, compiled)
+	}
+
+	o.status = successStatus(op)
+	if r := op.Responses.Status(o.status); r != nil && r.Value != nil {
+		_, o.etag = r.Value.Headers["ETag"]
+	}
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		o.mediaTypes = map[string]bool{}
+		for mt := range op.RequestBody.Value.Content {
+			o.mediaTypes[mt] = true
+		}
+	}
+	return o, nil
+}
+
+// actionNames reads x-cognito-action: a string, or a list for composites.
+func actionNames(ext any) ([]string, error) {
+	switch v := ext.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []string{v}, nil
+	case []any:
+		names := make([]string, 0, len(v))
+		for _, item := range v {
+			s, ok := item.(string)
+			if !ok {
+				return nil, fmt.Errorf("%s holds a non-string", extAction)
+			}
+			names = append(names, s)
+		}
+		return names, nil
+	case json.RawMessage:
+		var names any
+		if err := json.Unmarshal(v, &names); err != nil {
+			return nil, err
+		}
+		return actionNames(names)
+	}
+	return nil, fmt.Errorf("%s must be a string or a list", extAction)
+}
+
+// successStatus is the lowest 2xx the operation declares.
+func successStatus(op *openapi3.Operation) int {
+	var codes []int
+	for code := range op.Responses.Map() {
+		if n, err := strconv.Atoi(code); err == nil && n >= 200 && n < 300 {
+			codes = append(codes, n)
+		}
+	}
+	if len(codes) == 0 {
+		return http.StatusOK
+	}
+	sort.Ints(codes)
+	return codes[0]
+}

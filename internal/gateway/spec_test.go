@@ -1,0 +1,306 @@
+package gateway
+
+import (
+	"io"
+	"log/slog"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/acme/cognito-admin-gateway/internal/cognito"
+	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
+	"github.com/acme/cognito-admin-gateway/openapi"
+)
+
+func loadSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func newTestGateway(t *testing.T, cognito *cognitotest.Server) *Gateway {
+	t.Helper()
+	g, err := New(cognito.Client(), loadSpec(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func TestSpecValidates(t *testing.T) {
+	doc := loadSpec(t)
+	loader := openapi3.NewLoader()
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("openapi.yaml is not a valid OpenAPI document: %v", err)
+	}
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi: %q, want 3.0.3 (3.1 rebuilds its validator per request)", doc.OpenAPI)
+	}
+}
+
+// TestEveryActionIsWired fails when the spec names an action the table does
+// not have, or a composite handler has no operation.
+func TestEveryActionIsWired(t *testing.T) {
+	doc := loadSpec(t)
+	actions := cognito.Actions()
+	ids := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ids[op.OperationID] = true
+			names, err := actionNames(op.Extensions[extAction])
+			if err != nil {
+				t.Errorf("%s %s: %v", method, path, err)
+			}
+			for _, name := range names {
+				if _, ok := actions[name]; !ok {
+					t.Errorf("%s %s names %s, which the action table lacks", method, path, name)
+				}
+			}
+			if len(names) > 1 && composites[op.OperationID] == nil {
+				t.Errorf("%s names %d actions but has no composite handler", op.OperationID, len(names))
+			}
+		}
+	}
+	for id := range composites {
+		if !ids[id] {
+			t.Errorf("composite handler %s has no operation in the spec", id)
+		}
+	}
+	// New compiles every operation; it fails on any inconsistency.
+	newTestGateway(t, cognitotest.New(t))
+}
+
+// TestSpecMatchesSDK walks each request body schema beside the SDK input type
+// of the action it feeds, and each response schema beside the output, and
+// fails on a member the SDK does not have, a request member the spec
+// forgets, or an enum that differs from the SDK enum's Values().
+func TestSpecMatchesSDK(t *testing.T) {
+	doc := loadSpec(t)
+	actions := cognito.Actions()
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			names, _ := actionNames(op.Extensions[extAction])
+			if len(names) == 0 {
+				continue
+			}
+			last := actions[names[len(names)-1]]
+			first := actions[names[0]]
+			where := method + " " + path
+			if op.RequestBody != nil {
+				for mt, content := range op.RequestBody.Value.Content {
+					skip := map[string]bool{}
+					for _, p := range op.Parameters {
+						if m, _ := p.Value.Extensions[extMember].(string); m != "" {
+							skip[m] = true
+						}
+					}
+					for _, id := range poolEditor.ids {
+						skip[id] = true
+					}
+					walkSchema(t, where+" request "+mt, content.Schema.Value, last.Input, true, skip)
+				}
+			}
+			for _, p := range op.Parameters {
+				member, _ := p.Value.Extensions[extMember].(string)
+				if member == "" {
+					continue
+				}
+				f, ok := last.Input.FieldByName(member)
+				if !ok {
+					t.Errorf("%s: parameter %s fills %s, which %s lacks", where, p.Value.Name, member, last.Input.Name())
+					continue
+				}
+				walkSchema(t, where+" parameter "+p.Value.Name, p.Value.Schema.Value, f.Type, false, nil)
+			}
+			output, _ := op.Extensions[extOutput].(string)
+			resp := op.Responses.Status(200)
+			if resp == nil {
+				resp = op.Responses.Status(201)
+			}
+			if output == "" || resp == nil {
+				continue
+			}
+			f, ok := first.Output.FieldByName(output)
+			if !ok {
+				t.Errorf("%s: %s %s is not a member of %s", where, extOutput, output, first.Output.Name())
+				continue
+			}
+			if mt := resp.Value.Content.Get("application/json"); mt != nil {
+				walkSchema(t, where+" response", mt.Schema.Value, f.Type, false, nil)
+			}
+		}
+	}
+}
+
+// walkSchema compares a schema with an SDK type. With both set, every SDK
+// field must also be a schema property, except the members in skip.
+func walkSchema(t *testing.T, where string, s *openapi3.Schema, typ reflect.Type, both bool, skip map[string]bool) {
+	t.Helper()
+	for typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	if len(s.Enum) > 0 {
+		values := reflect.New(typ).Elem().MethodByName("Values")
+		if !values.IsValid() {
+			t.Errorf("%s: enum on %s, which is not an SDK enum", where, typ)
+			return
+		}
+		var want []string
+		list := values.Call(nil)[0]
+		for i := range list.Len() {
+			want = append(want, list.Index(i).String())
+		}
+		var got []string
+		for _, e := range s.Enum {
+			got = append(got, e.(string))
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: enum %v, SDK %s.Values() %v", where, got, typ.Name(), want)
+		}
+		return
+	}
+	if s.Items != nil && s.Items.Value != nil {
+		if typ.Kind() != reflect.Slice {
+			t.Errorf("%s: array schema for %s", where, typ)
+			return
+		}
+		walkSchema(t, where+"[]", s.Items.Value, typ.Elem(), both, nil)
+		return
+	}
+	if len(s.Properties) == 0 {
+		if ap := s.AdditionalProperties.Schema; ap != nil && ap.Value != nil && typ.Kind() == reflect.Map {
+			walkSchema(t, where+"{}", ap.Value, typ.Elem(), both, nil)
+		}
+		return
+	}
+	if typ.Kind() != reflect.Struct {
+		t.Errorf("%s: object schema for %s", where, typ)
+		return
+	}
+	for name, prop := range s.Properties {
+		f, ok := typ.FieldByName(name)
+		if !ok || !f.IsExported() {
+			t.Errorf("%s: property %s is not a member of %s", where, name, typ.Name())
+			continue
+		}
+		walkSchema(t, where+"."+name, prop.Value, f.Type, both, nil)
+	}
+	if !both {
+		return
+	}
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if !f.IsExported() || skip[f.Name] {
+			continue
+		}
+		if _, ok := s.Properties[f.Name]; !ok {
+			t.Errorf("%s: %s.%s is missing from the schema", where, typ.Name(), f.Name)
+		}
+	}
+}
+
+// TestPatternsAreAnchored: an unanchored pattern matches anywhere, so "a b"
+// would pass a pattern meant to forbid spaces.
+func TestPatternsAreAnchored(t *testing.T) {
+	doc := loadSpec(t)
+	lowerEscape := regexp.MustCompile(`\\u[0-9a-f]{0,3}[a-f]`)
+	seen := map[*openapi3.Schema]bool{}
+	var visit func(where string, s *openapi3.Schema)
+	visit = func(where string, s *openapi3.Schema) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		if p := s.Pattern; p != "" {
+			if !strings.HasPrefix(p, "^") || !strings.HasSuffix(p, "$") {
+				t.Errorf("%s: pattern %q is not anchored", where, p)
+			}
+			if lowerEscape.MatchString(p) {
+				t.Errorf("%s: pattern %q has a lowercase \\u escape", where, p)
+			}
+			if _, err := regexp.Compile(p); err != nil {
+				t.Errorf("%s: pattern %q does not compile: %v", where, p, err)
+			}
+		}
+		for name, prop := range s.Properties {
+			visit(where+"."+name, prop.Value)
+		}
+		if s.Items != nil {
+			visit(where+"[]", s.Items.Value)
+		}
+		if s.AdditionalProperties.Schema != nil {
+			visit(where+"{}", s.AdditionalProperties.Schema.Value)
+		}
+		for _, list := range [][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
+			for _, sub := range list {
+				visit(where, sub.Value)
+			}
+		}
+	}
+	for name, s := range doc.Components.Schemas {
+		visit("#/components/schemas/"+name, s.Value)
+	}
+	for name, p := range doc.Components.Parameters {
+		visit("#/components/parameters/"+name, p.Value.Schema.Value)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				visit(method+" "+path+" "+p.Value.Name, p.Value.Schema.Value)
+			}
+			if op.RequestBody != nil {
+				for mt, c := range op.RequestBody.Value.Content {
+					visit(method+" "+path+" "+mt, c.Schema.Value)
+				}
+			}
+		}
+	}
+}
+
+// TestRequestObjectsAreClosed: an unknown member must be a 400, never a
+// silent no-op, so every object in a request body is closed, maps aside.
+func TestRequestObjectsAreClosed(t *testing.T) {
+	doc := loadSpec(t)
+	seen := map[*openapi3.Schema]bool{}
+	var visit func(where string, s *openapi3.Schema)
+	visit = func(where string, s *openapi3.Schema) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		if s.Type.Is("object") || len(s.Properties) > 0 {
+			isMap := s.AdditionalProperties.Schema != nil
+			closed := s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has
+			loose := len(s.Properties) == 0 && s.Nullable // a PATCH member, checked after merging
+			if !isMap && !closed && !loose {
+				t.Errorf("%s: object without additionalProperties: false", where)
+			}
+		}
+		for name, prop := range s.Properties {
+			visit(where+"."+name, prop.Value)
+		}
+		if s.Items != nil {
+			visit(where+"[]", s.Items.Value)
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.RequestBody == nil {
+				continue
+			}
+			for mt, c := range op.RequestBody.Value.Content {
+				visit(method+" "+path+" "+mt, c.Schema.Value)
+			}
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/acme/cognito-admin-gateway/internal/problem"
+)
+
+// validate checks the request against the spec, reporting every violation at
+// once, and returns the decoded JSON body. Nothing reaches Cognito before it.
+func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation, path map[string]string) (map[string]any, error) {
+	if err := checkMediaType(r, op); err != nil {
+		return nil, err
+	}
+	input := &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: path,
+		Route:      route,
+		Options:    &g.validation,
+	}
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		return nil, validationProblem(err)
+	}
+	if op.mediaTypes == nil || r.Body == nil {
+		return nil, nil
+	}
+	validated, ok := r.Body.(interface{ ValidatedValue() any })
+	if !ok {
+		return nil, nil
+	}
+	switch v := validated.ValidatedValue().(type) {
+	case map[string]any:
+		return v, nil
+	case nil:
+		return nil, nil
+	default:
+		return nil, problem.New(http.StatusBadRequest, problem.CodeMalformedBody, "The request body must be a JSON object.")
+	}
+}
+
+// checkMediaType rejects a body in a media type the operation does not take.
+func checkMediaType(r *http.Request, op *operation) error {
+	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+		return nil
+	}
+	if op.mediaTypes == nil {
+		if r.ContentLength > 0 {
+			return problem.New(http.StatusUnsupportedMediaType, problem.CodeUnsupportedMedia,
+				fmt.Sprintf("%s %s takes no request body.", op.method, op.path))
+		}
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || !op.mediaTypes[mt] {
+		return problem.New(http.StatusUnsupportedMediaType, problem.CodeUnsupportedMedia,
+			fmt.Sprintf("Content-Type must be one of: %s.", strings.Join(sortedKeys(op.mediaTypes), ", ")))
+	}
+	return nil
+}
+
+// validationProblem turns kin-openapi's errors into one 400 with a violation
+// per failure. A body that is not JSON at all is a MalformedBody problem.
+func validationProblem(err error) error {
+	var violations []problem.Violation
+	malformed := false
+	var collect func(err error, param string)
+	collect = func(err error, param string) {
+		switch e := err.(type) {
+		case openapi3.MultiError:
+			for _, inner := range e {
+				collect(inner, param)
+			}
+		case *openapi3filter.RequestError:
+			if e.Parameter != nil {
+				param = e.Parameter.Name
+			}
+			var parseErr *openapi3filter.ParseError
+			switch {
+			case e.RequestBody != nil && errors.As(e.Err, &parseErr):
+				malformed = true
+			case e.Err == nil:
+				violations = append(violations, violation(param, nil, e.Error()))
+			default:
+				collect(e.Err, param)
+			}
+		case *openapi3.SchemaError:
+			violations = append(violations, violation(param, e.JSONPointer(), e.Reason))
+		default:
+			violations = append(violations, violation(param, nil, err.Error()))
+		}
+	}
+	collect(err, "")
+	if malformed {
+		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody, "The request body is not valid JSON.")
+	}
+	return problem.Validation(violations)
+}
+
+// violation names a parameter, or else a place in the body.
+func violation(param string, path []string, message string) problem.Violation {
+	if param != "" {
+		if len(path) > 0 {
+			message = pointer(path) + ": " + message
+		}
+		return problem.Violation{Parameter: param, Message: fmt.Sprintf("parameter %q: %s", param, message)}
+	}
+	return problem.Violation{Pointer: pointer(path), Message: message}
+}
+
+// pointer builds an RFC 6901 JSON pointer.
+func pointer(tokens []string) string {
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+	}
+	if b.Len() == 0 {
+		return "/"
+	}
+	return b.String()
+}

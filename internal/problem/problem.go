@@ -1,0 +1,133 @@
+// Package problem owns the gateway's one error type and its encoding as
+// RFC 9457 problem details (application/problem+json).
+//
+// Every failure a client can see is an *Error. The Detail is written for the
+// client; the Cause is only ever logged. Server-side failures (5xx) never carry
+// a Cause's text in the body: their Detail is fixed by the constructor.
+package problem
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// ContentType is the media type of every error body.
+const ContentType = "application/problem+json"
+
+// Violation is one reason a request was rejected. Pointer is an RFC 6901 JSON
+// pointer into the request body; Parameter names a path, query or header
+// parameter. One of them is set.
+type Violation struct {
+	Pointer   string `json:"pointer,omitempty"`
+	Parameter string `json:"parameter,omitempty"`
+	Message   string `json:"message"`
+}
+
+// Error is the gateway's error. Code is Cognito's exception name when Cognito
+// refused the call, or one of the gateway's own codes below.
+type Error struct {
+	Status     int
+	Code       string
+	Detail     string
+	Violations []Violation
+	// RetryAfter, in seconds, becomes a Retry-After header when positive.
+	RetryAfter int
+	// Header carries extra response headers, such as Allow on a 405.
+	Header http.Header
+	// Cause is logged, never sent.
+	Cause error
+}
+
+// The gateway's own codes, for failures that are not Cognito's.
+const (
+	CodeValidation       = "ValidationFailed"
+	CodeNotFound         = "RouteNotFound"
+	CodeMethodNotAllowed = "MethodNotAllowed"
+	CodeUnsupportedMedia = "UnsupportedMediaType"
+	CodeMalformedBody    = "MalformedBody"
+	CodePrecondition     = "PreconditionFailed"
+	CodeTooLarge         = "PayloadTooLarge"
+	CodeUnauthorized     = "Unauthorized"
+	CodeForbidden        = "Forbidden"
+	CodeInternal         = "InternalError"
+	CodeUpstream         = "CognitoUnavailable"
+	CodeTimeout          = "DeadlineExceeded"
+)
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Code, e.Detail, e.Cause)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Detail)
+}
+
+func (e *Error) Unwrap() error { return e.Cause }
+
+// New returns a client error (4xx) whose detail the client may read.
+func New(status int, code, detail string) *Error {
+	return &Error{Status: status, Code: code, Detail: detail}
+}
+
+// Internal is a 500 that tells the client nothing about the cause.
+func Internal(cause error) *Error {
+	return &Error{Status: http.StatusInternalServerError, Code: CodeInternal,
+		Detail: "The gateway failed to handle the request. The failure was logged.", Cause: cause}
+}
+
+// Validation is a 400 listing every violation at once.
+func Validation(violations []Violation) *Error {
+	detail := "The request does not match the API description."
+	if len(violations) == 1 {
+		detail = violations[0].Message
+	}
+	return &Error{Status: http.StatusBadRequest, Code: CodeValidation, Detail: detail, Violations: violations}
+}
+
+// As returns err as an *Error, turning anything else into an Internal error.
+func As(err error) *Error {
+	var p *Error
+	if errors.As(err, &p) {
+		return p
+	}
+	return Internal(err)
+}
+
+// body is the wire form. Field order follows RFC 9457's examples.
+type body struct {
+	Type      string      `json:"type"`
+	Title     string      `json:"title"`
+	Status    int         `json:"status"`
+	Detail    string      `json:"detail,omitempty"`
+	Code      string      `json:"code"`
+	RequestID string      `json:"requestId,omitempty"`
+	Errors    []Violation `json:"errors,omitempty"`
+}
+
+// Write sends err as problem+json. requestID ties the body to the logs.
+func Write(w http.ResponseWriter, requestID string, err error) {
+	p := As(err)
+	h := w.Header()
+	for k, vs := range p.Header {
+		h[k] = vs
+	}
+	if p.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(p.RetryAfter))
+	}
+	h.Set("Content-Type", ContentType)
+	h.Set("Cache-Control", "no-store")
+	h.Del("ETag")
+	h.Del("Location")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(body{
+		Type:      "about:blank",
+		Title:     http.StatusText(p.Status),
+		Status:    p.Status,
+		Detail:    p.Detail,
+		Code:      p.Code,
+		RequestID: requestID,
+		Errors:    p.Violations,
+	})
+}
