@@ -24,13 +24,13 @@ func describedPool() map[string]any {
 		"Policies": map[string]any{"PasswordPolicy": map[string]any{
 			"MinimumLength": 12, "RequireUppercase": true, "RequireLowercase": true,
 			"RequireNumbers": true, "RequireSymbols": false, "TemporaryPasswordValidityDays": 7}},
-		"LambdaConfig":        map[string]any{"PreSignUp": "arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up"},
-		"DeviceConfiguration": map[string]any{"ChallengeRequiredOnNewDevice": true, "DeviceOnlyRememberedOnUserPrompt": true},
-		"UserPoolTags":        map[string]any{"team": "identity"},
-		"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": true, "UnusedAccountValidityDays": 7},
-		"SchemaAttributes":    []any{map[string]any{"Name": "email", "AttributeDataType": "String", "Mutable": true}},
-		"UsernameAttributes":  []any{"email"},
-		"EmailVerificationMessage": "Your code is {####}",
+		"LambdaConfig":                map[string]any{"PreSignUp": "arn:aws:lambda:us-east-1:123456789012:function:pre-sign-up"},
+		"DeviceConfiguration":         map[string]any{"ChallengeRequiredOnNewDevice": true, "DeviceOnlyRememberedOnUserPrompt": true},
+		"UserPoolTags":                map[string]any{"team": "identity"},
+		"AdminCreateUserConfig":       map[string]any{"AllowAdminCreateUserOnly": true, "UnusedAccountValidityDays": 7},
+		"SchemaAttributes":            []any{map[string]any{"Name": "email", "AttributeDataType": "String", "Mutable": true}},
+		"UsernameAttributes":          []any{"email"},
+		"EmailVerificationMessage":    "Your code is {####}",
 		"VerificationMessageTemplate": map[string]any{"EmailMessage": "Your code is {####}", "DefaultEmailOption": "CONFIRM_WITH_CODE"},
 	}}
 }
@@ -125,7 +125,7 @@ func TestRoutingAndValidation(t *testing.T) {
 		{name: "every violation is reported at once", method: "POST", target: "/pools",
 			body:   `{"PoolName": "", "MfaConfiguration": "SOMETIMES", "Surprise": 1}`,
 			status: 400, code: "ValidationFailed",
-			has:    []string{`"pointer":"/PoolName"`, `"pointer":"/MfaConfiguration"`, `Surprise`}},
+			has: []string{`"pointer":"/PoolName"`, `"pointer":"/MfaConfiguration"`, `Surprise`}},
 		{name: "pool id violating its pattern is 400 before Cognito", method: "GET", target: "/pools/not%20a%20pool",
 			status: 400, code: "ValidationFailed", has: []string{`"parameter":"poolId"`}},
 		{name: "Limit over 60 is 400", method: "GET", target: "/pools?Limit=61",
@@ -181,8 +181,8 @@ func TestCognitoErrorsReachTheClient(t *testing.T) {
 	var exchanges []exchange
 	for _, c := range cases {
 		e := exchange{name: c.code, method: "GET", target: "/pools/" + poolID,
-			script:  map[string]cognitotest.Handler{"DescribeUserPool": cognitotest.Fail(c.httpStatus, c.code, secret)},
-			status:  c.status, code: c.code, actions: []string{"DescribeUserPool"},
+			script: map[string]cognitotest.Handler{"DescribeUserPool": cognitotest.Fail(c.httpStatus, c.code, secret)},
+			status: c.status, code: c.code, actions: []string{"DescribeUserPool"},
 			headers: map[string]string{"Retry-After": c.retry}}
 		if c.status >= 500 {
 			e.hasNot = []string{secret}
