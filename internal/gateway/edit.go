@@ -16,10 +16,16 @@ import (
 
 // composites are the operations that are more than one Cognito call.
 var composites = map[string]handlerFunc{
-	"replacePool": poolEditor.replace,
-	"patchPool":   poolEditor.patch,
-	"getOpenAPI":  serveSpec,
+	"replacePool":   poolEditor.replace,
+	"patchPool":     poolEditor.patch,
+	"patchGroup":    groupEditor.patch,
+	"replaceClient": clientEditor.replace,
+	"patchClient":   clientEditor.patch,
+	"getOpenAPI":    serveSpec,
 }
+
+// editors lists every editor, for tests that pin them to the SDK.
+var editors = map[string]editor{"pool": poolEditor, "group": groupEditor, "client": clientEditor}
 
 // editor implements PUT and PATCH on a resource that Cognito can only
 // replace whole: Describe, check If-Match, build the Update input, and
@@ -40,7 +46,7 @@ type editor struct {
 	// Cognito refuses an input that sets both.
 	conflicts []conflict
 	// putOperation is the operation whose body schema the merged result of
-	// a PATCH must satisfy.
+	// a PATCH must satisfy; empty means the PATCH operation's own.
 	putOperation string
 }
 
@@ -58,6 +64,20 @@ var poolEditor = editor{
 		{[]string{"SmsVerificationMessage"}, []string{"VerificationMessageTemplate", "SmsMessage"}},
 	},
 	putOperation: "replacePool",
+}
+
+// groupEditor merges a PATCH into UpdateGroup, which resets what it is not
+// given. Groups have no PUT: the merged result is checked against the PATCH
+// schema itself.
+var groupEditor = editor{
+	output: "Group",
+	ids:    map[string]string{"poolId": "UserPoolId", "groupName": "GroupName"},
+}
+
+var clientEditor = editor{
+	output:       "UserPoolClient",
+	ids:          map[string]string{"poolId": "UserPoolId", "clientId": "ClientId"},
+	putOperation: "replaceClient",
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.
@@ -90,7 +110,11 @@ func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error)
 	}
 	merged, _ := mergePatch(e.project(current, update), c.body).(map[string]any)
 	e.resolveConflicts(merged, c.body)
-	if err := g.validateMerged(e.putOperation, merged); err != nil {
+	schemaOf := e.putOperation
+	if schemaOf == "" {
+		schemaOf = c.op.id
+	}
+	if err := g.validateMerged(schemaOf, merged); err != nil {
 		return nil, err
 	}
 	return e.write(ctx, g, c, describe, update, e.withIDs(c, merged))
@@ -100,7 +124,7 @@ func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error)
 // resource as Cognito now describes it.
 func (e editor) write(ctx context.Context, g *Gateway, c *call, describe, update cognito.Action, input map[string]any) (*answer, error) {
 	if dryRun(c) {
-		return &answer{status: http.StatusOK, header: http.Header{"Cache-Control": {"no-store"}}, body: input}, nil
+		return &answer{status: http.StatusOK, header: http.Header{"Cache-Control": {"no-store"}}, body: c.trim(input)}, nil
 	}
 	if _, err := g.invoke(ctx, update, input); err != nil {
 		return nil, err
@@ -123,7 +147,9 @@ func (e editor) describe(ctx context.Context, g *Gateway, c *call, describe cogn
 	if resource == nil {
 		return nil, problem.Internal(fmt.Errorf("%s answered without %s", describe.Name, e.output))
 	}
-	return resource, nil
+	// Trimmed before anything else, so that an ETag or a dry run never
+	// depends on, or shows, an omitted member such as ClientSecret.
+	return c.trim(resource), nil
 }
 
 // withIDs returns body plus the identifying members from the path.

@@ -53,6 +53,8 @@ type call struct {
 	path  map[string]string // percent-decoded path parameters
 	query url.Values
 	body  map[string]any // the validated JSON body, if any
+	// accessToken is the end user's token, for operations that take one.
+	accessToken string
 }
 
 // answer is what a handler returns: a status, headers and a JSON body.
@@ -131,11 +133,17 @@ func (g *Gateway) serve(r *http.Request) (*answer, error) {
 	if err != nil {
 		return nil, err
 	}
+	var token string
+	if op.accessToken {
+		if token, err = bearerToken(r); err != nil {
+			return nil, err
+		}
+	}
 	body, err := g.validate(r, route, op, path)
 	if err != nil {
 		return nil, err
 	}
-	c := &call{op: op, req: r, path: path, query: r.URL.Query(), body: body}
+	c := &call{op: op, req: r, path: path, query: r.URL.Query(), body: body, accessToken: token}
 	return op.handle(r.Context(), g, c)
 }
 

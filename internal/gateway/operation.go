@@ -20,7 +20,14 @@ const (
 	extOutput   = "x-cognito-output" // the output member returned as the body
 	extList     = "x-cognito-list"   // the output's list member, for paged lists
 	extLocation = "x-location"       // the Location template of a create
+	extOmit     = "x-cognito-omit"   // output members never returned, such as ClientSecret
+	extSelect   = "x-cognito-select" // the only output members returned
 )
+
+// accessTokenScheme is the security scheme of the /me operations: the end
+// user's Cognito access token, sent as a bearer token and passed to Cognito
+// as AccessToken.
+const accessTokenScheme = "cognitoAccessToken"
 
 // operation is one spec operation, compiled once at start-up.
 type operation struct {
@@ -36,6 +43,10 @@ type operation struct {
 	location string
 	// etag is set when the success response declares an ETag header.
 	etag bool
+	// omit and only trim the resource before it is returned.
+	omit, only []string
+	// accessToken is set for operations that act as the signed-in user.
+	accessToken bool
 	// mediaTypes are the request body's accepted content types.
 	mediaTypes map[string]bool
 	handle     handlerFunc
@@ -53,7 +64,7 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 	if o.id == "" {
 		return nil, fmt.Errorf("%s %s: no operationId", method, path)
 	}
-	names, err := actionNames(op.Extensions[extAction])
+	names, err := stringList(extAction, op.Extensions[extAction])
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
@@ -67,6 +78,19 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 	o.output, _ = op.Extensions[extOutput].(string)
 	o.list, _ = op.Extensions[extList].(string)
 	o.location, _ = op.Extensions[extLocation].(string)
+	if o.omit, err = stringList(extOmit, op.Extensions[extOmit]); err != nil {
+		return nil, fmt.Errorf("%s: %w", o.id, err)
+	}
+	if o.only, err = stringList(extSelect, op.Extensions[extSelect]); err != nil {
+		return nil, fmt.Errorf("%s: %w", o.id, err)
+	}
+	if op.Security != nil {
+		for _, requirement := range *op.Security {
+			if _, ok := requirement[accessTokenScheme]; ok {
+				o.accessToken = true
+			}
+		}
+	}
 
 	for _, ref := range op.Parameters {
 		p := ref.Value
@@ -98,8 +122,8 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 	return o, nil
 }
 
-// actionNames reads x-cognito-action: a string, or a list for composites.
-func actionNames(ext any) ([]string, error) {
+// stringList reads an extension that is a string or a list of strings.
+func stringList(name string, ext any) ([]string, error) {
 	switch v := ext.(type) {
 	case nil:
 		return nil, nil
@@ -110,7 +134,7 @@ func actionNames(ext any) ([]string, error) {
 		for _, item := range v {
 			s, ok := item.(string)
 			if !ok {
-				return nil, fmt.Errorf("%s holds a non-string", extAction)
+				return nil, fmt.Errorf("%s holds a non-string", name)
 			}
 			names = append(names, s)
 		}
@@ -120,9 +144,9 @@ func actionNames(ext any) ([]string, error) {
 		if err := json.Unmarshal(v, &names); err != nil {
 			return nil, err
 		}
-		return actionNames(names)
+		return stringList(name, names)
 	}
-	return nil, fmt.Errorf("%s must be a string or a list", extAction)
+	return nil, fmt.Errorf("%s must be a string or a list", name)
 }
 
 // successStatus is the lowest 2xx the operation declares.

@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"context"
+
 	"encoding/json"
+	"github.com/acme/cognito-admin-gateway/internal/userfilter"
 	"net/http"
 	"sort"
 	"strconv"
@@ -71,10 +73,24 @@ func (c *call) input() (map[string]any, error) {
 				input[p.member] = token
 				continue
 			}
+			if check := queryChecks[p.member]; check != nil {
+				if err := check(values[0]); err != nil {
+					return nil, problem.Validation([]problem.Violation{{Parameter: p.name, Message: err.Error()}})
+				}
+			}
 			input[p.member] = queryValue(p.kind, values)
 		}
 	}
+	if c.op.accessToken {
+		input["AccessToken"] = c.accessToken
+	}
 	return input, nil
+}
+
+// queryChecks are checks beyond the spec's schema for query parameters, by
+// the Cognito member they fill.
+var queryChecks = map[string]func(string) error{
+	"Filter": userfilter.Check,
 }
 
 // queryValue converts query strings to the JSON type the spec declares.
@@ -139,7 +155,7 @@ func (c *call) shape(out map[string]any) (*answer, error) {
 		if resource == nil {
 			return nil, problem.Internal(errMissingOutput(c.op))
 		}
-		a.body = resource
+		a.body = c.trim(resource)
 	default:
 		a.body = out
 	}
@@ -154,6 +170,23 @@ func (c *call) shape(out map[string]any) (*answer, error) {
 		}
 	}
 	return a, nil
+}
+
+// trim applies the operation's x-cognito-select and x-cognito-omit.
+func (c *call) trim(resource map[string]any) map[string]any {
+	if len(c.op.only) > 0 {
+		selected := make(map[string]any, len(c.op.only))
+		for _, name := range c.op.only {
+			if v, ok := resource[name]; ok {
+				selected[name] = v
+			}
+		}
+		return selected
+	}
+	for _, name := range c.op.omit {
+		delete(resource, name)
+	}
+	return resource
 }
 
 // nextTokenMember is the output member holding Cognito's paging token. It
