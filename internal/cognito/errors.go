@@ -100,10 +100,10 @@ func Problem(err error) *problem.Error {
 	}
 	if status >= 500 {
 		p := upstream(err)
-		p.Code = code
+		p.Code, p.CognitoCode = code, code
 		return p
 	}
-	p := &problem.Error{Status: status, Code: code, Detail: apiErr.ErrorMessage(), Cause: err}
+	p := &problem.Error{Status: status, Code: code, CognitoCode: code, Detail: apiErr.ErrorMessage(), Cause: err}
 	if p.Detail == "" {
 		p.Detail = name
 	}

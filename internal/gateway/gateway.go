@@ -16,8 +16,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"sort"
 	"strings"
+	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/getkin/kin-openapi/openapi3"
@@ -28,6 +30,7 @@ import (
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
+	"github.com/acme/cognito-admin-gateway/internal/redact"
 )
 
 // Gateway is the http.Handler. Build it with New.
@@ -38,6 +41,7 @@ type Gateway struct {
 	ops    map[*openapi3.Operation]*operation
 	byID   map[string]*operation
 	logger *slog.Logger
+	opts   Options
 	// validation options, shared by every request.
 	validation openapi3filter.Options
 }
@@ -65,15 +69,37 @@ type answer struct {
 	raw    []byte // a body already encoded, sent as is
 }
 
+// Options are the gateway's optional dependencies and policies.
+type Options struct {
+	// Logger receives error, audit and access records. Nil discards them.
+	Logger *slog.Logger
+	// AllowedPools, when not empty, are the only user pools the gateway
+	// acts on; any other is a 403 before Cognito is called.
+	AllowedPools []string
+	// Limiter, when set, paces the Cognito calls.
+	Limiter Limiter
+}
+
+// Limiter paces Cognito calls. Wait returns when action may be called, or
+// an error if it cannot be called before ctx's deadline.
+type Limiter interface {
+	Wait(ctx context.Context, action string) error
+}
+
 // New builds the gateway from the spec and a Cognito client. It compiles
 // every operation and builds the router once.
-func New(client *cip.Client, doc *openapi3.T, logger *slog.Logger) (*Gateway, error) {
+func New(client *cip.Client, doc *openapi3.T, opts Options) (*Gateway, error) {
 	router, err := gorillamux.NewRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
+	logger := slog.New(slog.DiscardHandler)
+	if opts.Logger != nil {
+		// Whatever the caller passes, nothing the gateway logs carries a secret.
+		logger = slog.New(redact.Handler(opts.Logger.Handler()))
+	}
 	g := &Gateway{
-		client: client, doc: doc, router: router, logger: logger,
+		client: client, doc: doc, router: router, logger: logger, opts: opts,
 		ops:  map[*openapi3.Operation]*operation{},
 		byID: map[string]*operation{},
 		validation: openapi3filter.Options{
@@ -103,14 +129,35 @@ func New(client *cip.Client, doc *openapi3.T, logger *slog.Logger) (*Gateway, er
 	return g, nil
 }
 
-// ServeHTTP answers one request.
+// ServeHTTP answers one request, and records it in the audit trail if it
+// asks for a change.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	requestID := invocation.From(r.Context()).RequestID
+	start := time.Now()
+	info := invocation.From(r.Context())
+	requestID := info.RequestID
 	if requestID == "" {
 		requestID = newRequestID()
 	}
 	w.Header().Set("X-Request-Id", requestID)
-	a, err := g.serve(r)
+	var c call
+	status, cognitoCode := g.respond(w, r, requestID, &c)
+	if c.op != nil && changes(r.Method) {
+		g.audit(r, info, requestID, &c, status, cognitoCode, time.Since(start))
+	}
+}
+
+// respond runs the request and writes the answer. A panic becomes a 500
+// with no internals; the stack goes to the log.
+func (g *Gateway) respond(w http.ResponseWriter, r *http.Request, requestID string, c *call) (status int, cognitoCode string) {
+	defer func() {
+		if v := recover(); v != nil {
+			g.logger.Error("panic", "requestId", requestID, "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			problem.Write(w, requestID, problem.Internal(nil))
+			status, cognitoCode = http.StatusInternalServerError, ""
+		}
+	}()
+	a, err := g.serve(r, c)
 	if err != nil {
 		p := problem.As(err)
 		if p.Status >= 500 {
@@ -118,32 +165,36 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"path", r.URL.Path, "status", p.Status, "code", p.Code, "error", p.Error())
 		}
 		problem.Write(w, requestID, p)
-		return
+		return p.Status, p.CognitoCode
 	}
 	writeAnswer(w, a)
+	return a.status, ""
 }
 
-func (g *Gateway) serve(r *http.Request) (*answer, error) {
+func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 	route, rawParams, err := g.router.FindRoute(r)
 	if err != nil {
 		return nil, g.routeError(r, err)
 	}
 	op := g.ops[route.Operation]
+	c.op, c.req = op, r
 	path, err := decodePathParams(rawParams)
 	if err != nil {
 		return nil, err
 	}
-	var token string
+	c.path = path
+	if err := g.checkPool(op, path); err != nil {
+		return nil, err
+	}
 	if op.accessToken {
-		if token, err = bearerToken(r); err != nil {
+		if c.accessToken, err = bearerToken(r); err != nil {
 			return nil, err
 		}
 	}
-	body, err := g.validate(r, route, op, path)
-	if err != nil {
+	if c.body, err = g.validate(r, route, op, path); err != nil {
 		return nil, err
 	}
-	c := &call{op: op, req: r, path: path, query: r.URL.Query(), body: body, accessToken: token}
+	c.query = r.URL.Query()
 	return op.handle(r.Context(), g, c)
 }
 

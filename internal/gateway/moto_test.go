@@ -3,7 +3,6 @@ package gateway
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,7 +27,7 @@ func startMotoGateway(t *testing.T) *motoGateway {
 	endpoint := mototest.Start(t)
 	direct := cip.NewFromConfig(mototest.Config(t, endpoint))
 	gatewayClient := cip.NewFromConfig(mototest.Config(t, endpoint))
-	g, err := New(gatewayClient, loadSpec(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g, err := New(gatewayClient, loadSpec(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,8 @@ type operation struct {
 	omit, only []string
 	// accessToken is set for operations that act as the signed-in user.
 	accessToken bool
+	// single are the query parameters that take one value.
+	single []string
 	// mediaTypes are the request body's accepted content types.
 	mediaTypes map[string]bool
 	handle     handlerFunc
@@ -94,6 +96,9 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 
 	for _, ref := range op.Parameters {
 		p := ref.Value
+		if p.In == "query" && (p.Schema == nil || p.Schema.Value == nil || !p.Schema.Value.Type.Is("array")) {
+			o.single = append(o.single, p.Name)
+		}
 		member, _ := p.Extensions[extMember].(string)
 		if member == "" {
 			continue // a parameter for the gateway itself, such as dryRun

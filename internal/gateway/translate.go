@@ -27,6 +27,10 @@ func translate(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.op.id == "listPools" {
+		pools, _ := out["UserPools"].([]any)
+		out["UserPools"] = g.allowedPoolsOnly(pools)
+	}
 	return c.shape(out)
 }
 

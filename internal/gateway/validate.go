@@ -1,11 +1,14 @@
 package gateway
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -18,6 +21,12 @@ import (
 // once, and returns the decoded JSON body. Nothing reaches Cognito before it.
 func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation, path map[string]string) (map[string]any, error) {
 	if err := checkMediaType(r, op); err != nil {
+		return nil, err
+	}
+	if err := checkSingleValues(r, op); err != nil {
+		return nil, err
+	}
+	if err := bufferBody(r); err != nil {
 		return nil, err
 	}
 	input := &openapi3filter.RequestValidationInput{
@@ -46,6 +55,89 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 	}
 }
 
+// MaxBodyBytes bounds a request body. Cognito's largest inputs are far
+// smaller; anything bigger is refused before it is read whole.
+const MaxBodyBytes = 256 << 10
+
+// MaxJSONDepth bounds how deeply a body may nest. Cognito's deepest input
+// nests a few levels; a deeper one is an attack on the decoder, not a request.
+const MaxJSONDepth = 32
+
+// bufferBody reads the body, bounded, and rejects what JSON decoding would
+// otherwise accept or choke on: invalid UTF-8 (which encoding/json would
+// silently replace) and absurd nesting. The body is put back for validation.
+func bufferBody(r *http.Request) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	tooLarge := problem.New(http.StatusRequestEntityTooLarge, problem.CodeTooLarge,
+		fmt.Sprintf("The request body is larger than %d bytes.", MaxBodyBytes))
+	if r.ContentLength > MaxBodyBytes {
+		return tooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	_ = r.Body.Close()
+	if err != nil {
+		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody, "The request body could not be read.")
+	}
+	if len(data) > MaxBodyBytes {
+		return tooLarge
+	}
+	if !utf8.Valid(data) {
+		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody, "The request body is not valid UTF-8.")
+	}
+	if jsonDepth(data) > MaxJSONDepth {
+		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody,
+			fmt.Sprintf("The request body nests deeper than %d levels.", MaxJSONDepth))
+	}
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	r.ContentLength = int64(len(data))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	return nil
+}
+
+// jsonDepth is the deepest nesting of objects and arrays in data, strings
+// skipped. It does not validate; the decoder does that afterwards.
+func jsonDepth(data []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, b := range data {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && b == '\\':
+			escaped = true
+		case inString && b == '"':
+			inString = false
+		case inString:
+		case b == '"':
+			inString = true
+		case b == '{' || b == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case b == '}' || b == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// checkSingleValues rejects a query parameter repeated where the spec wants
+// one value: which of the values would count is a guess not worth making.
+func checkSingleValues(r *http.Request, op *operation) error {
+	query := r.URL.Query()
+	var violations []problem.Violation
+	for _, name := range op.single {
+		if len(query[name]) > 1 {
+			violations = append(violations, problem.Violation{Parameter: name,
+				Message: fmt.Sprintf("parameter %q takes one value, got %d", name, len(query[name]))})
+		}
+	}
+	if len(violations) > 0 {
+		return problem.Validation(violations)
+	}
+	return nil
+}
+
 // checkMediaType rejects a body in a media type the operation does not take.
 func checkMediaType(r *http.Request, op *operation) error {
 	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
@@ -53,7 +145,7 @@ func checkMediaType(r *http.Request, op *operation) error {
 	}
 	if op.mediaTypes == nil {
 		if r.ContentLength > 0 {
-			return problem.New(http.StatusUnsupportedMediaType, problem.CodeUnsupportedMedia,
+			return problem.New(http.StatusBadRequest, problem.CodeMalformedBody,
 				fmt.Sprintf("%s %s takes no request body.", op.method, op.path))
 		}
 		return nil

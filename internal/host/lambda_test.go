@@ -3,8 +3,6 @@ package host
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -60,7 +58,7 @@ func newGateway(t *testing.T, stub *cognitotest.Server) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := gateway.New(stub.Client(), doc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g, err := gateway.New(stub.Client(), doc, gateway.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,9 @@ type Error struct {
 	RetryAfter int
 	// Header carries extra response headers, such as Allow on a 405.
 	Header http.Header
+	// CognitoCode is Cognito's exception name when Cognito refused the call,
+	// for the audit trail.
+	CognitoCode string
 	// Cause is logged, never sent.
 	Cause error
 }

@@ -1,0 +1,95 @@
+package gateway
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/acme/cognito-admin-gateway/internal/invocation"
+	"github.com/acme/cognito-admin-gateway/internal/problem"
+)
+
+// checkPool enforces the pool allow-list, as defence in depth behind IAM: a
+// request naming any other pool is a 403 before Cognito is called. With an
+// allow-list, the gateway manages only those pools, so it creates none.
+func (g *Gateway) checkPool(op *operation, path map[string]string) error {
+	if len(g.opts.AllowedPools) == 0 {
+		return nil
+	}
+	if pool, ok := path["poolId"]; ok && !slices.Contains(g.opts.AllowedPools, pool) {
+		return problem.New(http.StatusForbidden, problem.CodeForbidden,
+			"This gateway is not allowed to act on that user pool (ALLOWED_POOL_IDS).")
+	}
+	if op.id == "createPool" {
+		return problem.New(http.StatusForbidden, problem.CodeForbidden,
+			"This gateway is limited to the pools in ALLOWED_POOL_IDS, so it creates no new pool.")
+	}
+	return nil
+}
+
+// allowedPoolsOnly drops the pools outside the allow-list from a listing.
+func (g *Gateway) allowedPoolsOnly(items []any) []any {
+	if len(g.opts.AllowedPools) == 0 {
+		return items
+	}
+	kept := items[:0:0]
+	for _, item := range items {
+		pool, _ := item.(map[string]any)
+		if id, _ := pool["Id"].(string); slices.Contains(g.opts.AllowedPools, id) {
+			kept = append(kept, item)
+		}
+	}
+	return kept
+}
+
+// changes reports whether a method asks for a change, and so is audited.
+func changes(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+// targetParams are the path parameters that name what a change acts on.
+var targetParams = []string{"username", "groupName", "clientId", "jobId", "deviceKey"}
+
+// audit writes the one structured record of a request that asked for a
+// change. It holds who, what, on which pool and target, and the outcome;
+// never a body, so never a password or token.
+func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string, c *call, status int, cognitoCode string, took time.Duration) {
+	names := make([]string, len(c.op.actions))
+	for i, a := range c.op.actions {
+		names[i] = a.Name
+	}
+	caller := info.CallerARN
+	if caller == "" {
+		caller = "unknown"
+	}
+	attrs := []slog.Attr{
+		slog.String("requestId", requestID),
+		slog.String("caller", caller),
+		slog.String("accessKey", info.AccessKey),
+		slog.String("sourceIp", info.SourceIP),
+		slog.String("method", r.Method),
+		slog.String("route", c.op.path),
+		slog.String("operation", c.op.id),
+		slog.Any("actions", names),
+		slog.String("poolId", c.path["poolId"]),
+	}
+	for _, name := range targetParams {
+		if v, ok := c.path[name]; ok {
+			attrs = append(attrs, slog.String(name, v))
+		}
+	}
+	if dryRun(c) {
+		attrs = append(attrs, slog.Bool("dryRun", true))
+	}
+	attrs = append(attrs,
+		slog.Int("status", status),
+		slog.String("cognitoError", cognitoCode),
+		slog.Float64("durationMs", float64(took.Microseconds())/1000),
+	)
+	g.logger.LogAttrs(r.Context(), slog.LevelInfo, "audit", attrs...)
+}

@@ -1,0 +1,163 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
+	"github.com/acme/cognito-admin-gateway/internal/invocation"
+	"github.com/acme/cognito-admin-gateway/internal/spectest"
+)
+
+func gatewayWith(t *testing.T, stub *cognitotest.Server, opts Options) *Gateway {
+	t.Helper()
+	g, err := New(stub.Client(), loadSpec(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func TestPoolAllowList(t *testing.T) {
+	stub := cognitotest.New(t)
+	stub.Handle("DescribeUserPool", cognitotest.Reply(describedPool()))
+	stub.Handle("ListUserPools", cognitotest.Reply(map[string]any{"UserPools": []any{
+		map[string]any{"Id": poolID, "Name": "allowed"},
+		map[string]any{"Id": "us-east-1_Other", "Name": "other"},
+	}}))
+	g := gatewayWith(t, stub, Options{AllowedPools: []string{poolID}})
+	checker := spectest.New(t)
+
+	for _, target := range []string{"/pools/us-east-1_Other", "/pools/us%2Deast%2D1_Other"} {
+		rec := checker.Serve(t, g, httptest.NewRequest("GET", target, nil))
+		if rec.Code != 403 {
+			t.Errorf("%s: %d, want 403", target, rec.Code)
+		}
+	}
+	req := httptest.NewRequest("POST", "/pools", strings.NewReader(`{"PoolName":"new"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if rec := checker.Serve(t, g, req); rec.Code != 403 {
+		t.Errorf("create with an allow-list: %d, want 403", rec.Code)
+	}
+	if len(stub.Calls()) != 0 {
+		t.Errorf("Cognito was called for a refused pool: %v", stub.Calls())
+	}
+	if rec := checker.Serve(t, g, httptest.NewRequest("GET", "/pools/"+poolID, nil)); rec.Code != 200 {
+		t.Errorf("allowed pool: %d", rec.Code)
+	}
+	rec := checker.Serve(t, g, httptest.NewRequest("GET", "/pools", nil))
+	if !strings.Contains(rec.Body.String(), poolID) || strings.Contains(rec.Body.String(), "us-east-1_Other") {
+		t.Errorf("listing: %s", rec.Body)
+	}
+}
+
+func TestBadInputIsRefusedBeforeCognito(t *testing.T) {
+	deep := strings.Repeat(`{"a":`, 40) + `1` + strings.Repeat(`}`, 40)
+	cases := []struct {
+		name, method, target, body string
+		status                     int
+		code                       string
+	}{
+		{"body over 256 KiB", "POST", "/pools", `{"PoolName":"` + strings.Repeat("x", 300<<10) + `"}`, 413, "PayloadTooLarge"},
+		{"invalid UTF-8", "POST", "/pools", "{\"PoolName\":\"\xff\xfe\"}", 400, "MalformedBody"},
+		{"nesting too deep", "POST", "/pools", `{"PoolName":"x","UserPoolTags":` + deep + `}`, 400, "MalformedBody"},
+		{"absurd number", "POST", "/pools", `{"PoolName":"x","Policies":{"PasswordPolicy":{"MinimumLength":1e309}}}`, 400, ""},
+		{"repeated single-value query", "GET", "/pools?Limit=1&Limit=2", "", 400, "ValidationFailed"},
+		{"body where none is taken", "DELETE", "/pools/" + poolID, `{"x":1}`, 400, "MalformedBody"},
+	}
+	checker := spectest.New(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			stub := cognitotest.New(t)
+			g := gatewayWith(t, stub, Options{})
+			req := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))
+			if c.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			rec := checker.Serve(t, g, req)
+			if rec.Code != c.status {
+				t.Fatalf("%d, want %d: %.300s", rec.Code, c.status, rec.Body)
+			}
+			if c.code != "" && !strings.Contains(rec.Body.String(), `"code":"`+c.code+`"`) {
+				t.Errorf("code: %.300s", rec.Body)
+			}
+			if len(stub.Calls()) != 0 {
+				t.Errorf("Cognito was called")
+			}
+		})
+	}
+}
+
+// TestPanicBecomesAnOpaque500 swaps in a handler that panics. Nothing else
+// relies on the recovery layer.
+func TestPanicBecomesAnOpaque500(t *testing.T) {
+	saved := composites["getOpenAPI"]
+	composites["getOpenAPI"] = func(context.Context, *Gateway, *call) (*answer, error) {
+		panic("secret internal state 0xdeadbeef")
+	}
+	defer func() { composites["getOpenAPI"] = saved }()
+	var logs bytes.Buffer
+	g := gatewayWith(t, cognitotest.New(t), Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	rec := spectest.New(t).Serve(t, g, httptest.NewRequest("GET", "/openapi.json", nil))
+	if rec.Code != 500 || strings.Contains(rec.Body.String(), "0xdeadbeef") || !strings.Contains(rec.Body.String(), `"code":"InternalError"`) {
+		t.Errorf("%d %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(logs.String(), "0xdeadbeef") || !strings.Contains(logs.String(), "guard_test.go") {
+		t.Errorf("the panic and its stack are not logged: %s", logs.String())
+	}
+}
+
+func TestChangesAreAuditedAndReadsAreNot(t *testing.T) {
+	stub := cognitotest.New(t)
+	stub.Handle("DescribeUserPool", cognitotest.Reply(describedPool()))
+	stub.Handle("UpdateUserPool", cognitotest.Fail(400, "ConcurrentModificationException", "busy"))
+	var logs bytes.Buffer
+	g := gatewayWith(t, stub, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	ctx := invocation.With(context.Background(), invocation.Info{RequestID: "req-9",
+		CallerARN: "arn:aws:iam::123456789012:user/operator", SourceIP: "203.0.113.10", AccessKey: "AKIAEXAMPLE"})
+
+	g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/pools/"+poolID, nil).WithContext(ctx))
+	if strings.Contains(logs.String(), `"msg":"audit"`) {
+		t.Fatalf("a read was audited: %s", logs.String())
+	}
+	req := httptest.NewRequest("PATCH", "/pools/"+poolID, strings.NewReader(`{"DeletionProtection":"ACTIVE"}`)).WithContext(ctx)
+	req.Header.Set("Content-Type", "application/merge-patch+json")
+	g.ServeHTTP(httptest.NewRecorder(), req)
+
+	var records []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var record map[string]any
+		if err := json.Unmarshal([]byte(line), &record); err != nil {
+			t.Fatalf("not a JSON log line: %q", line)
+		}
+		if record["msg"] == "audit" {
+			records = append(records, record)
+		}
+	}
+	if len(records) != 1 {
+		t.Fatalf("%d audit records: %s", len(records), logs.String())
+	}
+	want := map[string]any{
+		"requestId": "req-9", "caller": "arn:aws:iam::123456789012:user/operator", "sourceIp": "203.0.113.10",
+		"accessKey": "AKIAEXAMPLE", "method": "PATCH", "route": "/pools/{poolId}", "operation": "patchPool",
+		"actions": []any{"DescribeUserPool", "UpdateUserPool"}, "poolId": poolID,
+		"status": 409.0, "cognitoError": "ConcurrentModificationException",
+	}
+	for k, v := range want {
+		got, _ := json.Marshal(records[0][k])
+		expected, _ := json.Marshal(v)
+		if string(got) != string(expected) {
+			t.Errorf("audit %s = %s, want %s", k, got, expected)
+		}
+	}
+	for _, k := range []string{"time", "durationMs"} {
+		if _, ok := records[0][k]; !ok {
+			t.Errorf("audit record lacks %s", k)
+		}
+	}
+}
