@@ -1,0 +1,101 @@
+package gateway
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/acme/cognito-admin-gateway/internal/cognito"
+)
+
+// TestEveryEditorDescribesWhatItUpdates extends
+// TestUpdateMembersAreDescribedOrRenamed to every editor: each Update input
+// member must come from the described resource (under its name or a listed
+// rename), or a PATCH would silently reset it. The Describe and Update
+// actions of an editor are those of the spec operations it serves.
+func TestEveryEditorDescribesWhatItUpdates(t *testing.T) {
+	actions := cognito.Actions()
+	served := map[string]bool{}
+	for path, item := range loadSpec(t).Paths.Map() {
+		for method, op := range item.Operations() {
+			names, _ := stringList(extAction, op.Extensions[extAction])
+			if len(names) != 2 || composites[op.OperationID] == nil {
+				continue
+			}
+			describe, update := actions[names[0]], actions[names[1]]
+			name, e, ok := editorFor(path, describe)
+			if !ok {
+				t.Errorf("%s %s (%s) is served by no editor", method, path, op.OperationID)
+				continue
+			}
+			served[name] = true
+			field, ok := describe.Output.FieldByName(e.output)
+			if !ok {
+				t.Errorf("editor %s: %s has no %s", name, describe.Name, e.output)
+				continue
+			}
+			described := field.Type
+			for described.Kind() == reflect.Pointer {
+				described = described.Elem()
+			}
+			renamedTo := map[string]bool{}
+			for from, to := range e.renames {
+				renamedTo[to] = true
+				if _, ok := described.FieldByName(from); !ok {
+					t.Errorf("editor %s: rename source %s is not a member of %s", name, from, described.Name())
+				}
+			}
+			for member := range inputMembers(update.Input) {
+				if e.isID(member) || renamedTo[member] {
+					continue
+				}
+				if _, ok := described.FieldByName(member); !ok {
+					t.Errorf("editor %s: %s.%s is not in %s's %s: PATCH would reset it", name, update.Name, member, describe.Name, e.output)
+				}
+			}
+			for _, id := range e.ids {
+				if !inputMembers(describe.Input)[id] || !inputMembers(update.Input)[id] {
+					t.Errorf("editor %s: identifier %s is not a member of both %s and %s", name, id, describe.Name, update.Name)
+				}
+			}
+		}
+	}
+	for name := range editors {
+		if !served[name] {
+			t.Errorf("editor %s serves no operation in the spec", name)
+		}
+	}
+}
+
+// editorFor finds the editor whose identifiers are path's parameters and
+// whose resource is a member of describe's output.
+func editorFor(path string, describe cognito.Action) (string, editor, bool) {
+	for name, e := range editors {
+		if _, ok := describe.Output.FieldByName(e.output); !ok {
+			continue
+		}
+		params := slices.Sorted(maps.Keys(e.ids))
+		if slices.Equal(params, pathParams(path)) {
+			return name, e, true
+		}
+	}
+	return "", editor{}, false
+}
+
+// pathParams are the {names} in a path template, sorted.
+func pathParams(path string) []string {
+	var names []string
+	for rest := path; ; {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		names = append(names, rest[open+1:open+end])
+		rest = rest[open+end+1:]
+	}
+	slices.Sort(names)
+	return names
+}
