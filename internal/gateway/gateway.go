@@ -195,7 +195,11 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 		return nil, err
 	}
 	c.query = r.URL.Query()
-	return op.handle(r.Context(), g, c)
+	a, err := op.handle(r.Context(), g, c)
+	if err != nil && op.accessToken {
+		err = tokenRefused(err)
+	}
+	return a, err
 }
 
 // routeError turns a router miss into 404, or 405 with Allow.

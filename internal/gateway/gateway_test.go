@@ -146,7 +146,8 @@ func TestPoolResponses(t *testing.T) {
 		{name: "GET returns the pool itself with an ETag", method: "GET", target: "/pools/" + poolID,
 			script: map[string]cognitotest.Handler{"DescribeUserPool": cognitotest.Reply(describedPool())},
 			status: 200, has: []string{`"Id":"us-east-1_Example1"`, `"CreationDate":"2023-11-14T22:13:20Z"`},
-			hasNot: []string{`"UserPool"`, `ResultMetadata`}, actions: []string{"DescribeUserPool"}},
+			headers: map[string]string{"Cache-Control": "no-store"},
+			hasNot:  []string{`"UserPool"`, `ResultMetadata`}, actions: []string{"DescribeUserPool"}},
 		{name: "list returns UserPools, a cursor and a Link", method: "GET", target: "/pools?Limit=1",
 			script: map[string]cognitotest.Handler{"ListUserPools": cognitotest.Reply(map[string]any{
 				"UserPools": []any{map[string]any{"Id": poolID, "Name": "example"}}, "NextToken": "abc+/="})},

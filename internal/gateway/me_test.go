@@ -86,9 +86,12 @@ func TestMeActsAsTheTokensUserAgainstMoto(t *testing.T) {
 	}
 
 	// A well-formed token that Cognito does not know is Cognito's
-	// NotAuthorizedException: 403, not the gateway's 401.
+	// NotAuthorizedException, which on /me is an authentication failure: 401.
 	resp := m.do(t, "GET", "/me", "", bearer, nil)
-	expect(t, resp, http.StatusForbidden)
+	expect(t, resp, http.StatusUnauthorized)
+	if resp.Header.Get("WWW-Authenticate") == "" {
+		t.Error("401 without WWW-Authenticate")
+	}
 }
 
 // TestEveryMeOperationRequiresAWellFormedBearerToken: the /me operations act
@@ -193,10 +196,10 @@ func TestMeOperationsPassTheTokenAsAccessToken(t *testing.T) {
 			action: "GetDevice", reply: cognitotest.Reply(map[string]any{"Device": device}),
 			input:  map[string]any{"AccessToken": accessToken, "DeviceKey": "us-east-1_0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"},
 			status: 200, has: []string{`"DeviceKey":"us-east-1_0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"`}},
-		{name: "an expired token is Cognito's 403", method: "GET", target: "/me", header: bearer,
+		{name: "an expired token is a 401", method: "GET", target: "/me", header: bearer,
 			action: "GetUser", reply: cognitotest.Fail(400, "NotAuthorizedException", "Access Token has expired"),
 			input:  map[string]any{"AccessToken": accessToken},
-			status: 403, has: []string{`"code":"NotAuthorizedException"`}},
+			status: 401, has: []string{`"code":"NotAuthorizedException"`}},
 	})
 }
 

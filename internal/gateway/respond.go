@@ -38,6 +38,8 @@ func writeAnswer(w http.ResponseWriter, a *answer) {
 	for k, vs := range a.header {
 		h[k] = vs
 	}
+	// Admin answers (client secrets among them) are never for a cache.
+	h.Set("Cache-Control", "no-store")
 	if a.status == http.StatusNoContent || (a.body == nil && a.raw == nil) {
 		w.WriteHeader(a.status)
 		return

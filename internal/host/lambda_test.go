@@ -49,6 +49,16 @@ func standInCognito(t *testing.T) *cognitotest.Server {
 	stub.Handle("CreateUserPool", cognitotest.Reply(pool))
 	stub.Handle("ListUserPools", cognitotest.Reply(map[string]any{
 		"UserPools": []any{map[string]any{"Id": poolID, "Name": "example"}}, "NextToken": "more"}))
+	stub.Handle("AdminGetUser", func(in map[string]any) (int, any) {
+		return 200, map[string]any{"Username": in["Username"], "Enabled": true, "UserStatus": "CONFIRMED"}
+	})
+	stub.Handle("AdminDeleteUserAttributes", func(in map[string]any) (int, any) {
+		names, _ := json.Marshal(in["UserAttributeNames"])
+		if string(names) != `["nickname","custom:tenant"]` {
+			return 400, map[string]any{"__type": "InvalidParameterException", "message": "got " + string(names)}
+		}
+		return 200, map[string]any{}
+	})
 	return stub
 }
 
@@ -103,6 +113,8 @@ func TestLambdaEvents(t *testing.T) {
 		{"patch-pool", 200, map[string]string{"ETag": `"`}, []string{`"DeletionProtection":"ACTIVE"`}},
 		{"create-pool-base64-body", 201, map[string]string{"Location": "/v1/pools/" + poolID}, nil},
 		{"forged-proxy-header", 200, nil, nil},
+		{"get-user-encoded-username", 200, nil, []string{`"Username":"Müller.O'Brien+ops/a?b"`}},
+		{"delete-user-attributes-multi-value", 204, nil, nil},
 	}
 	stub := standInCognito(t)
 	handler := LambdaHandler(newGateway(t, stub))
