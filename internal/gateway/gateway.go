@@ -19,6 +19,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -42,6 +43,9 @@ type Gateway struct {
 	byID   map[string]*operation
 	logger *slog.Logger
 	opts   Options
+	// served counts answered requests; the first one of a process is its
+	// cold start.
+	served atomic.Int64
 	// validation options, shared by every request.
 	validation openapi3filter.Options
 }
@@ -141,8 +145,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", requestID)
 	var c call
 	status, cognitoCode := g.respond(w, r, requestID, &c)
+	took := time.Since(start)
+	g.access(r, requestID, &c, status, cognitoCode, took)
 	if c.op != nil && changes(r.Method) {
-		g.audit(r, info, requestID, &c, status, cognitoCode, time.Since(start))
+		g.audit(r, info, requestID, &c, status, cognitoCode, took)
 	}
 }
 

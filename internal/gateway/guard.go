@@ -43,6 +43,30 @@ func (g *Gateway) allowedPoolsOnly(items []any) []any {
 	return kept
 }
 
+// access writes one line per request: what ran, how it ended and how long
+// it took. The first request of a process is marked as its cold start.
+func (g *Gateway) access(r *http.Request, requestID string, c *call, status int, cognitoCode string, took time.Duration) {
+	route, operation := "", ""
+	var names []string
+	if c.op != nil {
+		route, operation = c.op.path, c.op.id
+		for _, a := range c.op.actions {
+			names = append(names, a.Name)
+		}
+	}
+	g.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("requestId", requestID),
+		slog.String("method", r.Method),
+		slog.String("route", route),
+		slog.String("operation", operation),
+		slog.Any("actions", names),
+		slog.Int("status", status),
+		slog.String("cognitoError", cognitoCode),
+		slog.Float64("durationMs", float64(took.Microseconds())/1000),
+		slog.Bool("coldStart", g.served.Add(1) == 1),
+	)
+}
+
 // changes reports whether a method asks for a change, and so is audited.
 func changes(method string) bool {
 	switch method {

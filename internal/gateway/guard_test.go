@@ -161,3 +161,31 @@ func TestChangesAreAuditedAndReadsAreNot(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryRequestHasOneAccessLine(t *testing.T) {
+	stub := cognitotest.New(t)
+	stub.Handle("DescribeUserPool", cognitotest.Fail(400, "ResourceNotFoundException", "gone"))
+	var logs bytes.Buffer
+	g := gatewayWith(t, stub, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/pools/"+poolID, nil))
+	g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/nowhere", nil))
+	var lines []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var record map[string]any
+		_ = json.Unmarshal([]byte(line), &record)
+		if record["msg"] == "request" {
+			lines = append(lines, record)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("%d access lines: %s", len(lines), logs.String())
+	}
+	first, second := lines[0], lines[1]
+	if first["route"] != "/pools/{poolId}" || first["status"] != 404.0 || first["cognitoError"] != "ResourceNotFoundException" ||
+		first["coldStart"] != true || first["requestId"] == "" {
+		t.Errorf("first line %v", first)
+	}
+	if second["coldStart"] != false || second["status"] != 404.0 || second["route"] != "" {
+		t.Errorf("second line %v", second)
+	}
+}

@@ -5,12 +5,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/gateway"
+	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
@@ -22,7 +26,17 @@ type Config struct {
 	ListenAddr string
 	// RequestTimeout bounds a local request (REQUEST_TIMEOUT, a Go duration).
 	RequestTimeout time.Duration
+	// RateLimits are this instance's Cognito request rates by quota category
+	// (COGNITO_RATE_LIMITS, such as "UserUpdate=5,UserList=6"). A category
+	// not named gets quota.DefaultShare of Cognito's default quota.
+	RateLimits map[string]float64
+	// AllowedPools are the only user pools the gateway acts on
+	// (ALLOWED_POOL_IDS, comma-separated). Empty means every pool.
+	AllowedPools []string
 }
+
+// poolIDPattern is Cognito's pattern for a user pool id.
+var poolIDPattern = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
 
 // ReadConfig reads the environment through getenv.
 func ReadConfig(getenv func(string) string) (Config, error) {
@@ -41,11 +55,27 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 		}
 		cfg.RequestTimeout = d
 	}
+	rates, err := quota.ParseRates(getenv("COGNITO_RATE_LIMITS"))
+	if err != nil {
+		return cfg, fmt.Errorf("COGNITO_RATE_LIMITS: %w", err)
+	}
+	cfg.RateLimits = rates
+	for _, id := range strings.Split(getenv("ALLOWED_POOL_IDS"), ",") {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if !poolIDPattern.MatchString(id) {
+			return cfg, fmt.Errorf("ALLOWED_POOL_IDS: %q is not a user pool id such as us-east-1_Example1", id)
+		}
+		cfg.AllowedPools = append(cfg.AllowedPools, id)
+	}
 	return cfg, nil
 }
 
 // Build reads the configuration and assembles the gateway: the embedded
-// spec, and a Cognito client from the SDK's default configuration chain. The
+// spec, a Cognito client from the SDK's default configuration chain with the
+// gateway's retry policy, and the per-category pacing of Cognito calls. The
 // endpoint is overridden only by the SDK's own AWS_ENDPOINT_URL and
 // AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER variables.
 func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (http.Handler, Config, error) {
@@ -61,7 +91,12 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return nil, cfg, err
 	}
-	h, err := gateway.New(cip.NewFromConfig(awsConfig), doc, logger)
+	client := cip.NewFromConfig(awsConfig, cognito.Retries)
+	h, err := gateway.New(client, doc, gateway.Options{
+		Logger:       logger,
+		AllowedPools: cfg.AllowedPools,
+		Limiter:      quota.New(cfg.RateLimits),
+	})
 	if err != nil {
 		return nil, cfg, err
 	}

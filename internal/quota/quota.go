@@ -1,0 +1,220 @@
+// Package quota keeps the gateway within its share of Cognito's request-rate
+// quotas. Cognito meters requests per account and Region, by category of
+// operation (UserUpdate, UserList, ...), and the gateway shares each
+// category with the applications that use the same user pools. A gateway
+// that spent a category's whole quota would throttle those applications'
+// sign-ups and profile updates, so each gateway instance paces itself with
+// one token bucket per category.
+//
+// It owns the table of which category each Cognito action the gateway calls
+// belongs to, and Cognito's default quota of each category. It does not call
+// Cognito, and it does not retry: a call it refuses is the caller's to answer.
+package quota
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// DefaultShare is the part of Cognito's default quota a gateway instance
+// takes for a category that configuration does not name.
+const DefaultShare = 0.2
+
+// cognitoDefaultRPS is Cognito's default quota, in requests per second, of
+// every category the gateway's actions fall in. Source: "Quotas in Amazon
+// Cognito", section "Amazon Cognito user pools API operation categories and
+// request rate quotas",
+// https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html#category_operations
+var cognitoDefaultRPS = map[string]float64{
+	"UserCreation":           50,
+	"UserAccountRecovery":    30,
+	"UserRead":               120,
+	"UserUpdate":             25,
+	"UserResourceRead":       50,
+	"UserResourceUpdate":     25,
+	"UserList":               30,
+	"UserPoolRead":           15,
+	"UserPoolUpdate":         15,
+	"UserPoolResourceRead":   20,
+	"UserPoolResourceUpdate": 15,
+	"UserPoolClientRead":     15,
+	"UserPoolClientUpdate":   15,
+}
+
+// categoryOf is the quota category of every Cognito action the gateway
+// calls, from the same page as cognitoDefaultRPS. A test keeps it equal to
+// the action table in package cognito.
+var categoryOf = map[string]string{
+	"ListUserPools":    "UserPoolRead",
+	"DescribeUserPool": "UserPoolRead",
+	"CreateUserPool":   "UserPoolUpdate",
+	"UpdateUserPool":   "UserPoolUpdate",
+	"DeleteUserPool":   "UserPoolUpdate",
+
+	"ListUsers":        "UserList",
+	"ListUsersInGroup": "UserList",
+
+	"AdminCreateUser":    "UserCreation",
+	"AdminConfirmSignUp": "UserCreation",
+
+	"AdminGetUser": "UserRead",
+	"GetUser":      "UserRead",
+
+	"AdminDeleteUser":           "UserUpdate",
+	"AdminUpdateUserAttributes": "UserUpdate",
+	"AdminDeleteUserAttributes": "UserUpdate",
+	"AdminEnableUser":           "UserUpdate",
+	"AdminDisableUser":          "UserUpdate",
+	"AdminSetUserSettings":      "UserUpdate",
+	"AdminSetUserMFAPreference": "UserUpdate",
+	"AdminUserGlobalSignOut":    "UserUpdate",
+	"DeleteUser":                "UserUpdate",
+	"UpdateUserAttributes":      "UserUpdate",
+	"DeleteUserAttributes":      "UserUpdate",
+	"SetUserSettings":           "UserUpdate",
+
+	"AdminResetUserPassword": "UserAccountRecovery",
+	"AdminSetUserPassword":   "UserAccountRecovery",
+
+	"AdminListGroupsForUser": "UserResourceRead",
+	"AdminListDevices":       "UserResourceRead",
+	"AdminGetDevice":         "UserResourceRead",
+	"ListDevices":            "UserResourceRead",
+	"GetDevice":              "UserResourceRead",
+
+	"AdminAddUserToGroup":      "UserResourceUpdate",
+	"AdminRemoveUserFromGroup": "UserResourceUpdate",
+	"AdminUpdateDeviceStatus":  "UserResourceUpdate",
+	"AdminForgetDevice":        "UserResourceUpdate",
+
+	"ListGroups":            "UserPoolResourceRead",
+	"GetGroup":              "UserPoolResourceRead",
+	"ListUserImportJobs":    "UserPoolResourceRead",
+	"DescribeUserImportJob": "UserPoolResourceRead",
+	"GetCSVHeader":          "UserPoolResourceRead",
+
+	"CreateGroup":         "UserPoolResourceUpdate",
+	"UpdateGroup":         "UserPoolResourceUpdate",
+	"DeleteGroup":         "UserPoolResourceUpdate",
+	"CreateUserImportJob": "UserPoolResourceUpdate",
+	"StartUserImportJob":  "UserPoolResourceUpdate",
+	"StopUserImportJob":   "UserPoolResourceUpdate",
+
+	"ListUserPoolClients":    "UserPoolClientRead",
+	"DescribeUserPoolClient": "UserPoolClientRead",
+	"CreateUserPoolClient":   "UserPoolClientUpdate",
+	"UpdateUserPoolClient":   "UserPoolClientUpdate",
+	"DeleteUserPoolClient":   "UserPoolClientUpdate",
+}
+
+// Limiter paces Cognito calls with one token bucket per quota category.
+// It is safe for concurrent use.
+type Limiter struct {
+	buckets map[string]*rate.Limiter
+}
+
+// New builds a Limiter. rates gives requests per second by category, as
+// ParseRates returns them; a category it leaves out gets DefaultShare of
+// Cognito's default quota. Each bucket holds one second's worth of tokens,
+// and at least one.
+func New(rates map[string]float64) *Limiter {
+	l := &Limiter{buckets: make(map[string]*rate.Limiter, len(cognitoDefaultRPS))}
+	for category, quota := range cognitoDefaultRPS {
+		rps, ok := rates[category]
+		if !ok {
+			rps = quota * DefaultShare
+		}
+		burst := max(1, int(math.Ceil(rps)))
+		l.buckets[category] = rate.NewLimiter(rate.Limit(rps), burst)
+	}
+	return l
+}
+
+// ThrottledError is the gateway refusing a call to protect Cognito's quota:
+// the call could not have started before the request's deadline.
+type ThrottledError struct {
+	// Category is the Cognito quota category the call belongs to.
+	Category string
+	// RetryAfter is how long until the category has room again.
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("throttled by the gateway to protect Cognito's shared quota (%s)", e.Category)
+}
+
+// Wait returns nil when action may be called, after waiting for its
+// category's bucket if need be. If the wait would end after ctx's deadline
+// it returns a *ThrottledError at once, without waiting; if ctx ends while
+// waiting, ctx's error. Actions outside the table are not paced.
+func (l *Limiter) Wait(ctx context.Context, action string) error {
+	category, ok := categoryOf[action]
+	if !ok {
+		return nil
+	}
+	reservation := l.buckets[category].Reserve()
+	delay := reservation.Delay()
+	if delay == 0 {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
+		reservation.Cancel()
+		return &ThrottledError{Category: category, RetryAfter: delay}
+	}
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		reservation.Cancel()
+		return ctx.Err()
+	}
+}
+
+// ParseRates reads per-category rates such as "UserUpdate=5,UserList=6.5",
+// in requests per second. An empty string names no category.
+func ParseRates(s string) (map[string]float64, error) {
+	rates := map[string]float64{}
+	for _, entry := range strings.Split(s, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		category, value, found := strings.Cut(entry, "=")
+		category, value = strings.TrimSpace(category), strings.TrimSpace(value)
+		if !found {
+			return nil, fmt.Errorf("%q is not Category=requests-per-second, such as UserUpdate=5", entry)
+		}
+		if _, known := cognitoDefaultRPS[category]; !known {
+			return nil, fmt.Errorf("unknown quota category %q; the gateway's categories are %s",
+				category, strings.Join(Categories(), ", "))
+		}
+		if _, twice := rates[category]; twice {
+			return nil, fmt.Errorf("quota category %s is given twice", category)
+		}
+		rps, err := strconv.ParseFloat(value, 64)
+		if err != nil || !(rps > 0) || math.IsInf(rps, 1) {
+			return nil, fmt.Errorf("%s=%s: the rate must be a positive number of requests per second", category, value)
+		}
+		rates[category] = rps
+	}
+	return rates, nil
+}
+
+// Categories returns the quota categories of the gateway's actions, sorted.
+func Categories() []string {
+	categories := make([]string, 0, len(cognitoDefaultRPS))
+	for category := range cognitoDefaultRPS {
+		categories = append(categories, category)
+	}
+	slices.Sort(categories)
+	return categories
+}

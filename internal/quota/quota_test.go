@@ -1,0 +1,164 @@
+package quota
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acme/cognito-admin-gateway/internal/cognito"
+)
+
+func TestEveryGatewayActionHasAQuotaCategory(t *testing.T) {
+	var missing []string
+	for action := range cognito.Actions() {
+		if _, ok := categoryOf[action]; !ok {
+			missing = append(missing, action)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		t.Errorf("actions in cognito.Actions() without a quota category in categoryOf "+
+			"(see the Cognito quotas page cited there): %s", strings.Join(missing, ", "))
+	}
+}
+
+func TestEveryCategoryHasCognitosDefault(t *testing.T) {
+	for action, category := range categoryOf {
+		if cognitoDefaultRPS[category] <= 0 {
+			t.Errorf("%s: category %q has no default quota in cognitoDefaultRPS", action, category)
+		}
+	}
+	used := map[string]bool{}
+	for _, category := range categoryOf {
+		used[category] = true
+	}
+	for category := range cognitoDefaultRPS {
+		if !used[category] {
+			t.Errorf("category %s has no action in categoryOf; remove it", category)
+		}
+	}
+}
+
+func TestDefaultRatesAreAFifthOfCognitos(t *testing.T) {
+	l := New(map[string]float64{"UserList": 2})
+	cases := map[string]struct {
+		rps   float64
+		burst int
+	}{
+		"UserUpdate":   {5, 5},   // 20% of 25
+		"UserRead":     {24, 24}, // 20% of 120
+		"UserList":     {2, 2},   // configured
+		"UserPoolRead": {3, 3},   // 20% of 15
+	}
+	for category, want := range cases {
+		bucket := l.buckets[category]
+		if float64(bucket.Limit()) != want.rps || bucket.Burst() != want.burst {
+			t.Errorf("%s: %v RPS with burst %d, want %v with burst %d",
+				category, bucket.Limit(), bucket.Burst(), want.rps, want.burst)
+		}
+	}
+}
+
+func TestSlowRatesStillAllowOneCall(t *testing.T) {
+	l := New(map[string]float64{"UserUpdate": 0.5})
+	if burst := l.buckets["UserUpdate"].Burst(); burst != 1 {
+		t.Errorf("burst %d, want 1", burst)
+	}
+}
+
+func TestWaitRefusesAtOnceWhatTheDeadlineCannotWaitFor(t *testing.T) {
+	l := New(map[string]float64{"UserUpdate": 1})
+	if err := l.Wait(context.Background(), "AdminUpdateUserAttributes"); err != nil {
+		t.Fatalf("first call: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := l.Wait(ctx, "AdminDisableUser") // same category
+	if elapsed := time.Since(start); elapsed > 50*time.Millisecond {
+		t.Errorf("refusal took %v; it should not wait", elapsed)
+	}
+	var throttled *ThrottledError
+	if !errors.As(err, &throttled) {
+		t.Fatalf("error %v, want a *ThrottledError", err)
+	}
+	if throttled.Category != "UserUpdate" || throttled.RetryAfter <= 0 || throttled.RetryAfter > time.Second {
+		t.Errorf("%+v, want UserUpdate and a RetryAfter within 1s", throttled)
+	}
+	if msg := err.Error(); msg != "throttled by the gateway to protect Cognito's shared quota (UserUpdate)" {
+		t.Errorf("message %q", msg)
+	}
+	// Each category has a bucket of its own.
+	if err := l.Wait(ctx, "ListUsers"); err != nil {
+		t.Errorf("other category: %v", err)
+	}
+}
+
+func TestWaitWaitsWhenTheDeadlineAllows(t *testing.T) {
+	l := New(map[string]float64{"UserUpdate": 20}) // a token every 50ms
+	for range 20 {
+		if err := l.Wait(context.Background(), "AdminEnableUser"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := l.Wait(ctx, "AdminEnableUser"); err != nil {
+		t.Fatalf("with room before the deadline: %v", err)
+	}
+	if elapsed := time.Since(start); elapsed < 20*time.Millisecond {
+		t.Errorf("waited %v for an empty bucket", elapsed)
+	}
+}
+
+func TestWaitLetsUnknownActionsThrough(t *testing.T) {
+	l := New(nil)
+	for range 100 {
+		if err := l.Wait(context.Background(), "SomeFutureAction"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestParseRates(t *testing.T) {
+	cases := []struct {
+		in      string
+		want    map[string]float64
+		wantErr string
+	}{
+		{in: "", want: map[string]float64{}},
+		{in: "UserUpdate=5,UserList=6", want: map[string]float64{"UserUpdate": 5, "UserList": 6}},
+		{in: " UserUpdate = 2.5 , ", want: map[string]float64{"UserUpdate": 2.5}},
+		{in: "UserUpdates=5", wantErr: `unknown quota category "UserUpdates"; the gateway's categories are UserAccountRecovery,`},
+		{in: "UserUpdate", wantErr: `"UserUpdate" is not Category=requests-per-second`},
+		{in: "UserUpdate=fast", wantErr: "UserUpdate=fast: the rate must be a positive number"},
+		{in: "UserUpdate=0", wantErr: "UserUpdate=0: the rate must be a positive number"},
+		{in: "UserUpdate=NaN", wantErr: "the rate must be a positive number"},
+		{in: "UserUpdate=1,UserUpdate=2", wantErr: "quota category UserUpdate is given twice"},
+	}
+	for _, tc := range cases {
+		got, err := ParseRates(tc.in)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("ParseRates(%q) error %v, want %q", tc.in, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseRates(%q): %v", tc.in, err)
+			continue
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("ParseRates(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Errorf("ParseRates(%q)[%s] = %v, want %v", tc.in, k, got[k], v)
+			}
+		}
+	}
+}
