@@ -7,7 +7,7 @@
 MOTO_SERVER ?= $(firstword $(wildcard .venv/bin/moto_server) $(shell command -v moto_server 2>/dev/null))
 export MOTO_SERVER
 
-.PHONY: build build-ApiFunction moto run test lint local deploy bench clean
+.PHONY: build build-ApiFunction moto run test lint local deploy bench fuzz vulncheck clean
 
 build:
 	go build -o bin/gateway ./functions/api
@@ -54,6 +54,18 @@ local:
 deploy:
 	sam build --build-in-source
 	sam deploy
+
+# Fuzzes the whole handler for a bounded time (FUZZTIME, default 60s). The
+# seed corpus already runs in `make test`.
+FUZZTIME ?= 60s
+fuzz:
+	go test ./internal/gateway -run='^$$' -fuzz=FuzzGateway -fuzztime=$(FUZZTIME)
+
+# Needs the Go vulnerability database at https://vuln.go.dev, which CI's
+# machine cannot reach; run it where it can. v1.8.0 is the newest release
+# the module proxy serves with all of its dependencies.
+vulncheck:
+	go run golang.org/x/vuln/cmd/govulncheck@v1.8.0 ./...
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./...

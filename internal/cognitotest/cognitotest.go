@@ -37,6 +37,7 @@ type Server struct {
 	mu       sync.Mutex
 	calls    []Call
 	handlers map[string]Handler
+	fallback Handler
 }
 
 // New starts a stand-in that answers every unscripted action with
@@ -53,6 +54,13 @@ func (s *Server) Handle(action string, h Handler) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.handlers[action] = h
+}
+
+// HandleOthers scripts the answer to every action without its own handler.
+func (s *Server) HandleOthers(h Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fallback = h
 }
 
 // Reply is a Handler that always answers 200 with body.
@@ -93,6 +101,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Action: action, Input: input, Header: r.Header.Clone()})
 	h := s.handlers[action]
+	if h == nil {
+		h = s.fallback
+	}
 	s.mu.Unlock()
 	status, body := http.StatusInternalServerError, any(map[string]any{
 		"__type": "InternalErrorException", "message": "cognitotest: no answer scripted for " + action})

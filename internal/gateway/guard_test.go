@@ -8,9 +8,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
+	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/internal/spectest"
 )
 
@@ -187,5 +189,30 @@ func TestEveryRequestHasOneAccessLine(t *testing.T) {
 	}
 	if second["coldStart"] != false || second["status"] != 404.0 || second["route"] != "" {
 		t.Errorf("second line %v", second)
+	}
+}
+
+// TestGatewayRateLimitAnswers429 drives the real quota limiter at one request
+// per second for UserPoolRead: the second call in a row has no room before
+// its deadline, and Cognito never sees it.
+func TestGatewayRateLimitAnswers429(t *testing.T) {
+	stub := cognitotest.New(t)
+	stub.Handle("DescribeUserPool", cognitotest.Reply(describedPool()))
+	g := gatewayWith(t, stub, Options{Limiter: quota.New(map[string]float64{"UserPoolRead": 0.5})})
+	checker := spectest.New(t)
+	get := func() *httptest.ResponseRecorder {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		return checker.Serve(t, g, httptest.NewRequest("GET", "/pools/"+poolID, nil).WithContext(ctx))
+	}
+	if rec := get(); rec.Code != 200 {
+		t.Fatalf("first: %d %s", rec.Code, rec.Body)
+	}
+	rec := get()
+	if rec.Code != 429 || rec.Header().Get("Retry-After") != "2" || !strings.Contains(rec.Body.String(), `"code":"GatewayThrottled"`) {
+		t.Errorf("second: %d Retry-After %q %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	if n := len(stub.Calls()); n != 1 {
+		t.Errorf("Cognito saw %d calls, want 1", n)
 	}
 }

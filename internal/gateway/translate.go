@@ -2,6 +2,10 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"math"
+
+	"github.com/acme/cognito-admin-gateway/internal/quota"
 
 	"encoding/json"
 	"github.com/acme/cognito-admin-gateway/internal/userfilter"
@@ -36,6 +40,11 @@ func translate(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 
 // invoke calls one Cognito action with a JSON-shaped input.
 func (g *Gateway) invoke(ctx context.Context, a cognito.Action, input map[string]any) (map[string]any, error) {
+	if g.opts.Limiter != nil {
+		if err := g.opts.Limiter.Wait(ctx, a.Name); err != nil {
+			return nil, throttled(err)
+		}
+	}
 	encoded, err := json.Marshal(input)
 	if err != nil {
 		return nil, problem.Internal(err)
@@ -49,6 +58,18 @@ func (g *Gateway) invoke(ctx context.Context, a cognito.Action, input map[string
 		doc = map[string]any{}
 	}
 	return doc, nil
+}
+
+// throttled is the answer when the gateway's own rate limit, kept below
+// Cognito's shared quota, has no room before the request's deadline.
+func throttled(err error) error {
+	p := problem.New(http.StatusTooManyRequests, problem.CodeThrottled, err.Error())
+	p.RetryAfter = 1
+	var wait *quota.ThrottledError
+	if errors.As(err, &wait) {
+		p.RetryAfter = max(1, int(math.Ceil(wait.RetryAfter.Seconds())))
+	}
+	return p
 }
 
 // input merges the body, path and query parameters into the action's input.

@@ -53,6 +53,7 @@ const (
 	CodeMalformedBody    = "MalformedBody"
 	CodePrecondition     = "PreconditionFailed"
 	CodeTooLarge         = "PayloadTooLarge"
+	CodeThrottled        = "GatewayThrottled"
 	CodeUnauthorized     = "Unauthorized"
 	CodeForbidden        = "Forbidden"
 	CodeInternal         = "InternalError"

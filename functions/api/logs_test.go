@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/acme/cognito-admin-gateway/internal/mototest"
+)
+
+// syncBuffer collects a process's output from two pipes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestProcessLogsNoSecrets runs the real binary as a local server against
+// moto, sends it passwords, a temporary password, client secrets and end-user
+// tokens, and reads every line it wrote: none of the secrets may be there.
+func TestProcessLogsNoSecrets(t *testing.T) {
+	endpoint := mototest.Start(t)
+	direct := cip.NewFromConfig(mototest.Config(t, endpoint))
+	ctx := context.Background()
+	pool, err := direct.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("secrets")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolID := *pool.UserPool.Id
+	signIn, err := direct.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: &poolID,
+		ClientName: aws.String("sign-in"), ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	addr := freeAddr(t)
+	var output syncBuffer
+	cmd := exec.Command(buildBootstrap(t))
+	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "LISTEN_ADDR="+addr, "AWS_LAMBDA_RUNTIME_API=")
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	base := "http://" + addr
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(base + "/openapi.json"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the gateway did not start: %s", output.String())
+		}
+	}
+	send := func(method, path, body string, header map[string]string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var out map[string]any
+		_ = json.Unmarshal(raw, &out)
+		if resp.StatusCode >= 500 {
+			t.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		}
+		return out
+	}
+
+	const (
+		temporary = "Temp#Secret-7731"
+		permanent = "Perm#Secret-8842"
+		rejected  = "Rejected Secret 9953"
+		signature = "f00dfacecafe0123456789abcdef0123456789abcdef0123456789abcdef0123"
+	)
+	users := "/pools/" + poolID + "/users"
+	sigv4 := map[string]string{"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261121/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=" + signature}
+	send("POST", users, fmt.Sprintf(`{"Username":"ann","TemporaryPassword":%q,"MessageAction":"SUPPRESS"}`, temporary), sigv4)
+	send("PUT", users+"/ann/password", fmt.Sprintf(`{"Password":%q,"Permanent":true}`, permanent), sigv4)
+	send("PUT", users+"/ann/password", fmt.Sprintf(`{"Password":%q,"Permanent":"yes"}`, rejected), nil)
+	created := send("POST", "/pools/"+poolID+"/clients", `{"ClientName":"back-office","GenerateSecret":true}`, nil)
+	clientID, _ := created["ClientId"].(string)
+	clientSecret, _ := created["ClientSecret"].(string)
+	if clientSecret == "" {
+		t.Fatalf("no client secret created: %v", created)
+	}
+	send("GET", "/pools/"+poolID+"/clients/"+clientID+"/secret", "", nil)
+
+	auth, err := direct.AdminInitiateAuth(ctx, &cip.AdminInitiateAuthInput{UserPoolId: &poolID,
+		ClientId: signIn.UserPoolClient.ClientId, AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "ann", "PASSWORD": permanent}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := auth.AuthenticationResult
+	bearer := map[string]string{"Authorization": "Bearer " + *tokens.AccessToken}
+	send("GET", "/me", "", bearer)
+	send("PATCH", "/me/attributes", `{"UserAttributes":[{"Name":"given_name","Value":"Ann"}]}`, bearer)
+	send("GET", "/me", "", map[string]string{"Authorization": "Bearer " + *tokens.IdToken + "x"})
+
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	logs := output.String()
+	if !strings.Contains(logs, `"msg":"audit"`) || !strings.Contains(logs, `"msg":"request"`) {
+		t.Fatalf("the process wrote no audit or access lines; is this the right output? %s", logs)
+	}
+	secrets := map[string]string{
+		"temporary password": temporary, "password": permanent, "rejected password": rejected,
+		"client secret": clientSecret, "access token": *tokens.AccessToken, "refresh token": *tokens.RefreshToken,
+		"id token": *tokens.IdToken, "SigV4 signature": signature,
+	}
+	for name, secret := range secrets {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the %s appears in the process's output", name)
+		}
+	}
+	// A token's signature part would betray it even if cut short.
+	if parts := strings.Split(*tokens.AccessToken, "."); len(parts) == 3 && strings.Contains(logs, parts[2]) {
+		t.Error("the access token's signature appears in the process's output")
+	}
+}
