@@ -193,3 +193,40 @@ func TestLambdaKeepsADeadlineMargin(t *testing.T) {
 		t.Errorf("margin %v, want %v", got, LambdaSafetyMargin)
 	}
 }
+
+// TestLocalCallerAndDeadline: outside Lambda the caller is "local" and each
+// request gets REQUEST_TIMEOUT as its deadline.
+func TestLocalCallerAndDeadline(t *testing.T) {
+	var seen invocation.Info
+	var left time.Duration
+	h := Local(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = invocation.From(r.Context())
+		deadline, _ := r.Context().Deadline()
+		left = time.Until(deadline)
+	}), 3*time.Second)
+	req := httptestRequest(t)
+	req.Header.Set("X-GoLambdaProxy-ApiGw-Context", `{"identity":{"userArn":"forged"}}`)
+	h.ServeHTTP(discard{}, req)
+	if seen.CallerARN != "local" || seen.SourceIP != "192.0.2.1" {
+		t.Errorf("invocation %+v", seen)
+	}
+	if left <= 2*time.Second || left > 3*time.Second {
+		t.Errorf("deadline in %v, want about 3s", left)
+	}
+}
+
+func httptestRequest(t *testing.T) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("GET", "http://127.0.0.1/pools", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.RemoteAddr = "192.0.2.1:5555"
+	return req
+}
+
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
