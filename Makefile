@@ -9,14 +9,19 @@ export MOTO_SERVER
 
 .PHONY: build build-ApiFunction moto run test lint local deploy bench fuzz vulncheck clean
 
+# Stamped into the binary for GET /health (internal/buildinfo).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+STAMP := -X github.com/acme/cognito-admin-gateway/internal/buildinfo.version=$(VERSION) -X github.com/acme/cognito-admin-gateway/internal/buildinfo.commit=$(COMMIT)
+
 build:
-	go build -o bin/gateway ./functions/api
+	go build -ldflags="$(STAMP)" -o bin/gateway ./functions/api
 
 # Called by `sam build` (Metadata.BuildMethod: makefile in template.yaml),
 # which sets ARTIFACTS_DIR. provided.al2023 runs an executable named bootstrap;
 # lambda.norpc drops the legacy RPC mode that this runtime never uses.
 build-ApiFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags=-s -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags="-s $(STAMP)" -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
 
 # Installs moto into .venv unless a moto_server is already available.
 moto:

@@ -55,7 +55,7 @@ func TestBootstrapServesAPIGatewayEvents(t *testing.T) {
 		"UserPool": map[string]any{"Id": "us-east-1_Example1", "Name": "example"}}))
 	cognito.Handle("ListUserPools", cognitotest.Reply(map[string]any{"UserPools": []any{}}))
 
-	events := filepath.Join("..", "..", "internal", "host", "testdata", "events")
+	events := filepath.Join("..", "..", "events")
 	cmd := exec.Command(stub, "--env", "AWS_ENDPOINT_URL="+cognito.URL, bootstrap,
 		filepath.Join(events, "get-pool-encoded-path.json"),
 		filepath.Join(events, "list-pools-multi-value-query.json"),

@@ -22,6 +22,7 @@ var composites = map[string]handlerFunc{
 	"replaceClient": clientEditor.replace,
 	"patchClient":   clientEditor.patch,
 	"getOpenAPI":    serveSpec,
+	"getHealth":     health,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -54,7 +55,8 @@ func (g *Gateway) access(r *http.Request, requestID string, c *call, status int,
 			names = append(names, a.Name)
 		}
 	}
-	g.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	ms := float64(took.Microseconds()) / 1000
+	attrs := []slog.Attr{
 		slog.String("requestId", requestID),
 		slog.String("method", r.Method),
 		slog.String("route", route),
@@ -62,9 +64,54 @@ func (g *Gateway) access(r *http.Request, requestID string, c *call, status int,
 		slog.Any("actions", names),
 		slog.Int("status", status),
 		slog.String("cognitoError", cognitoCode),
-		slog.Float64("durationMs", float64(took.Microseconds())/1000),
+		slog.Float64("durationMs", ms),
 		slog.Bool("coldStart", g.served.Add(1) == 1),
-	)
+	}
+	attrs = append(attrs, metrics(route, status, cognitoCode, ms)...)
+	g.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+}
+
+// MetricsNamespace is the CloudWatch namespace of the gateway's metrics.
+const MetricsNamespace = "CognitoAdminGateway"
+
+// metrics makes the access line a CloudWatch Embedded Metric Format record:
+// in Lambda, CloudWatch Logs turns it into metrics with no API call. Requests
+// and Latency by route and status class; Errors (5xx), Cognito throttles
+// (after retries) and the gateway's own throttles.
+func metrics(route string, status int, cognitoCode string, ms float64) []slog.Attr {
+	if route == "" {
+		route = "unmatched"
+	}
+	flag := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	cognitoThrottled := cognitoCode == "TooManyRequestsException" || cognitoCode == "LimitExceededException"
+	return []slog.Attr{
+		slog.Any("_aws", map[string]any{
+			"Timestamp": time.Now().UnixMilli(),
+			"CloudWatchMetrics": []any{map[string]any{
+				"Namespace":  MetricsNamespace,
+				"Dimensions": []any{[]any{"Route", "StatusClass"}},
+				"Metrics": []any{
+					map[string]any{"Name": "Requests", "Unit": "Count"},
+					map[string]any{"Name": "Latency", "Unit": "Milliseconds"},
+					map[string]any{"Name": "Errors", "Unit": "Count"},
+					map[string]any{"Name": "CognitoThrottles", "Unit": "Count"},
+					map[string]any{"Name": "GatewayThrottles", "Unit": "Count"},
+				},
+			}},
+		}),
+		slog.String("Route", route),
+		slog.String("StatusClass", fmt.Sprintf("%dxx", status/100)),
+		slog.Int("Requests", 1),
+		slog.Float64("Latency", ms),
+		slog.Int("Errors", flag(status >= 500)),
+		slog.Int("CognitoThrottles", flag(cognitoThrottled)),
+		slog.Int("GatewayThrottles", flag(status == http.StatusTooManyRequests && cognitoCode == "")),
+	}
 }
 
 // changes reports whether a method asks for a change, and so is audited.

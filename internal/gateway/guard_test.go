@@ -192,6 +192,54 @@ func TestEveryRequestHasOneAccessLine(t *testing.T) {
 	}
 }
 
+// TestAccessLineIsAnEMFRecord checks the access line against CloudWatch's
+// Embedded Metric Format: every declared metric and dimension is a root key.
+func TestAccessLineIsAnEMFRecord(t *testing.T) {
+	stub := cognitotest.New(t)
+	stub.Handle("DescribeUserPool", cognitotest.Fail(400, "TooManyRequestsException", "Rate exceeded"))
+	var logs bytes.Buffer
+	g := gatewayWith(t, stub, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/pools/"+poolID, nil))
+	var record struct {
+		AWS struct {
+			Timestamp         int64
+			CloudWatchMetrics []struct {
+				Namespace  string
+				Dimensions [][]string
+				Metrics    []struct{ Name, Unit string }
+			}
+		} `json:"_aws"`
+	}
+	line := strings.TrimSpace(logs.String())
+	if err := json.Unmarshal([]byte(line), &record); err != nil {
+		t.Fatal(err)
+	}
+	var root map[string]any
+	_ = json.Unmarshal([]byte(line), &root)
+	if record.AWS.Timestamp == 0 || len(record.AWS.CloudWatchMetrics) != 1 {
+		t.Fatalf("no EMF metadata: %s", line)
+	}
+	directive := record.AWS.CloudWatchMetrics[0]
+	if directive.Namespace != MetricsNamespace {
+		t.Errorf("namespace %q", directive.Namespace)
+	}
+	for _, set := range directive.Dimensions {
+		for _, d := range set {
+			if _, ok := root[d].(string); !ok {
+				t.Errorf("dimension %s is not a root string", d)
+			}
+		}
+	}
+	for _, m := range directive.Metrics {
+		if _, ok := root[m.Name].(float64); !ok {
+			t.Errorf("metric %s is not a root number", m.Name)
+		}
+	}
+	if root["Route"] != "/pools/{poolId}" || root["StatusClass"] != "4xx" || root["CognitoThrottles"] != 1.0 || root["Errors"] != 0.0 {
+		t.Errorf("values: %v", root)
+	}
+}
+
 // TestGatewayRateLimitAnswers429 drives the real quota limiter at one request
 // per second for UserPoolRead: the second call in a row has no room before
 // its deadline, and Cognito never sees it.
@@ -215,4 +263,22 @@ func TestGatewayRateLimitAnswers429(t *testing.T) {
 	if n := len(stub.Calls()); n != 1 {
 		t.Errorf("Cognito saw %d calls, want 1", n)
 	}
+}
+
+func TestHealth(t *testing.T) {
+	runExchanges(t, []exchange{
+		{name: "shallow health calls nothing", method: "GET", target: "/health",
+			status: 200, has: []string{`"status":"ok"`, `"version":"`, `"commit":"`}, hasNot: []string{`"cognito"`}},
+		{name: "deep health lists one pool", method: "GET", target: "/health?deep=true",
+			script: map[string]cognitotest.Handler{"ListUserPools": func(in map[string]any) (int, any) {
+				if in["MaxResults"] != 1.0 {
+					return 400, map[string]any{"__type": "InvalidParameterException", "message": "MaxResults"}
+				}
+				return 200, map[string]any{"UserPools": []any{}}
+			}},
+			status: 200, has: []string{`"cognito":"ok"`}, actions: []string{"ListUserPools"}},
+		{name: "deep health reports Cognito failing", method: "GET", target: "/health?deep=true",
+			script: map[string]cognitotest.Handler{"ListUserPools": cognitotest.Fail(500, "InternalErrorException", "down")},
+			status: 502, code: "InternalErrorException", actions: []string{"ListUserPools"}},
+	})
 }

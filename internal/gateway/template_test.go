@@ -107,3 +107,25 @@ func TestTemplateRoutesRequireIAM(t *testing.T) {
 		}
 	}
 }
+
+// TestSAMConveniences pins what a newcomer's first `sam deploy` relies on.
+func TestSAMConveniences(t *testing.T) {
+	fn := child(templateNode(t), "Resources", "ApiFunction", "Properties")
+	if tracing := child(fn, "Tracing"); tracing == nil || tracing.Value != "Active" {
+		t.Error("ApiFunction has no Tracing: Active")
+	}
+	raw, err := os.ReadFile(filepath.Join("..", "..", "samconfig.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		`stack_name = "cognito-admin-gateway"`,
+		`capabilities = "CAPABILITY_IAM"`,
+		`confirm_changeset = true`,
+		`resolve_s3 = true`,
+	} {
+		if !strings.Contains(string(raw), "\n"+line+"\n") {
+			t.Errorf("samconfig.toml lacks %s", line)
+		}
+	}
+}

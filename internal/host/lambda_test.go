@@ -24,7 +24,7 @@ const poolID = "us-east-1_Example1"
 
 func readEvent(t *testing.T, name string) events.APIGatewayProxyRequest {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "events", name+".json"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "events", name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

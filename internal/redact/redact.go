@@ -99,14 +99,42 @@ func attr(a slog.Attr) slog.Attr {
 		switch x := v.Any().(type) {
 		case error:
 			return slog.String(a.Key, String(x.Error()))
-		case []string:
-			clean := make([]string, len(x))
-			for i, s := range x {
-				clean[i] = String(s)
-			}
-			return slog.Any(a.Key, clean)
+		case []string, map[string]any, []any:
+			return slog.Any(a.Key, tree(x))
 		}
 		return slog.String(a.Key, String(v.String()))
 	}
 	return slog.Attr{Key: a.Key, Value: v}
+}
+
+// tree copies a JSON-shaped value, masking secret-named members and secrets
+// inside strings, so that structured attributes keep their shape.
+func tree(v any) any {
+	switch x := v.(type) {
+	case string:
+		return String(x)
+	case []string:
+		clean := make([]string, len(x))
+		for i, s := range x {
+			clean[i] = String(s)
+		}
+		return clean
+	case []any:
+		clean := make([]any, len(x))
+		for i, item := range x {
+			clean[i] = tree(item)
+		}
+		return clean
+	case map[string]any:
+		clean := make(map[string]any, len(x))
+		for k, item := range x {
+			if IsSecret(k) {
+				clean[k] = Mask
+				continue
+			}
+			clean[k] = tree(item)
+		}
+		return clean
+	}
+	return v
 }

@@ -35,8 +35,12 @@ func TestHandlerMasksEveryAttribute(t *testing.T) {
 	logger.Info("login for Bearer tok-2",
 		"Password", "pw-3",
 		"error", errors.New(`InvalidParameter: {"ClientSecret":"cs-4"}`),
-		slog.Group("request", "Authorization", "Basic YWI6Y2Q=", "body", `{"IdToken":"id-5"}`))
-	for _, secret := range []string{"sess-1", "tok-2", "pw-3", "cs-4", "YWI6Y2Q=", "id-5"} {
+		slog.Group("request", "Authorization", "Basic YWI6Y2Q=", "body", `{"IdToken":"id-5"}`),
+		"tree", map[string]any{"RefreshToken": "rt-6", "list": []any{`Bearer bt-7`, 3}})
+	if !strings.Contains(buf.String(), `"list":["Bearer [REDACTED]",3]`) {
+		t.Errorf("a structured attribute lost its shape: %s", buf.String())
+	}
+	for _, secret := range []string{"sess-1", "tok-2", "pw-3", "cs-4", "YWI6Y2Q=", "id-5", "rt-6", "bt-7"} {
 		if strings.Contains(buf.String(), secret) {
 			t.Errorf("log line holds %q: %s", secret, buf.String())
 		}
