@@ -131,16 +131,7 @@ func TestChangesAreAuditedAndReadsAreNot(t *testing.T) {
 	req.Header.Set("Content-Type", "application/merge-patch+json")
 	g.ServeHTTP(httptest.NewRecorder(), req)
 
-	var records []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
-		var record map[string]any
-		if err := json.Unmarshal([]byte(line), &record); err != nil {
-			t.Fatalf("not a JSON log line: %q", line)
-		}
-		if record["msg"] == "audit" {
-			records = append(records, record)
-		}
-	}
+	records := logRecords(t, &logs, "audit")
 	if len(records) != 1 {
 		t.Fatalf("%d audit records: %s", len(records), logs.String())
 	}
@@ -171,14 +162,7 @@ func TestEveryRequestHasOneAccessLine(t *testing.T) {
 	g := gatewayWith(t, stub, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/pools/"+poolID, nil))
 	g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/nowhere", nil))
-	var lines []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
-		var record map[string]any
-		_ = json.Unmarshal([]byte(line), &record)
-		if record["msg"] == "request" {
-			lines = append(lines, record)
-		}
-	}
+	lines := logRecords(t, &logs, "request")
 	if len(lines) != 2 {
 		t.Fatalf("%d access lines: %s", len(lines), logs.String())
 	}
@@ -281,4 +265,20 @@ func TestHealth(t *testing.T) {
 			script: map[string]cognitotest.Handler{"ListUserPools": cognitotest.Fail(500, "InternalErrorException", "down")},
 			status: 502, code: "InternalErrorException", actions: []string{"ListUserPools"}},
 	})
+}
+
+// logRecords parses a JSON log and returns the records with message msg.
+func logRecords(t *testing.T, logs *bytes.Buffer, msg string) []map[string]any {
+	t.Helper()
+	var records []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var record map[string]any
+		if err := json.Unmarshal([]byte(line), &record); err != nil {
+			t.Fatalf("not a JSON log line: %q", line)
+		}
+		if record["msg"] == msg {
+			records = append(records, record)
+		}
+	}
+	return records
 }
