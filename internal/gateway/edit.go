@@ -23,6 +23,10 @@ var composites = map[string]handlerFunc{
 	"patchClient":   clientEditor.patch,
 	"getOpenAPI":    serveSpec,
 	"getHealth":     health,
+	// The API reference and the spec as written, in meta.go.
+	"getOpenAPIYAML": serveSpecYAML,
+	"getDocs":        serveDocsPage,
+	"getDocsAsset":   serveDocsAsset,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
@@ -127,16 +131,24 @@ func (e editor) write(ctx context.Context, g *Gateway, c *call, describe, update
 	if dryRun(c) {
 		return &answer{status: http.StatusOK, header: http.Header{"Cache-Control": {"no-store"}}, body: c.trim(input)}, nil
 	}
-	if _, err := g.invoke(ctx, update, input); err != nil {
+	if _, err := g.call(ctx, update, input); err != nil {
 		return nil, err
 	}
-	resource, err := e.describe(ctx, g, c, describe)
+	return e.answer(ctx, g, c, describe)
+}
+
+// answer describes the resource again and answers with it and its ETag,
+// written straight from the SDK's output, as translate does.
+func (e editor) answer(ctx context.Context, g *Gateway, c *call, describe cognito.Action) (*answer, error) {
+	out, err := g.call(ctx, describe, e.withIDs(c, nil))
 	if err != nil {
 		return nil, err
 	}
-	a := &answer{status: http.StatusOK, header: http.Header{}, body: resource}
-	a.header.Set("ETag", etag(resource))
-	return a, nil
+	resource, ok := cognito.Member(out, e.output)
+	if !ok || !cognito.IsObject(resource) {
+		return nil, problem.Internal(fmt.Errorf("%s answered without %s", describe.Name, e.output))
+	}
+	return c.answerResource(http.StatusOK, resource, true)
 }
 
 func (e editor) describe(ctx context.Context, g *Gateway, c *call, describe cognito.Action) (map[string]any, error) {
@@ -210,21 +222,13 @@ func (e editor) resolveConflicts(merged, patch map[string]any) {
 // validateMerged checks a PATCH's result against the PUT body schema, so a
 // patch cannot send Cognito what a PUT could not.
 func (g *Gateway) validateMerged(putOperation string, merged map[string]any) error {
-	op := g.byID[putOperation]
+	op := g.operationByID(putOperation)
 	schema := g.bodySchema(op)
 	if schema == nil {
 		return problem.Internal(fmt.Errorf("%s has no JSON body schema", putOperation))
 	}
-	// Round-trip through JSON so that numbers are float64, as the
-	// validator expects of decoded JSON.
-	encoded, err := json.Marshal(merged)
-	if err != nil {
-		return problem.Internal(err)
-	}
-	var value any
-	if err := json.Unmarshal(encoded, &value); err != nil {
-		return problem.Internal(err)
-	}
+	// Numbers as float64, as the validator expects of decoded JSON.
+	value := decodedJSON(merged)
 	if err := schema.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
 		p := problem.As(validationProblem(err))
 		p.Detail = "The patched resource would not be valid: " + p.Detail
@@ -344,6 +348,7 @@ func remove(doc map[string]any, path []string) {
 
 // serveSpec answers GET /openapi.json with the document the gateway runs on.
 func serveSpec(_ context.Context, g *Gateway, _ *call) (*answer, error) {
+	g.complete(g.doc)
 	encoded, err := json.Marshal(g.doc)
 	if err != nil {
 		return nil, problem.Internal(err)

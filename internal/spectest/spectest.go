@@ -22,6 +22,13 @@ import (
 	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
+// kin-openapi decodes neither HTML nor JavaScript. The /docs operations
+// answer with both, as plain strings in the spec.
+func init() {
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/javascript", openapi3filter.PlainBodyDecoder)
+}
+
 // Checker validates responses against the spec.
 type Checker struct {
 	Doc    *openapi3.T
