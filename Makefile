@@ -7,7 +7,7 @@
 MOTO_SERVER ?= $(firstword $(wildcard .venv/bin/moto_server) $(shell command -v moto_server 2>/dev/null))
 export MOTO_SERVER
 
-.PHONY: build build-ApiFunction moto run test lint local deploy bench fuzz vulncheck clean
+.PHONY: build build-ApiFunction moto run test lint generate docs-assets local deploy bench fuzz vulncheck clean
 
 # Stamped into the binary for GET /health (internal/buildinfo).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -34,16 +34,47 @@ run: moto build
 	infra/run-local.sh
 
 # -race about doubles the run (3 s to 6 s warm when it was added) and needs
-# cgo, i.e. a C compiler, which the CI image has.
+# cgo, i.e. a C compiler, which the CI image has. Tests keep what they save
+# with t.ArtifactDir, such as the screenshots of /docs, under artifacts/,
+# which holds the last run only. Then every benchmark runs once, so that none
+# rots; no figure can fail it (`make bench` measures).
 test:
-	go test -race -count=1 ./...
+	rm -rf artifacts && mkdir artifacts
+	go test -race -count=1 -artifacts -outputdir=$(CURDIR)/artifacts ./...
+	go test -run='^$$' -bench=. -benchtime=1x ./...
 
-lint:
-	@unformatted="$$(find . -path './.*' -prune -o -name '*.go' -exec gofmt -l {} +)"; \
+# Regenerates everything made from the spec, through the //go:generate lines
+# (client/client.gen.go, ...); the generators are the `tool` lines in go.mod.
+# CI fails if this changes a committed file.
+generate:
+	go generate ./...
+
+# Redocly's rules are in redocly.yaml: the recommended set, and more.
+lint: node_modules/.package-lock.json
+	@unformatted="$$(find . -path './.*' -prune -o -path ./node_modules -prune -o -name '*.go' -exec gofmt -l {} +)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 	cfn-lint template.yaml
 	openapi-spec-validator openapi/openapi.yaml
+	node_modules/.bin/redocly lint openapi/openapi.yaml
+
+# The npm packages pinned in package-lock.json: Redocly CLI for `make lint`,
+# and Redoc, whose bundle `make docs-assets` copies. npm rewrites
+# node_modules/.package-lock.json on every install, so it stamps the install.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# Copies Redoc's standalone bundle out of the pinned npm package into
+# internal/docs/assets, where it is committed so that `go build` needs no
+# npm, and records where it came from. It is gzipped, which keeps 0.8 MB out
+# of the Lambda binary. Run it after changing the pin in package.json (and
+# `npm install`); internal/docs's tests hold the copy to the pin and to
+# node_modules.
+REDOC_BUNDLE := node_modules/redoc/bundles/redoc.standalone.js
+docs-assets: node_modules/.package-lock.json
+	gzip -9 -n -c $(REDOC_BUNDLE) > internal/docs/assets/redoc.standalone.js.gz
+	cp $(REDOC_BUNDLE).LICENSE.txt internal/docs/assets/
+	echo "redoc $$(node -p 'require("./node_modules/redoc/package.json").version') bundles/redoc.standalone.js sha256:$$(sha256sum $(REDOC_BUNDLE) | cut -d' ' -f1)" > internal/docs/assets/provenance.txt
 
 # Runs the function in Docker behind a local API Gateway; moto runs on the
 # host. The container reaches the host as host.docker.internal, which Docker
@@ -72,8 +103,12 @@ fuzz:
 vulncheck:
 	go run golang.org/x/vuln/cmd/govulncheck@v1.8.0 ./...
 
+# The cold-start, per-request, memory and size comparison of BENCHMARKS.md,
+# as one table. It needs only loopback and ../shared/tools/lambda-runtime-stub
+# (or LAMBDA_RUNTIME_STUB), and takes about a minute. BENCHFLAGS passes
+# options, e.g. BENCHFLAGS='-cold-runs 31 -rounds 9'.
 bench:
-	go test -run='^$$' -bench=. -benchmem ./...
+	go run ./internal/benchmark/report $(BENCHFLAGS)
 
 clean:
-	rm -rf bin .aws-sam coverage.out coverage.html *.test
+	rm -rf bin .aws-sam artifacts coverage.out coverage.html *.test

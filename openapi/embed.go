@@ -1,7 +1,8 @@
 // Package openapi owns the gateway's API description, openapi.yaml, the
 // single source of truth for routes, validation and the Cognito action each
 // operation performs. The document is embedded in the binary, so the gateway
-// reads no file at run time.
+// reads no file at run time; and it is embedded loaded, as openapi.bin, so
+// the gateway parses no YAML at run time either.
 package openapi
 
 import (
@@ -9,20 +10,53 @@ import (
 	"fmt"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/acme/cognito-admin-gateway/openapi/internal/compact"
 )
+
+// openapi.bin is openapi.yaml as kin-openapi's loader resolves it. Run
+// `go generate ./openapi` whenever the YAML changes; a test fails while it
+// is stale.
+//go:generate go run ./internal/gen
 
 //go:embed openapi.yaml
 var document []byte
 
+//go:embed openapi.bin
+var loaded string
+
 // YAML returns the document as written.
 func YAML() []byte { return document }
 
-// Load parses the embedded document. Call it once at start-up. It does not
+// Load returns the document, $refs resolved, as kin-openapi's loader makes
+// it of openapi.yaml, in a fraction of a millisecond: parsing the YAML took
+// 34 ms of every cold start. Each call returns a new document. It does not
 // run doc.Validate: the document's validity is a test, not a start-up cost.
 func Load() (*openapi3.T, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(document)
+	doc, err := compact.Decode(loaded)
 	if err != nil {
-		return nil, fmt.Errorf("load embedded openapi.yaml: %w", err)
+		return nil, fmt.Errorf("openapi.bin: %w; run go generate ./openapi", err)
 	}
 	return doc, nil
+}
+
+// LoadLazily returns the document as Load does, but for its operations and
+// $ref'd components, which are decoded when complete is first given a part
+// of the document that leads to them: an operation, a path item's
+// parameters, the document itself. Until then they are empty, but for each
+// operation's OperationID. A cold start then decodes paths and little else,
+// and each request the one operation it needs. complete is safe for
+// concurrent use; a part it returned from can be read concurrently.
+func LoadLazily() (doc *openapi3.T, complete func(part any), err error) {
+	doc, lazy, err := compact.DecodeLazily(loaded)
+	if err != nil {
+		return nil, nil, fmt.Errorf("openapi.bin: %w; run go generate ./openapi", err)
+	}
+	return doc, lazy.Complete, nil
+}
+
+// Parse loads openapi.yaml itself with kin-openapi's loader, as Load did
+// before openapi.bin. Tests hold Load to it.
+func Parse() (*openapi3.T, error) {
+	return compact.Parse(document)
 }

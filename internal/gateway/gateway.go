@@ -19,6 +19,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +27,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
@@ -38,11 +38,18 @@ import (
 type Gateway struct {
 	client *cip.Client
 	doc    *openapi3.T
-	router routers.Router
-	ops    map[*openapi3.Operation]*operation
-	byID   map[string]*operation
-	logger *slog.Logger
-	opts   Options
+	router *router
+	// ops are the compiled operations, by their spec operation and by id;
+	// with Options.Complete, each is compiled when first needed.
+	ops       sync.Map // *openapi3.Operation -> *operation
+	byID      sync.Map // operationId -> *operation
+	compiling sync.Mutex
+	actions   func() map[string]cognito.Action // the action table, made when first needed
+	// composites is the package's table of composite handlers, held here
+	// because some of them compile operations themselves.
+	composites map[string]handlerFunc
+	logger     *slog.Logger
+	opts       Options
 	// served counts answered requests; the first one of a process is its
 	// cold start.
 	served atomic.Int64
@@ -82,6 +89,11 @@ type Options struct {
 	AllowedPools []string
 	// Limiter, when set, paces the Cognito calls.
 	Limiter Limiter
+	// Complete, when set, says that the document was loaded lazily
+	// (openapi.LoadLazily): the gateway hands it each part of the document
+	// before it reads it, and compiles each operation when a request first
+	// needs it, instead of all of them in New.
+	Complete func(part any)
 }
 
 // Limiter paces Cognito calls. Wait returns when action may be called, or
@@ -93,7 +105,7 @@ type Limiter interface {
 // New builds the gateway from the spec and a Cognito client. It compiles
 // every operation and builds the router once.
 func New(client *cip.Client, doc *openapi3.T, opts Options) (*Gateway, error) {
-	router, err := gorillamux.NewRouter(doc)
+	router, err := newRouter(doc)
 	if err != nil {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
@@ -104,33 +116,92 @@ func New(client *cip.Client, doc *openapi3.T, opts Options) (*Gateway, error) {
 	}
 	g := &Gateway{
 		client: client, doc: doc, router: router, logger: logger, opts: opts,
-		ops:  map[*openapi3.Operation]*operation{},
-		byID: map[string]*operation{},
+		actions: sync.OnceValue(cognito.Actions), composites: composites,
 		validation: openapi3filter.Options{
 			MultiError:         true,
 			KeepValidatedValue: true,
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		},
 	}
-	actions := cognito.Actions()
+	if opts.Complete != nil {
+		// Request validation reads the security schemes of every operation.
+		if doc.Components != nil {
+			opts.Complete(doc.Components.SecuritySchemes)
+		}
+		return g, nil
+	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			o, err := compileOperation(method, path, op, actions)
-			if err != nil {
+			if _, err := g.compile(method, path, item, op); err != nil {
 				return nil, err
 			}
-			o.handle = composites[o.id]
-			if o.handle == nil {
-				if len(o.actions) != 1 {
-					return nil, fmt.Errorf("%s: names %d actions but has no composite handler", o.id, len(o.actions))
-				}
-				o.handle = translate
-			}
-			g.ops[op] = o
-			g.byID[o.id] = o
 		}
 	}
 	return g, nil
+}
+
+// compile compiles one operation of the spec, once.
+func (g *Gateway) compile(method, path string, item *openapi3.PathItem, op *openapi3.Operation) (*operation, error) {
+	if o, ok := g.ops.Load(op); ok {
+		return o.(*operation), nil
+	}
+	g.compiling.Lock()
+	defer g.compiling.Unlock()
+	if o, ok := g.ops.Load(op); ok {
+		return o.(*operation), nil
+	}
+	g.complete(op)
+	g.complete(item.Parameters)
+	o, err := compileOperation(method, path, op, g.actions())
+	if err != nil {
+		return nil, err
+	}
+	o.handle = g.composites[o.id]
+	if o.handle == nil {
+		if len(o.actions) != 1 {
+			return nil, fmt.Errorf("%s: names %d actions but has no composite handler", o.id, len(o.actions))
+		}
+		o.handle = translate
+	}
+	g.byID.Store(o.id, o)
+	g.ops.Store(op, o)
+	return o, nil
+}
+
+// operation is the compiled operation of a route.
+func (g *Gateway) operation(route *routers.Route) (*operation, error) {
+	if o, ok := g.ops.Load(route.Operation); ok {
+		return o.(*operation), nil
+	}
+	o, err := g.compile(route.Method, route.Path, route.PathItem, route.Operation)
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	return o, nil
+}
+
+// operationByID is the compiled operation with the operationId id, or nil.
+func (g *Gateway) operationByID(id string) *operation {
+	if o, ok := g.byID.Load(id); ok {
+		return o.(*operation)
+	}
+	for path, item := range g.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.OperationID == id {
+				o, _ := g.compile(method, path, item, op)
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+// complete hands part of a lazily loaded document to Options.Complete
+// before it is read.
+func (g *Gateway) complete(part any) {
+	if g.opts.Complete != nil {
+		g.opts.Complete(part)
+	}
 }
 
 // ServeHTTP answers one request, and records it in the audit trail if it
@@ -182,7 +253,10 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 	if err != nil {
 		return nil, g.routeError(r, err)
 	}
-	op := g.ops[route.Operation]
+	op, err := g.operation(route)
+	if err != nil {
+		return nil, err
+	}
 	c.op, c.req = op, r
 	path, err := decodePathParams(rawParams)
 	if err != nil {

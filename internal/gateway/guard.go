@@ -5,10 +5,13 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
+	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
+	"github.com/acme/cognito-admin-gateway/internal/redact"
 )
 
 // checkPool enforces the pool allow-list, as defence in depth behind IAM: a
@@ -29,19 +32,14 @@ func (g *Gateway) checkPool(op *operation, path map[string]string) error {
 	return nil
 }
 
-// allowedPoolsOnly drops the pools outside the allow-list from a listing.
-func (g *Gateway) allowedPoolsOnly(items []any) []any {
+// allowedPool reports whether a pool of a listing (a
+// UserPoolDescriptionType) may be shown: whether the allow-list has it.
+func (g *Gateway) allowedPool(pool any) bool {
 	if len(g.opts.AllowedPools) == 0 {
-		return items
+		return true
 	}
-	kept := items[:0:0]
-	for _, item := range items {
-		pool, _ := item.(map[string]any)
-		if id, _ := pool["Id"].(string); slices.Contains(g.opts.AllowedPools, id) {
-			kept = append(kept, item)
-		}
-	}
-	return kept
+	id, _ := cognito.StringMember(pool, "Id")
+	return slices.Contains(g.opts.AllowedPools, id)
 }
 
 // access writes one line per request: what ran, how it ended and how long
@@ -90,20 +88,7 @@ func metrics(route string, status int, cognitoCode string, ms float64) []slog.At
 	}
 	cognitoThrottled := cognitoCode == "TooManyRequestsException" || cognitoCode == "LimitExceededException"
 	return []slog.Attr{
-		slog.Any("_aws", map[string]any{
-			"Timestamp": time.Now().UnixMilli(),
-			"CloudWatchMetrics": []any{map[string]any{
-				"Namespace":  MetricsNamespace,
-				"Dimensions": []any{[]any{"Route", "StatusClass"}},
-				"Metrics": []any{
-					map[string]any{"Name": "Requests", "Unit": "Count"},
-					map[string]any{"Name": "Latency", "Unit": "Milliseconds"},
-					map[string]any{"Name": "Errors", "Unit": "Count"},
-					map[string]any{"Name": "CognitoThrottles", "Unit": "Count"},
-					map[string]any{"Name": "GatewayThrottles", "Unit": "Count"},
-				},
-			}},
-		}),
+		slog.Any("_aws", emfMetadata(time.Now())),
 		slog.String("Route", route),
 		slog.String("StatusClass", fmt.Sprintf("%dxx", status/100)),
 		slog.Int("Requests", 1),
@@ -112,6 +97,22 @@ func metrics(route string, status int, cognitoCode string, ms float64) []slog.At
 		slog.Int("CognitoThrottles", flag(cognitoThrottled)),
 		slog.Int("GatewayThrottles", flag(status == http.StatusTooManyRequests && cognitoCode == "")),
 	}
+}
+
+// emfDirective declares the metrics of every access line; only the
+// timestamp before it changes, so it is encoded once.
+var emfDirective = []byte(`,"CloudWatchMetrics":[{"Namespace":"` + MetricsNamespace + `",` +
+	`"Dimensions":[["Route","StatusClass"]],"Metrics":[` +
+	`{"Name":"Requests","Unit":"Count"},{"Name":"Latency","Unit":"Milliseconds"},` +
+	`{"Name":"Errors","Unit":"Count"},{"Name":"CognitoThrottles","Unit":"Count"},` +
+	`{"Name":"GatewayThrottles","Unit":"Count"}]}]}`)
+
+// emfMetadata is the "_aws" member of an EMF record made at now.
+func emfMetadata(now time.Time) redact.Trusted {
+	b := make([]byte, 0, 16+len(emfDirective)+20)
+	b = append(b, `{"Timestamp":`...)
+	b = strconv.AppendInt(b, now.UnixMilli(), 10)
+	return append(b, emfDirective...)
 }
 
 // changes reports whether a method asks for a change, and so is audited.

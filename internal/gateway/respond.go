@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 
+	"github.com/acme/cognito-admin-gateway/internal/canonjson"
+	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
 )
 
@@ -18,16 +21,58 @@ import (
 var volatileMembers = []string{"EstimatedNumberOfUsers", "LastModifiedDate"}
 
 // etag is a strong validator of a resource's configuration: a digest of its
-// canonical JSON (encoding/json sorts map keys) without volatile members.
+// canonical JSON (as json.Marshal writes it, map keys sorted) without
+// volatile members.
 func etag(resource map[string]any) string {
-	stable := make(map[string]any, len(resource))
-	for k, v := range resource {
-		stable[k] = v
+	buf := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(buf)
+	encoded, err := canonjson.AppendObject((*buf)[:0], resource, true, volatileMembers)
+	if err != nil {
+		encoded = nil // as json.Marshal would have returned
 	}
-	for _, k := range volatileMembers {
-		delete(stable, k)
+	*buf = encoded[:0]
+	return etagOf(encoded)
+}
+
+// resourceETag is etag(Document(resource)) trimmed by shown, written straight
+// from the SDK value.
+func resourceETag(resource any, shown cognito.Filter) string {
+	buf := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(buf)
+	skip := cognito.Filter{Only: shown.Only, Omit: append(slices.Clip(shown.Omit), volatileMembers...)}
+	encoded, err := cognito.AppendJSON((*buf)[:0], resource, skip, true)
+	if err != nil {
+		encoded = nil // as etag does
 	}
-	encoded, _ := json.Marshal(stable)
+	*buf = encoded[:0]
+	return etagOf(encoded)
+}
+
+// bodyETag is the ETag of a resource whose answer body is body, an object
+// whose members other than the volatile ones are at the spans stable: the
+// object of those members alone is what etag would encode, unless HTML
+// escaping tells the two encodings apart. It can only if the body has one
+// of <, > and &; then slow encodes the resource again.
+func bodyETag(body []byte, stable [][2]int, slow func() string) string {
+	if bytes.IndexByte(body, '<') >= 0 || bytes.IndexByte(body, '>') >= 0 || bytes.IndexByte(body, '&') >= 0 {
+		return slow()
+	}
+	buf := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(buf)
+	encoded := append((*buf)[:0], '{')
+	for i, span := range stable {
+		if i > 0 {
+			encoded = append(encoded, ',')
+		}
+		encoded = append(encoded, body[span[0]:span[1]]...)
+	}
+	encoded = append(encoded, '}')
+	*buf = encoded[:0]
+	return etagOf(encoded)
+}
+
+// etagOf is the ETag of a canonical encoding.
+func etagOf(encoded []byte) string {
 	sum := sha256.Sum256(encoded)
 	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
 }
@@ -38,26 +83,37 @@ func writeAnswer(w http.ResponseWriter, a *answer) {
 	for k, vs := range a.header {
 		h[k] = vs
 	}
-	// Admin answers (client secrets among them) are never for a cache.
-	h.Set("Cache-Control", "no-store")
+	// Admin answers (client secrets among them) are never for a cache. Only
+	// a handler that says otherwise, for a static file of /docs, opts out.
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
 	if a.status == http.StatusNoContent || (a.body == nil && a.raw == nil) {
 		w.WriteHeader(a.status)
 		return
 	}
 	body := a.raw
 	if body == nil {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(a.body); err != nil {
+		buf := encodeBuffers.Get().(*[]byte)
+		defer encodeBuffers.Put(buf)
+		encoded, err := canonjson.Append((*buf)[:0], a.body, false)
+		if err != nil {
 			panic(fmt.Sprintf("encode answer: %v", err)) // only JSON-shaped trees reach here
 		}
-		body = buf.Bytes()
+		// As json.Encoder writes it, newline and all.
+		body = append(encoded, '\n')
+		*buf = body[:0]
 	}
-	h.Set("Content-Type", "application/json")
+	// A handler may name another type for a raw body, such as /docs's HTML.
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
 	w.WriteHeader(a.status)
 	_, _ = w.Write(body)
 }
+
+// encodeBuffers recycles the buffers answers and ETags are encoded in.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
 
 // basePath is the prefix the client called through, such as "/v1".
 func basePath(r *http.Request) string {

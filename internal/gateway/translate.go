@@ -4,15 +4,17 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 
+	"github.com/acme/cognito-admin-gateway/internal/canonjson"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 
-	"encoding/json"
-	"github.com/acme/cognito-admin-gateway/internal/userfilter"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/acme/cognito-admin-gateway/internal/userfilter"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/cursor"
@@ -27,37 +29,53 @@ func translate(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := g.invoke(ctx, c.op.actions[0], input)
+	out, err := g.call(ctx, c.op.actions[0], input)
 	if err != nil {
 		return nil, err
 	}
+	keep := everything
 	if c.op.id == "listPools" {
-		pools, _ := out["UserPools"].([]any)
-		out["UserPools"] = g.allowedPoolsOnly(pools)
+		keep = g.allowedPool
 	}
-	return c.shape(out)
+	return c.shape(out, keep)
 }
 
-// invoke calls one Cognito action with a JSON-shaped input.
+func everything(any) bool { return true }
+
+// invoke calls one Cognito action with a JSON-shaped input, and returns its
+// output as a JSON-shaped tree, for the handlers that edit it.
 func (g *Gateway) invoke(ctx context.Context, a cognito.Action, input map[string]any) (map[string]any, error) {
-	if g.opts.Limiter != nil {
-		if err := g.opts.Limiter.Wait(ctx, a.Name); err != nil {
-			return nil, throttled(err)
-		}
-	}
-	encoded, err := json.Marshal(input)
+	out, err := g.call(ctx, a, input)
 	if err != nil {
-		return nil, problem.Internal(err)
-	}
-	out, err := a.Call(ctx, g.client, encoded)
-	if err != nil {
-		return nil, cognito.Problem(err)
+		return nil, err
 	}
 	doc, _ := cognito.Document(out).(map[string]any)
 	if doc == nil {
 		doc = map[string]any{}
 	}
 	return doc, nil
+}
+
+// call calls one Cognito action with a JSON-shaped input, and returns the
+// SDK's output.
+func (g *Gateway) call(ctx context.Context, a cognito.Action, input map[string]any) (any, error) {
+	if g.opts.Limiter != nil {
+		if err := g.opts.Limiter.Wait(ctx, a.Name); err != nil {
+			return nil, throttled(err)
+		}
+	}
+	buf := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(buf)
+	encoded, err := canonjson.Append((*buf)[:0], input, true)
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	*buf = encoded[:0]
+	out, err := a.Call(ctx, g.client, encoded)
+	if err != nil {
+		return nil, cognito.Problem(err)
+	}
+	return out, nil
 }
 
 // throttled is the answer when the gateway's own rate limit, kept below
@@ -157,44 +175,110 @@ func (c *call) scope() string {
 	return b.String()
 }
 
-// shape turns an action's output into the answer the spec describes.
-func (c *call) shape(out map[string]any) (*answer, error) {
+// shape turns an action's output into the answer the spec describes. The
+// body is written straight from the SDK's output (cognito.AppendJSON), as
+// the JSON of its document; keep says which items of a list are shown.
+func (c *call) shape(out any, keep func(item any) bool) (*answer, error) {
 	a := &answer{status: c.op.status, header: http.Header{}}
-	switch {
-	case a.status == http.StatusNoContent:
+	if a.status == http.StatusNoContent {
 		return a, nil
+	}
+	buf := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(buf)
+	switch {
 	case c.op.list != "":
-		items, _ := out[c.op.list].([]any)
-		if items == nil {
-			items = []any{}
-		}
-		body := map[string]any{c.op.list: items}
-		if token, _ := out[c.nextTokenMember()].(string); token != "" {
-			next := cursor.Encode(c.scope(), token)
-			body["NextToken"] = next
+		body := (*buf)[:0]
+		var err error
+		items, _ := cognito.Member(out, c.op.list)
+		next := ""
+		if token, _ := cognito.StringMember(out, c.nextTokenMember()); token != "" {
+			next = cursor.Encode(c.scope(), token)
 			a.header.Set("Link", "<"+c.nextURL(next)+`>; rel="next"`)
 		}
-		a.body = body
-	case c.op.output != "":
-		resource, _ := out[c.op.output].(map[string]any)
-		if resource == nil {
-			return nil, problem.Internal(errMissingOutput(c.op))
+		// {list, NextToken}, members in encoding/json's order.
+		body = append(body, '{')
+		if next != "" && "NextToken" < c.op.list {
+			body = appendMember(body, "NextToken", next)
+			body = append(body, ',')
 		}
-		a.body = c.trim(resource)
-	default:
-		a.body = out
+		body = canonjson.AppendString(body, c.op.list, false)
+		body = append(body, ':')
+		if body, err = cognito.AppendList(body, items, keep, false); err != nil {
+			return nil, problem.Internal(err)
+		}
+		if next != "" && "NextToken" > c.op.list {
+			body = append(body, ',')
+			body = appendMember(body, "NextToken", next)
+		}
+		body = append(body, '}')
+		// As json.Encoder writes it, newline and all.
+		a.raw = append(append(make([]byte, 0, len(body)+1), body...), '\n')
+		*buf = body[:0]
+		return a, nil
+	case c.op.output == "":
+		return c.resourceOf(a, buf, out, cognito.Filter{}, c.op.etag)
 	}
+	// The output member the spec names, trimmed.
+	resource, ok := cognito.Member(out, c.op.output)
+	if !ok || !cognito.IsObject(resource) {
+		return nil, problem.Internal(errMissingOutput(c.op))
+	}
+	return c.resourceOf(a, buf, resource, c.shown(), c.op.etag)
+}
+
+// answerResource answers with status and resource, an SDK value, trimmed
+// as the operation says, and with its ETag if withETag.
+func (c *call) answerResource(status int, resource any, withETag bool) (*answer, error) {
+	buf := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(buf)
+	return c.resourceOf(&answer{status: status, header: http.Header{}}, buf, resource, c.shown(), withETag)
+}
+
+// resourceOf completes a with the body of resource, members as shown picks
+// them, encoded in buf (scratch); its Location, if the operation has one;
+// and its ETag if withETag.
+func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Filter, withETag bool) (*answer, error) {
+	// Where the stable members are, to make the ETag of them alone.
+	var stable [][2]int
+	note := func(name string, start, end int) {
+		if !slices.Contains(volatileMembers, name) {
+			stable = append(stable, [2]int{start, end})
+		}
+	}
+	body, err := cognito.AppendMembers((*buf)[:0], resource, shown, false, note)
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	defer func() { *buf = body[:0] }()
 	if c.op.location != "" {
-		if resource, ok := a.body.(map[string]any); ok {
-			a.header.Set("Location", c.base()+c.expand(c.op.location, resource))
-		}
+		a.header.Set("Location", c.base()+c.expand(c.op.location, func(name string) (string, bool) {
+			if !shown.Keeps(name) {
+				return "", false
+			}
+			return cognito.StringMember(resource, name)
+		}))
 	}
-	if c.op.etag {
-		if resource, ok := a.body.(map[string]any); ok {
-			a.header.Set("ETag", etag(resource))
-		}
+	if withETag {
+		a.header.Set("ETag", bodyETag(body, stable, func() string { return resourceETag(resource, shown) }))
 	}
+	// As json.Encoder writes it, newline and all.
+	a.raw = append(append(make([]byte, 0, len(body)+1), body...), '\n')
 	return a, nil
+}
+
+// shown picks the output members the operation returns: x-cognito-select,
+// or else all but x-cognito-omit.
+func (c *call) shown() cognito.Filter {
+	if len(c.op.only) > 0 {
+		return cognito.Filter{Only: c.op.only}
+	}
+	return cognito.Filter{Omit: c.op.omit}
+}
+
+func appendMember(dst []byte, name, value string) []byte {
+	dst = canonjson.AppendString(dst, name, false)
+	dst = append(dst, ':')
+	return canonjson.AppendString(dst, value, false)
 }
 
 // trim applies the operation's x-cognito-select and x-cognito-omit.
@@ -235,8 +319,9 @@ func (c *call) nextURL(next string) string {
 	return c.base() + c.req.URL.EscapedPath() + "?" + q.Encode()
 }
 
-// expand fills {Member} from the resource and {param} from the path.
-func (c *call) expand(template string, resource map[string]any) string {
+// expand fills {Member} from the resource (through member) and {param}
+// from the path.
+func (c *call) expand(template string, member func(name string) (string, bool)) string {
 	var b strings.Builder
 	for {
 		open := strings.IndexByte(template, '{')
@@ -251,7 +336,7 @@ func (c *call) expand(template string, resource map[string]any) string {
 		}
 		b.WriteString(template[:open])
 		name := template[open+1 : open+end]
-		value, ok := resource[name].(string)
+		value, ok := member(name)
 		if !ok {
 			value = c.path[name]
 		}

@@ -219,3 +219,36 @@ func pointer(tokens []string) string {
 	}
 	return b.String()
 }
+
+// decodedJSON copies a JSON-shaped tree as json.Unmarshal would decode its
+// encoding: every number a float64. It spares the round trip through JSON
+// text.
+func decodedJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if x == nil {
+			return nil
+		}
+		m := make(map[string]any, len(x))
+		for k, item := range x {
+			m[k] = decodedJSON(item)
+		}
+		return m
+	case []any:
+		if x == nil {
+			return nil
+		}
+		list := make([]any, len(x))
+		for i, item := range x {
+			list[i] = decodedJSON(item)
+		}
+		return list
+	case int64:
+		return float64(x)
+	case int:
+		return float64(x)
+	case int32:
+		return float64(x)
+	}
+	return v
+}

@@ -87,7 +87,9 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return nil, cfg, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	doc, err := openapi.Load()
+	// Lazily: a cold start decodes the paths, and each operation is decoded
+	// when a request first needs it.
+	doc, complete, err := openapi.LoadLazily()
 	if err != nil {
 		return nil, cfg, err
 	}
@@ -96,6 +98,7 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		Logger:       logger,
 		AllowedPools: cfg.AllowedPools,
 		Limiter:      quota.New(cfg.RateLimits),
+		Complete:     complete,
 	})
 	if err != nil {
 		return nil, cfg, err

@@ -9,10 +9,15 @@
 package redact
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // Mask replaces a secret value.
@@ -25,21 +30,70 @@ var Names = []string{
 	"Session", "Authorization",
 }
 
-var (
-	names = strings.Join(Names, "|")
+// patterns are compiled when a string first may hold a secret, which is
+// rare (see mayHoldSecret), rather than in every process's start-up.
+var patterns = sync.OnceValue(func() (p struct{ jsonMember, assignment, credential *regexp.Regexp }) {
+	names := strings.Join(Names, "|")
 	// "Password": "...", as JSON or Go's %q output.
-	jsonMember = regexp.MustCompile(`(?i)("(?:` + names + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	p.jsonMember = regexp.MustCompile(`(?i)("(?:` + names + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 	// Password=..., Password: ... as in headers, query strings and %+v output.
-	assignment = regexp.MustCompile(`(?i)\b((?:` + names + `)\s*[=:]\s*)([^\s,&;}"\]]+)`)
+	p.assignment = regexp.MustCompile(`(?i)\b((?:` + names + `)\s*[=:]\s*)([^\s,&;}"\]]+)`)
 	// A bearer or basic credential, wherever it appears.
-	credential = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-_=.~+/]+`)
-)
+	p.credential = regexp.MustCompile(`(?i)\b(bearer|basic)(\s+)[A-Za-z0-9\-_=.~+/]+`)
+	return p
+})
 
 // String masks every secret in s.
 func String(s string) string {
-	s = credential.ReplaceAllString(s, `${1}${2}`+Mask)
-	s = jsonMember.ReplaceAllString(s, `${1}"`+Mask+`"`)
-	return assignment.ReplaceAllString(s, `${1}`+Mask)
+	if !mayHoldSecret(s) {
+		return s
+	}
+	return mask(s)
+}
+
+func mask(s string) string {
+	p := patterns()
+	s = p.credential.ReplaceAllString(s, `${1}${2}`+Mask)
+	s = p.jsonMember.ReplaceAllString(s, `${1}"`+Mask+`"`)
+	return p.assignment.ReplaceAllString(s, `${1}`+Mask)
+}
+
+// keywords are what every pattern above needs to find in a string before it
+// can match: a secret's name, or a credential scheme; in lower case.
+var keywords = func() [][]byte {
+	words := [][]byte{[]byte("bearer"), []byte("basic")}
+	for _, n := range Names {
+		words = append(words, []byte(strings.ToLower(n)))
+	}
+	return words
+}()
+
+// mayHoldSecret is false when none of the patterns can match s, which is
+// the case for nearly every string a log line carries, and far cheaper to
+// tell than running them. Only short ASCII strings are ruled out this way:
+// the patterns fold case the Unicode way, where 'ſ' matches 's' and the
+// Kelvin sign 'k'.
+func mayHoldSecret(s string) bool {
+	var lower [256]byte
+	if len(s) > len(lower) {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= utf8.RuneSelf {
+			return true
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		lower[i] = b
+	}
+	for _, word := range keywords {
+		if bytes.Contains(lower[:len(s)], word) {
+			return true
+		}
+	}
+	return false
 }
 
 // IsSecret reports whether name (any case) names a secret.
@@ -101,40 +155,82 @@ func attr(a slog.Attr) slog.Attr {
 			return slog.String(a.Key, String(x.Error()))
 		case []string, map[string]any, []any:
 			return slog.Any(a.Key, tree(x))
+		case Trusted:
+			return a
 		}
 		return slog.String(a.Key, String(v.String()))
 	}
 	return slog.Attr{Key: a.Key, Value: v}
 }
 
-// tree copies a JSON-shaped value, masking secret-named members and secrets
-// inside strings, so that structured attributes keep their shape.
+// tree masks secret-named members, and secrets inside strings, of a
+// JSON-shaped value, so that structured attributes keep their shape. It
+// copies only what it changes: nearly always nothing.
 func tree(v any) any {
+	clean, _ := masked(v)
+	return clean
+}
+
+// masked is tree, and whether it changed anything.
+func masked(v any) (any, bool) {
 	switch x := v.(type) {
 	case string:
-		return String(x)
+		clean := String(x)
+		return clean, clean != x
 	case []string:
-		clean := make([]string, len(x))
+		var clean []string
 		for i, s := range x {
-			clean[i] = String(s)
-		}
-		return clean
-	case []any:
-		clean := make([]any, len(x))
-		for i, item := range x {
-			clean[i] = tree(item)
-		}
-		return clean
-	case map[string]any:
-		clean := make(map[string]any, len(x))
-		for k, item := range x {
-			if IsSecret(k) {
-				clean[k] = Mask
-				continue
+			if m := String(s); m != s {
+				if clean == nil {
+					clean = slices.Clone(x)
+				}
+				clean[i] = m
 			}
-			clean[k] = tree(item)
 		}
-		return clean
+		if clean == nil {
+			return x, false
+		}
+		return clean, true
+	case []any:
+		var clean []any
+		for i, item := range x {
+			if m, changed := masked(item); changed {
+				if clean == nil {
+					clean = slices.Clone(x)
+				}
+				clean[i] = m
+			}
+		}
+		if clean == nil {
+			return x, false
+		}
+		return clean, true
+	case map[string]any:
+		var clean map[string]any
+		for k, item := range x {
+			m, changed := any(Mask), true
+			if !IsSecret(k) {
+				m, changed = masked(item)
+			}
+			if changed {
+				if clean == nil {
+					clean = maps.Clone(x)
+				}
+				clean[k] = m
+			}
+		}
+		if clean == nil {
+			return x, false
+		}
+		return clean, true
 	}
-	return v
+	return v, false
 }
+
+// Trusted is JSON the program itself encoded from constants and numbers,
+// never from a request, such as CloudWatch metric metadata. It is logged as
+// is, which spares it the masking that request-derived values need.
+type Trusted []byte
+
+// MarshalJSON returns t itself.
+func (t Trusted) MarshalJSON() ([]byte, error) { return t, nil }

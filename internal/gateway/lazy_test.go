@@ -1,0 +1,105 @@
+package gateway
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
+	"github.com/acme/cognito-admin-gateway/internal/invocation"
+	"github.com/acme/cognito-admin-gateway/openapi"
+)
+
+func newLazyGateway(t *testing.T, stub *cognitotest.Server) *Gateway {
+	t.Helper()
+	doc, complete, err := openapi.LoadLazily()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(stub.Client(), doc, Options{Complete: complete})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestLazyDocumentCompilesLikeTheLoadedOne: every operation, compiled on
+// first use from a lazily loaded document, is the one New compiles from the
+// loaded document.
+func TestLazyDocumentCompilesLikeTheLoadedOne(t *testing.T) {
+	stub := cognitotest.New(t)
+	eager, lazy := newTestGateway(t, stub), newLazyGateway(t, stub)
+	if _, ok := lazy.byID.Load("getPool"); ok {
+		t.Fatal("New compiled an operation of a lazily loaded document")
+	}
+	n := 0
+	eager.byID.Range(func(id, o any) bool {
+		n++
+		want, got := comparable(o.(*operation)), comparable(lazy.operationByID(id.(string)))
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s compiled lazily:\n%+v\nwant\n%+v", id, got, want)
+		}
+		return true
+	})
+	if n == 0 {
+		t.Fatal("no operations")
+	}
+}
+
+// comparable is o without its functions, with its actions by name.
+func comparable(o *operation) any {
+	if o == nil {
+		return nil
+	}
+	c := *o
+	c.handle = nil
+	var names []string
+	for _, a := range c.actions {
+		names = append(names, a.Name)
+	}
+	c.actions = nil
+	return struct {
+		operation
+		Actions []string
+	}{c, names}
+}
+
+// TestLazyDocumentAnswersLikeTheLoadedOne sends the same requests to a
+// gateway over each, the spec's own description among them.
+func TestLazyDocumentAnswersLikeTheLoadedOne(t *testing.T) {
+	stub := cognitotest.New(t)
+	stub.Handle("DescribeUserPool", cognitotest.Reply(describedPool()))
+	stub.Handle("UpdateUserPool", cognitotest.Reply(map[string]any{}))
+	stub.Handle("ListUserPools", cognitotest.Reply(map[string]any{"UserPools": []any{map[string]any{"Id": poolID}}}))
+	requests := []struct{ method, target, body string }{
+		{http.MethodPatch, "/pools/" + poolID, `{"MfaConfiguration": "OFF", "UserPoolTags": {"owner": "ops"}}`},
+		{http.MethodGet, "/pools/" + poolID, ""},
+		{http.MethodGet, "/pools?Limit=5", ""},
+		{http.MethodPost, "/pools", `{"PoolName": "", "Surprise": 1}`},
+		{http.MethodPut, "/pools", ""},
+		{http.MethodGet, "/nowhere", ""},
+		{http.MethodGet, "/me", ""},
+		{http.MethodGet, "/openapi.json", ""},
+	}
+	lazy, eager := newLazyGateway(t, stub), newTestGateway(t, stub)
+	for _, r := range requests {
+		answers := make([]*httptest.ResponseRecorder, 2)
+		for i, g := range []*Gateway{lazy, eager} {
+			req := httptest.NewRequest(r.method, r.target, strings.NewReader(r.body))
+			req = req.WithContext(invocation.With(req.Context(), invocation.Info{RequestID: "lazy-or-not"}))
+			if r.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			answers[i] = httptest.NewRecorder()
+			g.ServeHTTP(answers[i], req)
+			answers[i].Header().Del("X-Request-Id")
+		}
+		got, want := answers[0], answers[1]
+		if got.Code != want.Code || !reflect.DeepEqual(got.Header(), want.Header()) || got.Body.String() != want.Body.String() {
+			t.Errorf("%s %s: lazily %d %v\n%s\nwant %d %v\n%s", r.method, r.target,
+				got.Code, got.Header(), got.Body, want.Code, want.Header(), want.Body)
+		}
+	}
+}

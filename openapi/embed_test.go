@@ -1,0 +1,180 @@
+package openapi
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/acme/cognito-admin-gateway/openapi/internal/compact"
+)
+
+// TestLoadedDocumentIsFresh fails when openapi.yaml changed and openapi.bin
+// was not regenerated.
+func TestLoadedDocumentIsFresh(t *testing.T) {
+	want, err := compact.Generate(YAML())
+	if err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	if !bytes.Equal([]byte(loaded), want) {
+		t.Fatal("openapi.bin is stale: openapi.yaml changed since it was generated; run go generate ./openapi")
+	}
+}
+
+// TestLoadIsTheLoadersDocument holds the decoded document to the one
+// kin-openapi's loader makes of openapi.yaml: every exported field equal, and
+// every $ref pointing at its component's one value, as the loader leaves it.
+func TestLoadIsTheLoadersDocument(t *testing.T) {
+	generated, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
+	c.compare(reflect.ValueOf(generated), reflect.ValueOf(parsed), "doc")
+	for _, d := range c.diffs[:min(len(c.diffs), 20)] {
+		t.Error(d)
+	}
+}
+
+// TestLoadLazilyCompletesToTheLoadersDocument: a lazily loaded document,
+// completed, is the loader's document; before, its operations are empty.
+func TestLoadLazilyCompletesToTheLoadersDocument(t *testing.T) {
+	doc, complete, err := LoadLazily()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := doc.Paths.Value("/pools/{poolId}").Get
+	if get.OperationID != "getPool" || get.Responses != nil || get.Extensions != nil {
+		t.Fatalf("before completion, getPool is %+v; want only its id", get)
+	}
+	pool := doc.Components.Schemas["UserPoolType"].Value
+	if pool.Properties != nil {
+		t.Fatal("a component was decoded before anything led to it")
+	}
+	complete(get)
+	if get.Responses.Value("200") == nil || pool.Properties == nil {
+		t.Fatal("completing getPool left it, or the schema of its answer, empty")
+	}
+	if put := doc.Paths.Value("/pools/{poolId}").Put; put.Responses != nil {
+		t.Fatal("completing getPool decoded replacePool too")
+	}
+	complete(doc)
+	c := comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
+	c.compare(reflect.ValueOf(doc), reflect.ValueOf(parsed), "doc")
+	for _, d := range c.diffs[:min(len(c.diffs), 20)] {
+		t.Error(d)
+	}
+}
+
+func TestLoadReturnsANewDocumentEachTime(t *testing.T) {
+	a, _ := Load()
+	b, _ := Load()
+	if a == b || a.Paths == b.Paths || a.Components.Schemas["UserPoolType"].Value == b.Components.Schemas["UserPoolType"].Value {
+		t.Error("two loads share values; a caller changing one would change the other")
+	}
+}
+
+// address identifies a struct: a struct and its first field share a
+// pointer.
+type address struct {
+	pointer uintptr
+	typ     reflect.Type
+}
+
+type comparison struct {
+	pairs map[[2]address]bool
+	// seen maps each decoded struct to the parsed one it stands for, so
+	// that sharing is compared too.
+	seen  map[address]address
+	diffs []string
+}
+
+var mapLikeTypes = map[reflect.Type]bool{
+	reflect.TypeFor[*openapi3.Paths]():     true,
+	reflect.TypeFor[*openapi3.Responses](): true,
+	reflect.TypeFor[*openapi3.Callback]():  true,
+}
+
+func (c *comparison) compare(a, b reflect.Value, path string) {
+	if a.Type() != b.Type() {
+		c.diffs = append(c.diffs, fmt.Sprintf("%s: %s, want %s", path, a.Type(), b.Type()))
+		return
+	}
+	switch a.Kind() {
+	case reflect.Pointer:
+		if a.IsNil() || b.IsNil() {
+			if a.IsNil() != b.IsNil() {
+				c.diffs = append(c.diffs, fmt.Sprintf("%s: nil %v, want nil %v", path, a.IsNil(), b.IsNil()))
+			}
+			return
+		}
+		if a.Elem().Kind() == reflect.Struct {
+			aa, ba := address{a.Pointer(), a.Type()}, address{b.Pointer(), b.Type()}
+			if other, ok := c.seen[aa]; ok && other != ba {
+				c.diffs = append(c.diffs, fmt.Sprintf("%s: shares a value the loader does not share here", path))
+				return
+			}
+			c.seen[aa] = ba
+			pair := [2]address{aa, ba}
+			if c.pairs[pair] {
+				return
+			}
+			c.pairs[pair] = true
+		}
+		if mapLikeTypes[a.Type()] {
+			c.compare(a.MethodByName("Map").Call(nil)[0], b.MethodByName("Map").Call(nil)[0], path)
+			c.compare(a.Elem().FieldByName("Extensions"), b.Elem().FieldByName("Extensions"), path+".Extensions")
+			return
+		}
+		c.compare(a.Elem(), b.Elem(), path)
+	case reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			if a.IsNil() != b.IsNil() {
+				c.diffs = append(c.diffs, fmt.Sprintf("%s: %v, want %v", path, a, b))
+			}
+			return
+		}
+		c.compare(a.Elem(), b.Elem(), path)
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if f := a.Type().Field(i); f.IsExported() {
+				c.compare(a.Field(i), b.Field(i), path+"."+f.Name)
+			}
+		}
+	case reflect.Slice:
+		if a.IsNil() != b.IsNil() || a.Len() != b.Len() {
+			c.diffs = append(c.diffs, fmt.Sprintf("%s: %d items (nil %v), want %d (nil %v)", path, a.Len(), a.IsNil(), b.Len(), b.IsNil()))
+			return
+		}
+		for i := range a.Len() {
+			c.compare(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Map:
+		if a.IsNil() != b.IsNil() || a.Len() != b.Len() {
+			c.diffs = append(c.diffs, fmt.Sprintf("%s: %d entries (nil %v), want %d (nil %v)", path, a.Len(), a.IsNil(), b.Len(), b.IsNil()))
+			return
+		}
+		for _, k := range b.MapKeys() {
+			av := a.MapIndex(k)
+			if !av.IsValid() {
+				c.diffs = append(c.diffs, fmt.Sprintf("%s: no %v", path, k))
+				continue
+			}
+			c.compare(av, b.MapIndex(k), fmt.Sprintf("%s[%v]", path, k))
+		}
+	default:
+		if !a.Equal(b) {
+			c.diffs = append(c.diffs, fmt.Sprintf("%s: %v, want %v", path, a, b))
+		}
+	}
+}
