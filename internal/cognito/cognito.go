@@ -25,7 +25,9 @@ type Action struct {
 	Input reflect.Type
 	// Output is the SDK output struct type.
 	Output reflect.Type
-	call   func(ctx context.Context, client *cip.Client, input []byte) (any, error)
+	// Members are the input's member names, the exported fields of Input.
+	Members map[string]bool
+	call    func(ctx context.Context, client *cip.Client, input []byte) (any, error)
 }
 
 // Call decodes input (JSON with Cognito's member names) into the action's SDK
@@ -43,9 +45,10 @@ type sdkMethod[In, Out any] func(*cip.Client, context.Context, *In, ...func(*cip
 func action[In, Out any](method sdkMethod[In, Out]) Action {
 	in := reflect.TypeFor[In]()
 	return Action{
-		Name:   strings.TrimSuffix(in.Name(), "Input"),
-		Input:  in,
-		Output: reflect.TypeFor[Out](),
+		Name:    strings.TrimSuffix(in.Name(), "Input"),
+		Input:   in,
+		Output:  reflect.TypeFor[Out](),
+		Members: members(in),
 		call: func(ctx context.Context, client *cip.Client, input []byte) (any, error) {
 			var params In
 			if len(input) > 0 {
@@ -123,4 +126,15 @@ func Actions() map[string]Action {
 		table[a.Name] = a
 	}
 	return table
+}
+
+// members lists the exported fields of an SDK input struct.
+func members(t reflect.Type) map[string]bool {
+	names := make(map[string]bool, t.NumField())
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() {
+			names[f.Name] = true
+		}
+	}
+	return names
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -181,13 +180,12 @@ func (e editor) withIDs(c *call, body map[string]any) map[string]any {
 // takes, as the SDK's Update input type shows them, renamed where the two
 // names differ. Identifiers come from the path, not from here.
 func (e editor) project(resource map[string]any, update cognito.Action) map[string]any {
-	fields := inputMembers(update.Input)
-	out := make(map[string]any, len(fields))
+	out := make(map[string]any, len(update.Members))
 	for name, value := range resource {
 		if renamed, ok := e.renames[name]; ok {
 			name = renamed
 		}
-		if fields[name] && !e.isID(name) {
+		if update.Members[name] && !e.isID(name) {
 			out[name] = value
 		}
 	}
@@ -223,36 +221,15 @@ func (e editor) resolveConflicts(merged, patch map[string]any) {
 // patch cannot send Cognito what a PUT could not.
 func (g *Gateway) validateMerged(putOperation string, merged map[string]any) error {
 	op := g.operationByID(putOperation)
-	schema := g.bodySchema(op)
-	if schema == nil {
+	if op == nil || op.jsonBody == nil {
 		return problem.Internal(fmt.Errorf("%s has no JSON body schema", putOperation))
 	}
 	// Numbers as float64, as the validator expects of decoded JSON.
 	value := decodedJSON(merged)
-	if err := schema.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
+	if err := op.jsonBody.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
 		p := problem.As(validationProblem(err))
 		p.Detail = "The patched resource would not be valid: " + p.Detail
 		return p
-	}
-	return nil
-}
-
-// bodySchema is the application/json request body schema of op.
-func (g *Gateway) bodySchema(op *operation) *openapi3.Schema {
-	if op == nil {
-		return nil
-	}
-	for path, item := range g.doc.Paths.Map() {
-		if path != op.path {
-			continue
-		}
-		spec := item.GetOperation(op.method)
-		if spec == nil || spec.RequestBody == nil || spec.RequestBody.Value == nil {
-			return nil
-		}
-		if mt := spec.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
-			return mt.Schema.Value
-		}
 	}
 	return nil
 }
@@ -303,17 +280,6 @@ func mergePatch(target, patch any) any {
 		targetObject[name] = mergePatch(targetObject[name], value)
 	}
 	return targetObject
-}
-
-// inputMembers lists the exported fields of an SDK input struct.
-func inputMembers(t reflect.Type) map[string]bool {
-	members := make(map[string]bool, t.NumField())
-	for i := range t.NumField() {
-		if f := t.Field(i); f.IsExported() {
-			members[f.Name] = true
-		}
-	}
-	return members
 }
 
 func has(doc map[string]any, path []string) bool {

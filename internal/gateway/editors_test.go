@@ -47,7 +47,7 @@ func TestEveryEditorDescribesWhatItUpdates(t *testing.T) {
 					t.Errorf("editor %s: rename source %s is not a member of %s", name, from, described.Name())
 				}
 			}
-			for member := range inputMembers(update.Input) {
+			for member := range update.Members {
 				if e.isID(member) || renamedTo[member] {
 					continue
 				}
@@ -56,7 +56,7 @@ func TestEveryEditorDescribesWhatItUpdates(t *testing.T) {
 				}
 			}
 			for _, id := range e.ids {
-				if !inputMembers(describe.Input)[id] || !inputMembers(update.Input)[id] {
+				if !describe.Members[id] || !update.Members[id] {
 					t.Errorf("editor %s: identifier %s is not a member of both %s and %s", name, id, describe.Name, update.Name)
 				}
 			}

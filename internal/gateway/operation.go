@@ -51,7 +51,10 @@ type operation struct {
 	single []string
 	// mediaTypes are the request body's accepted content types.
 	mediaTypes map[string]bool
-	handle     handlerFunc
+	// jsonBody is the application/json body schema, which a PATCH's merged
+	// result must also satisfy.
+	jsonBody *openapi3.Schema
+	handle   handlerFunc
 }
 
 // param is a parameter that fills a Cognito input member.
@@ -122,6 +125,9 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 		o.mediaTypes = map[string]bool{}
 		for mt := range op.RequestBody.Value.Content {
 			o.mediaTypes[mt] = true
+		}
+		if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+			o.jsonBody = mt.Schema.Value
 		}
 	}
 	return o, nil
