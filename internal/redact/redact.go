@@ -178,33 +178,9 @@ func masked(v any) (any, bool) {
 		clean := String(x)
 		return clean, clean != x
 	case []string:
-		var clean []string
-		for i, s := range x {
-			if m := String(s); m != s {
-				if clean == nil {
-					clean = slices.Clone(x)
-				}
-				clean[i] = m
-			}
-		}
-		if clean == nil {
-			return x, false
-		}
-		return clean, true
+		return maskedSlice(x, func(s string) (string, bool) { m := String(s); return m, m != s })
 	case []any:
-		var clean []any
-		for i, item := range x {
-			if m, changed := masked(item); changed {
-				if clean == nil {
-					clean = slices.Clone(x)
-				}
-				clean[i] = m
-			}
-		}
-		if clean == nil {
-			return x, false
-		}
-		return clean, true
+		return maskedSlice(x, masked)
 	case map[string]any:
 		var clean map[string]any
 		for k, item := range x {
@@ -234,3 +210,21 @@ type Trusted []byte
 
 // MarshalJSON returns t itself.
 func (t Trusted) MarshalJSON() ([]byte, error) { return t, nil }
+
+// maskedSlice masks each item of list, copying the list only if an item
+// changes.
+func maskedSlice[T any](list []T, mask func(T) (T, bool)) (any, bool) {
+	var clean []T
+	for i, item := range list {
+		if m, changed := mask(item); changed {
+			if clean == nil {
+				clean = slices.Clone(list)
+			}
+			clean[i] = m
+		}
+	}
+	if clean == nil {
+		return list, false
+	}
+	return clean, true
+}

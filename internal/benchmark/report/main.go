@@ -110,22 +110,17 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	return nil
 }
 
-// moduleRoot is the directory of go.mod, found upwards from here.
+// moduleRoot is the directory of go.mod, as the go command finds it.
 func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
+	path := strings.TrimSpace(string(gomod))
+	if path == "" || path == os.DevNull {
+		return "", fmt.Errorf("not inside a Go module")
 	}
+	return filepath.Dir(path), nil
 }
 
 // goBuild builds pkg into out with the SAM build's flags, for goarch.
