@@ -43,7 +43,8 @@ func TestLoadIsTheLoadersDocument(t *testing.T) {
 }
 
 // TestLoadLazilyCompletesToTheLoadersDocument: a lazily loaded document,
-// completed, is the loader's document; before, its operations are empty.
+// completed, is the loader's document; before, its operations and its
+// components are empty, and an operation completes alone.
 func TestLoadLazilyCompletesToTheLoadersDocument(t *testing.T) {
 	doc, complete, err := LoadLazily()
 	if err != nil {
@@ -57,18 +58,24 @@ func TestLoadLazilyCompletesToTheLoadersDocument(t *testing.T) {
 	if get.OperationID != "getPool" || get.Responses != nil || get.Extensions != nil {
 		t.Fatalf("before completion, getPool is %+v; want only its id", get)
 	}
-	pool := doc.Components.Schemas["UserPoolType"].Value
-	if pool.Properties != nil {
-		t.Fatal("a component was decoded before anything led to it")
+	if doc.Components == nil || doc.Components.Schemas != nil || doc.Components.SecuritySchemes != nil {
+		t.Fatal("the components were decoded before anything asked for the whole document")
 	}
 	complete(get)
-	if get.Responses.Value("200") == nil || pool.Properties == nil {
+	answer := get.Responses.Value("200")
+	if answer == nil || answer.Value.Content["application/json"].Schema.Value.Properties == nil {
 		t.Fatal("completing getPool left it, or the schema of its answer, empty")
 	}
 	if put := doc.Paths.Value("/pools/{poolId}").Put; put.Responses != nil {
 		t.Fatal("completing getPool decoded replacePool too")
 	}
+	if doc.Components.Schemas != nil {
+		t.Fatal("completing getPool decoded the components too")
+	}
 	complete(doc)
+	if doc.Components.Schemas["UserPoolType"].Value != answer.Value.Content["application/json"].Schema.Value {
+		t.Error("the components and getPool's answer do not share the UserPoolType schema")
+	}
 	c := comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
 	c.compare(reflect.ValueOf(doc), reflect.ValueOf(parsed), "doc")
 	for _, d := range c.diffs[:min(len(c.diffs), 20)] {

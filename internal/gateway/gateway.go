@@ -120,14 +120,9 @@ func New(client *cip.Client, doc *openapi3.T, opts Options) (*Gateway, error) {
 		validation: openapi3filter.Options{
 			MultiError:         true,
 			KeepValidatedValue: true,
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		},
 	}
 	if opts.Complete != nil {
-		// Request validation reads the security schemes of every operation.
-		if doc.Components != nil {
-			opts.Complete(doc.Components.SecuritySchemes)
-		}
 		return g, nil
 	}
 	for path, item := range doc.Paths.Map() {

@@ -29,10 +29,12 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 	if err := bufferBody(r); err != nil {
 		return nil, err
 	}
+	unsecured := *route
+	unsecured.Operation = op.validated
 	input := &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: path,
-		Route:      route,
+		Route:      &unsecured,
 		Options:    &g.validation,
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {

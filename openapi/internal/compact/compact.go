@@ -25,6 +25,7 @@
 //	*struct      0 nil, 1 inline, 2+k shared struct k
 //	Paths, Responses, Callback: their entries as a map, then Extensions
 //	Operation    always shared, and its OperationID before it
+//	Components   always shared
 //
 // DecodeLazily builds the document but for its shared structs: every
 // operation and every $ref'd component is left empty until Complete is
@@ -63,7 +64,8 @@ const (
 )
 
 var (
-	operationType = reflect.TypeFor[openapi3.Operation]()
+	operationType  = reflect.TypeFor[openapi3.Operation]()
+	componentsType = reflect.TypeFor[openapi3.Components]()
 	pathsType     = reflect.TypeFor[openapi3.Paths]()
 	responsesType = reflect.TypeFor[openapi3.Responses]()
 	callbackType  = reflect.TypeFor[openapi3.Callback]()
@@ -235,8 +237,11 @@ func (e *encoder) pointer(v reflect.Value) {
 		e.uvarint(ptrNil)
 		return
 	}
-	// Operations are always shared, so that each can be decoded alone.
-	if v.Elem().Kind() == reflect.Struct && (e.uses[addressOf(v)] > 1 || v.Type().Elem() == operationType) {
+	// Operations are always shared, so that each can be decoded alone, and
+	// so are the components, which a request reaches through its operation's
+	// resolved $refs, never through the map: a lazy decoder leaves them all
+	// out until the whole document is asked for.
+	if v.Elem().Kind() == reflect.Struct && (e.uses[addressOf(v)] > 1 || alwaysShared(v.Type().Elem())) {
 		k, ok := e.index[addressOf(v)]
 		if !ok {
 			k = len(e.shared)
@@ -249,6 +254,8 @@ func (e *encoder) pointer(v reflect.Value) {
 	e.uvarint(ptrInline)
 	e.pointee(v)
 }
+
+func alwaysShared(t reflect.Type) bool { return t == operationType || t == componentsType }
 
 // pointee writes what v points at. An operation starts with its id, which
 // a lazy decoder reads without the rest.
