@@ -66,9 +66,9 @@ const (
 var (
 	operationType  = reflect.TypeFor[openapi3.Operation]()
 	componentsType = reflect.TypeFor[openapi3.Components]()
-	pathsType     = reflect.TypeFor[openapi3.Paths]()
-	responsesType = reflect.TypeFor[openapi3.Responses]()
-	callbackType  = reflect.TypeFor[openapi3.Callback]()
+	pathsType      = reflect.TypeFor[openapi3.Paths]()
+	responsesType  = reflect.TypeFor[openapi3.Responses]()
+	callbackType   = reflect.TypeFor[openapi3.Callback]()
 )
 
 // mapLike reports whether t is one of kin-openapi's types that keep their
