@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -48,10 +47,7 @@ func (g *Gateway) access(r *http.Request, requestID string, c *call, status int,
 	route, operation := "", ""
 	var names []string
 	if c.op != nil {
-		route, operation = c.op.path, c.op.id
-		for _, a := range c.op.actions {
-			names = append(names, a.Name)
-		}
+		route, operation, names = c.op.path, c.op.id, c.op.actionNames
 	}
 	ms := float64(took.Microseconds()) / 1000
 	attrs := []slog.Attr{
@@ -90,7 +86,7 @@ func metrics(route string, status int, cognitoCode string, ms float64) []slog.At
 	return []slog.Attr{
 		slog.Any("_aws", emfMetadata(time.Now())),
 		slog.String("Route", route),
-		slog.String("StatusClass", fmt.Sprintf("%dxx", status/100)),
+		slog.String("StatusClass", strconv.Itoa(status/100)+"xx"),
 		slog.Int("Requests", 1),
 		slog.Float64("Latency", ms),
 		slog.Int("Errors", flag(status >= 500)),

@@ -35,6 +35,8 @@ type operation struct {
 	method  string
 	path    string // the spec's path template
 	actions []cognito.Action
+	// actionNames are the actions' names, as the access line lists them.
+	actionNames []string
 	params  []param
 	// status is the success status the spec declares (200, 201 or 204).
 	status   int
@@ -87,6 +89,7 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 		}
 		o.actions = append(o.actions, a)
 	}
+	o.actionNames = names
 	o.output, _ = op.Extensions[extOutput].(string)
 	o.list, _ = op.Extensions[extList].(string)
 	o.location, _ = op.Extensions[extLocation].(string)

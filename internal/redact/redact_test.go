@@ -2,8 +2,10 @@ package redact
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -44,5 +46,46 @@ func TestHandlerMasksEveryAttribute(t *testing.T) {
 		if strings.Contains(buf.String(), secret) {
 			t.Errorf("log line holds %q: %s", secret, buf.String())
 		}
+	}
+}
+
+// TestHandlerMasksOneSecretAmongPlainAttributes: a record of plain
+// attributes, which the handler passes on without copying, is still
+// masked when any one attribute or its message holds a secret.
+func TestHandlerMasksOneSecretAmongPlainAttributes(t *testing.T) {
+	plain := []slog.Attr{
+		slog.String("route", "/pools/{poolId}"), slog.Int("status", 200), slog.Bool("coldStart", false),
+		slog.Float64("durationMs", 1.5), slog.Any("actions", []string{"DescribeUserPool"}),
+		slog.Any("_aws", Trusted(`{"Timestamp":1}`)),
+	}
+	cases := []struct {
+		name, message string
+		secret        slog.Attr
+		leak          string
+	}{
+		{"a string", "request", slog.String("cognitoError", "Bearer tok-1"), "tok-1"},
+		{"a secret's name", "request", slog.Int("Password", 123456), "123456"},
+		{"a list", "request", slog.Any("actions", []string{"ok", `{"AccessToken":"at-2"}`}), "at-2"},
+		{"the message", "Session=sess-3", slog.String("x", "y"), "sess-3"},
+		{"an error", "request", slog.Any("error", errors.New("ClientSecret: cs-4")), "cs-4"},
+		{"a group", "request", slog.Group("g", slog.String("IdToken", "id-5")), "id-5"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			logger := slog.New(Handler(slog.NewJSONHandler(&buf, nil)))
+			for _, at := range []int{0, len(plain)} { // first and last
+				attrs := append(append(slices.Clone(plain[:at]), c.secret), plain[at:]...)
+				logger.LogAttrs(context.Background(), slog.LevelInfo, c.message, attrs...)
+			}
+			if strings.Contains(buf.String(), c.leak) || !strings.Contains(buf.String(), `"route":"/pools/{poolId}"`) {
+				t.Errorf("logged %s", buf.String())
+			}
+		})
+	}
+	var buf bytes.Buffer
+	slog.New(Handler(slog.NewJSONHandler(&buf, nil))).LogAttrs(context.Background(), slog.LevelInfo, "request", plain...)
+	if !strings.Contains(buf.String(), `"actions":["DescribeUserPool"],"_aws":{"Timestamp":1}`) {
+		t.Errorf("plain attributes changed: %s", buf.String())
 	}
 }
