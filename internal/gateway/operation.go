@@ -37,7 +37,7 @@ type operation struct {
 	actions []cognito.Action
 	// actionNames are the actions' names, as the access line lists them.
 	actionNames []string
-	params  []param
+	params      []param
 	// status is the success status the spec declares (200, 201 or 204).
 	status   int
 	output   string
