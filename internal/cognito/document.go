@@ -236,7 +236,8 @@ func makePlan(t reflect.Type, made map[reflect.Type]*plan) *plan {
 		if t == timeType {
 			p.encode = func(dst []byte, v reflect.Value, _ bool) ([]byte, error) {
 				dst = append(dst, '"')
-				dst = v.Interface().(time.Time).UTC().AppendFormat(dst, time.RFC3339)
+				t, _ := reflect.TypeAssert[time.Time](v) // unlike Interface, no allocation
+				dst = t.UTC().AppendFormat(dst, time.RFC3339)
 				return append(dst, '"'), nil
 			}
 			p.doc = func(v reflect.Value) any { return v.Interface().(time.Time).UTC().Format(time.RFC3339) }

@@ -224,7 +224,8 @@ func (g *Gateway) validateMerged(putOperation string, merged map[string]any) err
 	if op == nil || op.jsonBody == nil {
 		return problem.Internal(fmt.Errorf("%s has no JSON body schema", putOperation))
 	}
-	// Numbers as float64, as the validator expects of decoded JSON.
+	// Numbers as float64, as the validator expects of decoded JSON; merged
+	// is the gateway's own, and the Update input reads the same either way.
 	value := decodedJSON(merged)
 	if err := op.jsonBody.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
 		p := problem.As(validationProblem(err))

@@ -222,29 +222,19 @@ func pointer(tokens []string) string {
 	return b.String()
 }
 
-// decodedJSON copies a JSON-shaped tree as json.Unmarshal would decode its
-// encoding: every number a float64. It spares the round trip through JSON
-// text.
+// decodedJSON turns a JSON-shaped tree, in place, into what json.Unmarshal
+// would decode from its encoding: every number a float64. It spares the
+// round trip through JSON text, and copying the tree.
 func decodedJSON(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
-		if x == nil {
-			return nil
-		}
-		m := make(map[string]any, len(x))
 		for k, item := range x {
-			m[k] = decodedJSON(item)
+			x[k] = decodedJSON(item)
 		}
-		return m
 	case []any:
-		if x == nil {
-			return nil
-		}
-		list := make([]any, len(x))
 		for i, item := range x {
-			list[i] = decodedJSON(item)
+			x[i] = decodedJSON(item)
 		}
-		return list
 	case int64:
 		return float64(x)
 	case int:
