@@ -56,13 +56,13 @@ type operation struct {
 	// jsonBody is the application/json body schema, which a PATCH's merged
 	// result must also satisfy.
 	jsonBody *openapi3.Schema
-	// validated is the spec's operation as request validation sees it:
+	// unsecured is the spec's operation as request validation sees it:
 	// with no security requirement. Who may call is settled before the
 	// gateway (IAM at API Gateway) and by token.go for the signed-in user;
 	// kin-openapi's check of a requirement, with no authentication function
 	// to call, would only look the scheme up in the components and read the
 	// body a second time.
-	validated *openapi3.Operation
+	unsecured *openapi3.Operation
 	handle    handlerFunc
 }
 
@@ -99,9 +99,9 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 	if o.only, err = stringList(extSelect, op.Extensions[extSelect]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
-	validated := *op
-	validated.Security = &openapi3.SecurityRequirements{}
-	o.validated = &validated
+	unsecured := *op
+	unsecured.Security = &openapi3.SecurityRequirements{}
+	o.unsecured = &unsecured
 	if op.Security != nil {
 		for _, requirement := range *op.Security {
 			if _, ok := requirement[accessTokenScheme]; ok {

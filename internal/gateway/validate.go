@@ -30,7 +30,7 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 		return nil, err
 	}
 	unsecured := *route
-	unsecured.Operation = op.validated
+	unsecured.Operation = op.unsecured
 	input := &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: path,

@@ -28,10 +28,10 @@
 //	Components   always shared
 //
 // DecodeLazily builds the document but for its shared structs: every
-// operation and every $ref'd component is left empty until Complete is
-// given a value that leads to it. A request then costs the decoding of its
-// own operation, and a cold start the decoding of the rest: paths, servers
-// and the like.
+// operation, every $ref'd component and the Components struct that holds
+// them are left empty until Complete is given a value that leads to them.
+// A request then costs the decoding of its own operation, and a cold start
+// the decoding of the rest: paths, servers and the like.
 package compact
 
 import (
