@@ -41,18 +41,45 @@ func Load() (*openapi3.T, error) {
 }
 
 // LoadLazily returns the document as Load does, but for its operations and
-// $ref'd components, which are decoded when complete is first given a part
-// of the document that leads to them: an operation, a path item's
+// $ref'd components, which are decoded when lazy is first given a part of
+// the document that leads to them: an operation, a path item's
 // parameters, the document itself. Until then they are empty, but for each
 // operation's OperationID. A cold start then decodes paths and little else,
-// and each request the one operation it needs. complete is safe for
-// concurrent use; a part it returned from can be read concurrently.
-func LoadLazily() (doc *openapi3.T, complete func(part any), err error) {
-	doc, lazy, err := compact.DecodeLazily(loaded)
+// and each request the one operation it needs.
+func LoadLazily() (doc *openapi3.T, lazy *Lazy, err error) {
+	doc, c, err := compact.DecodeLazily(loaded)
 	if err != nil {
 		return nil, nil, fmt.Errorf("openapi.bin: %w; run go generate ./openapi", err)
 	}
-	return doc, lazy.Complete, nil
+	return doc, &Lazy{c: c}, nil
+}
+
+// Lazy decodes the parts of a lazily loaded document. It is safe for
+// concurrent use; a part it returned from can be read concurrently.
+type Lazy struct{ c *compact.Lazy }
+
+// Complete decodes all of part.
+func (l *Lazy) Complete(part any) { l.c.Complete(part) }
+
+// CompleteRequest decodes what serving a request of op reads: op itself,
+// its parameters, request body and security requirements, and its
+// responses but for their content. The schemas of its answers, the largest
+// part of most operations, stay empty until Complete is given them (the
+// whole document, for one): a request never reads them.
+func (l *Lazy) CompleteRequest(op *openapi3.Operation) {
+	l.c.Fill(op)
+	l.c.Complete(op.Parameters)
+	l.c.Complete(op.RequestBody)
+	l.c.Complete(op.Security)
+	if op.Responses == nil {
+		return
+	}
+	for _, r := range op.Responses.Map() {
+		l.c.Fill(r.Value)
+		if r.Value != nil {
+			l.c.Complete(r.Value.Headers)
+		}
+	}
 }
 
 // Parse loads openapi.yaml itself with kin-openapi's loader, as Load did

@@ -46,7 +46,7 @@ func TestLoadIsTheLoadersDocument(t *testing.T) {
 // completed, is the loader's document; before, its operations and its
 // components are empty, and an operation completes alone.
 func TestLoadLazilyCompletesToTheLoadersDocument(t *testing.T) {
-	doc, complete, err := LoadLazily()
+	doc, lazy, err := LoadLazily()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestLoadLazilyCompletesToTheLoadersDocument(t *testing.T) {
 	if doc.Components == nil || doc.Components.Schemas != nil || doc.Components.SecuritySchemes != nil {
 		t.Fatal("the components were decoded before anything asked for the whole document")
 	}
-	complete(get)
+	lazy.Complete(get)
 	answer := get.Responses.Value("200")
 	if answer == nil || answer.Value.Content["application/json"].Schema.Value.Properties == nil {
 		t.Fatal("completing getPool left it, or the schema of its answer, empty")
@@ -72,7 +72,7 @@ func TestLoadLazilyCompletesToTheLoadersDocument(t *testing.T) {
 	if doc.Components.Schemas != nil {
 		t.Fatal("completing getPool decoded the components too")
 	}
-	complete(doc)
+	lazy.Complete(doc)
 	if doc.Components.Schemas["UserPoolType"].Value != answer.Value.Content["application/json"].Schema.Value {
 		t.Error("the components and getPool's answer do not share the UserPoolType schema")
 	}
@@ -80,6 +80,86 @@ func TestLoadLazilyCompletesToTheLoadersDocument(t *testing.T) {
 	c.compare(reflect.ValueOf(doc), reflect.ValueOf(parsed), "doc")
 	for _, d := range c.diffs[:min(len(c.diffs), 20)] {
 		t.Error(d)
+	}
+}
+
+// TestCompleteRequestLeavesTheAnswersSchemasEmpty: CompleteRequest decodes
+// all that a request reads, as the loader has it, and not the schemas of
+// the operation's answers; Complete decodes them later, still shared.
+func TestCompleteRequestLeavesTheAnswersSchemasEmpty(t *testing.T) {
+	doc, lazy, err := LoadLazily()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const path = "/pools/{poolId}"
+	patch, want := doc.Paths.Value(path).Patch, parsed.Paths.Value(path).Patch
+	lazy.CompleteRequest(patch)
+	c := comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
+	c.compare(reflect.ValueOf(patch.Parameters), reflect.ValueOf(want.Parameters), "parameters")
+	c.compare(reflect.ValueOf(patch.RequestBody), reflect.ValueOf(want.RequestBody), "requestBody")
+	c.compare(reflect.ValueOf(patch.Security), reflect.ValueOf(want.Security), "security")
+	c.compare(reflect.ValueOf(patch.Extensions), reflect.ValueOf(want.Extensions), "extensions")
+	for _, d := range c.diffs[:min(len(c.diffs), 20)] {
+		t.Error(d)
+	}
+	if patch.OperationID != want.OperationID || len(patch.Responses.Map()) != len(want.Responses.Map()) {
+		t.Fatalf("patchPool is %+v; want %+v", patch, want)
+	}
+	ok := patch.Responses.Value("200")
+	if _, etag := ok.Value.Headers["ETag"]; !etag || ok.Value.Headers["ETag"].Value.Schema == nil {
+		t.Error("the ETag header of patchPool's answer was left empty")
+	}
+	answer := ok.Value.Content["application/json"].Schema.Value
+	if answer.Properties != nil || answer.Type != nil {
+		t.Error("CompleteRequest decoded the schema of patchPool's answer")
+	}
+	lazy.Complete(doc)
+	if answer.Properties == nil || doc.Components.Schemas["UserPoolType"].Value != answer {
+		t.Error("completing the document left the answer's schema empty, or unshared")
+	}
+	// The responses patchPool shares with other operations and the
+	// components, decoded alone above, are whole now too.
+	c = comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
+	c.compare(reflect.ValueOf(doc), reflect.ValueOf(parsed), "doc")
+	for _, d := range c.diffs[:min(len(c.diffs), 20)] {
+		t.Error(d)
+	}
+}
+
+// TestCompleteAfterCompleteRequest: whatever CompleteRequest left empty,
+// Complete decodes, whether it is given the operation again or another
+// that shares a response with it.
+func TestCompleteAfterCompleteRequest(t *testing.T) {
+	parsed, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const path = "/pools/{poolId}"
+	for _, then := range []string{"the operation", "another"} {
+		t.Run(then, func(t *testing.T) {
+			doc, lazy, err := LoadLazily()
+			if err != nil {
+				t.Fatal(err)
+			}
+			get := doc.Paths.Value(path).Get
+			lazy.CompleteRequest(get)
+			got, want := get, parsed.Paths.Value(path).Get
+			if then == "another" {
+				// replacePool's 400 is getPool's, decoded without its
+				// schema by CompleteRequest.
+				got, want = doc.Paths.Value(path).Put, parsed.Paths.Value(path).Put
+			}
+			lazy.Complete(got)
+			c := comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
+			c.compare(reflect.ValueOf(got), reflect.ValueOf(want), then)
+			for _, d := range c.diffs[:min(len(c.diffs), 20)] {
+				t.Error(d)
+			}
+		})
 	}
 }
 

@@ -85,7 +85,7 @@ func BenchmarkRequest(b *testing.B) {
 // pacing that never has to wait, and host.Local's deadline and caller.
 func newBenchGateway(b *testing.B) http.Handler {
 	b.Helper()
-	doc, complete, err := openapi.LoadLazily()
+	doc, lazy, err := openapi.LoadLazily()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -94,9 +94,9 @@ func newBenchGateway(b *testing.B) http.Handler {
 		rates[category] = 1e9
 	}
 	g, err := gateway.New(benchmark.Client(), doc, gateway.Options{
-		Logger:   slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Limiter:  quota.New(rates),
-		Complete: complete,
+		Logger:  slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Limiter: quota.New(rates),
+		Lazy:    lazy,
 	})
 	if err != nil {
 		b.Fatal(err)

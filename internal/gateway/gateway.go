@@ -89,11 +89,20 @@ type Options struct {
 	AllowedPools []string
 	// Limiter, when set, paces the Cognito calls.
 	Limiter Limiter
-	// Complete, when set, says that the document was loaded lazily
+	// Lazy, when set, says that the document was loaded lazily
 	// (openapi.LoadLazily): the gateway hands it each part of the document
 	// before it reads it, and compiles each operation when a request first
 	// needs it, instead of all of them in New.
-	Complete func(part any)
+	Lazy Completer
+}
+
+// Completer decodes the parts of a lazily loaded document, as openapi.Lazy
+// does.
+type Completer interface {
+	// Complete decodes all of part.
+	Complete(part any)
+	// CompleteRequest decodes what serving a request of op reads.
+	CompleteRequest(op *openapi3.Operation)
 }
 
 // Limiter paces Cognito calls. Wait returns when action may be called, or
@@ -122,7 +131,7 @@ func New(client *cip.Client, doc *openapi3.T, opts Options) (*Gateway, error) {
 			KeepValidatedValue: true,
 		},
 	}
-	if opts.Complete != nil {
+	if opts.Lazy != nil {
 		return g, nil
 	}
 	for path, item := range doc.Paths.Map() {
@@ -145,7 +154,9 @@ func (g *Gateway) compile(method, path string, item *openapi3.PathItem, op *open
 	if o, ok := g.ops.Load(op); ok {
 		return o.(*operation), nil
 	}
-	g.complete(op)
+	if g.opts.Lazy != nil {
+		g.opts.Lazy.CompleteRequest(op)
+	}
 	g.complete(item.Parameters)
 	o, err := compileOperation(method, path, op, g.actions())
 	if err != nil {
@@ -194,8 +205,8 @@ func (g *Gateway) operationByID(id string) *operation {
 // complete hands part of a lazily loaded document to Options.Complete
 // before it is read.
 func (g *Gateway) complete(part any) {
-	if g.opts.Complete != nil {
-		g.opts.Complete(part)
+	if g.opts.Lazy != nil {
+		g.opts.Lazy.Complete(part)
 	}
 }
 

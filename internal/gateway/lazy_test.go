@@ -14,11 +14,11 @@ import (
 
 func newLazyGateway(t *testing.T, stub *cognitotest.Server) *Gateway {
 	t.Helper()
-	doc, complete, err := openapi.LoadLazily()
+	doc, lazy, err := openapi.LoadLazily()
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(stub.Client(), doc, Options{Complete: complete})
+	g, err := New(stub.Client(), doc, Options{Lazy: lazy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,13 +48,19 @@ func TestLazyDocumentCompilesLikeTheLoadedOne(t *testing.T) {
 	}
 }
 
-// comparable is o without its functions, with its actions by name.
+// comparable is o without its functions, with its actions by name, and
+// without the responses of the operation it validates requests against:
+// lazily, the schemas of the answers are left empty, for no request reads
+// them.
 func comparable(o *operation) any {
 	if o == nil {
 		return nil
 	}
 	c := *o
 	c.handle = nil
+	unsecured := *c.unsecured
+	unsecured.Responses = nil
+	c.unsecured = &unsecured
 	var names []string
 	for _, a := range c.actions {
 		names = append(names, a.Name)

@@ -89,7 +89,7 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	}
 	// Lazily: a cold start decodes the paths, and each operation is decoded
 	// when a request first needs it.
-	doc, complete, err := openapi.LoadLazily()
+	doc, lazy, err := openapi.LoadLazily()
 	if err != nil {
 		return nil, cfg, err
 	}
@@ -98,7 +98,7 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		Logger:       logger,
 		AllowedPools: cfg.AllowedPools,
 		Limiter:      quota.New(cfg.RateLimits),
-		Complete:     complete,
+		Lazy:         lazy,
 	})
 	if err != nil {
 		return nil, cfg, err

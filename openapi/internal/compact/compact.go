@@ -31,7 +31,9 @@
 // operation, every $ref'd component and the Components struct that holds
 // them are left empty until Complete is given a value that leads to them.
 // A request then costs the decoding of its own operation, and a cold start
-// the decoding of the rest: paths, servers and the like.
+// the decoding of the rest: paths, servers and the like. Fill decodes one
+// shared struct alone, for a reader that needs only part of what it leads
+// to, such as an operation without the schemas of its answers.
 package compact
 
 import (

@@ -46,10 +46,11 @@ func decode(data string, lazy bool) (doc *openapi3.T, d *decoder, err error) {
 	d.pos = 0
 	d.shared = make([]reflect.Value, count)
 	d.filled = make([]bool, count)
-	d.hollow = map[address]int{}
+	d.index = map[address]int{}
+	d.partial = map[int]bool{}
 	doc = new(openapi3.T)
 	d.value(reflect.ValueOf(doc).Elem())
-	d.lazy = false // from now on, whatever is decoded is decoded whole
+	d.lazy = false // from now on, whatever is decoded is decoded whole, but by Fill
 	return doc, d, nil
 }
 
@@ -65,43 +66,71 @@ type Lazy struct {
 func (l *Lazy) Complete(v any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.complete(reflect.ValueOf(v), map[address]bool{})
+	l.d.complete(reflect.ValueOf(v), map[address]bool{})
 }
 
-func (l *Lazy) complete(v reflect.Value, seen map[address]bool) {
+// Fill decodes v, a pointer to a shared struct still empty, but none of
+// the shared structs it leads to: those stay empty until Complete or Fill
+// is given them. Given anything else, Fill does nothing. Once it returns,
+// v's own fields can be read.
+func (l *Lazy) Fill(v any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := reflect.ValueOf(v)
+	if p.Kind() != reflect.Pointer || p.IsNil() {
+		return
+	}
+	if k, ok := l.d.index[addressOf(p)]; ok && !l.d.filled[k] {
+		l.d.lazy = true
+		l.d.fill(k)
+		l.d.lazy = false
+		l.d.partial[k] = true
+	}
+}
+
+// complete decodes whatever v leads to that is still empty. It walks v
+// down to the shared structs: one still empty it decodes whole, one
+// decoded whole it leaves, and one Fill decoded alone it walks on into.
+func (d *decoder) complete(v reflect.Value, seen map[address]bool) {
 	switch v.Kind() {
 	case reflect.Pointer:
 		if v.IsNil() || v.Elem().Kind() != reflect.Struct || seen[addressOf(v)] {
 			return
 		}
 		seen[addressOf(v)] = true
-		if k, ok := l.d.hollow[addressOf(v)]; ok {
-			l.d.fill(k) // whole, all it leads to included
-			return
+		if k, ok := d.index[addressOf(v)]; ok {
+			if !d.filled[k] {
+				d.fill(k) // whole, all it leads to included
+				return
+			}
+			if !d.partial[k] {
+				return
+			}
+			delete(d.partial, k)
 		}
 		if mapLike(v.Type().Elem()) {
-			l.complete(v.MethodByName("Map").Call(nil)[0], seen)
+			d.complete(v.MethodByName("Map").Call(nil)[0], seen)
 			return
 		}
-		l.complete(v.Elem(), seen)
+		d.complete(v.Elem(), seen)
 	case reflect.Interface:
 		if !v.IsNil() {
-			l.complete(v.Elem(), seen)
+			d.complete(v.Elem(), seen)
 		}
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if v.Type().Field(i).IsExported() {
-				l.complete(v.Field(i), seen)
+				d.complete(v.Field(i), seen)
 			}
 		}
 	case reflect.Slice:
 		for i := range v.Len() {
-			l.complete(v.Index(i), seen)
+			d.complete(v.Index(i), seen)
 		}
 	case reflect.Map:
 		iter := v.MapRange()
 		for iter.Next() {
-			l.complete(iter.Value(), seen)
+			d.complete(iter.Value(), seen)
 		}
 	}
 }
@@ -114,15 +143,16 @@ type decoder struct {
 	offsets []int
 	shared  []reflect.Value // each shared struct's pointer, once made
 	filled  []bool          // whether each shared struct is decoded
-	// lazy leaves shared structs empty, and notes them in hollow.
-	lazy   bool
-	hollow map[address]int
+	index   map[address]int // each shared struct made, by its pointer
+	// lazy leaves the shared structs met empty. Fill decodes a struct so,
+	// and notes it as partial until Complete walks it.
+	lazy    bool
+	partial map[int]bool
 }
 
 // fill decodes shared struct k into the pointer made for it.
 func (d *decoder) fill(k int) {
 	d.filled[k] = true
-	delete(d.hollow, addressOf(d.shared[k]))
 	back := d.pos
 	d.pos = d.offsets[k]
 	d.pointee(d.shared[k])
@@ -242,8 +272,8 @@ func (d *decoder) pointer(v reflect.Value) {
 		if !d.shared[k].IsValid() {
 			// Made before it is decoded, so that cycles resolve.
 			d.shared[k] = reflect.New(v.Type().Elem())
+			d.index[addressOf(d.shared[k])] = k
 			if d.lazy {
-				d.hollow[addressOf(d.shared[k])] = k
 				if op, ok := d.shared[k].Interface().(*openapi3.Operation); ok {
 					back := d.pos
 					d.pos = d.offsets[k]
@@ -252,8 +282,13 @@ func (d *decoder) pointer(v reflect.Value) {
 				}
 			}
 		}
-		if !d.filled[k] && !d.lazy {
+		switch {
+		case d.lazy:
+		case !d.filled[k]:
 			d.fill(k)
+		case d.partial[k]:
+			// Fill decoded it alone; what it leads to is decoded now.
+			d.complete(d.shared[k], map[address]bool{})
 		}
 		v.Set(d.shared[k])
 		return
