@@ -78,6 +78,9 @@ type answer struct {
 	header http.Header
 	body   any
 	raw    []byte // a body already encoded, sent as is
+	// buf, when set, is the encodeBuffers buffer raw is in, which
+	// writeAnswer recycles once raw is sent.
+	buf *[]byte
 }
 
 // Options are the gateway's optional dependencies and policies.

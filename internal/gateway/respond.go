@@ -79,6 +79,7 @@ func etagOf(encoded []byte) string {
 
 // writeAnswer sends a handler's answer as JSON.
 func writeAnswer(w http.ResponseWriter, a *answer) {
+	defer a.recycle()
 	h := w.Header()
 	for k, vs := range a.header {
 		h[k] = vs
@@ -110,6 +111,24 @@ func writeAnswer(w http.ResponseWriter, a *answer) {
 	}
 	w.WriteHeader(a.status)
 	_, _ = w.Write(body)
+}
+
+// sendFrom makes body, encoded in buf (from encodeBuffers), a's raw body,
+// as json.Encoder writes it, newline and all. a keeps buf until
+// writeAnswer has sent it.
+func (a *answer) sendFrom(buf *[]byte, body []byte) {
+	a.raw = append(body, '\n')
+	*buf = a.raw[:0] // with the capacity it grew to
+	a.buf = buf
+}
+
+// recycle gives a's buffer back to encodeBuffers, unless it grew past what
+// is worth keeping for the next answer (a long page of users, say).
+func (a *answer) recycle() {
+	if a.buf != nil && cap(*a.buf) <= 64<<10 {
+		encodeBuffers.Put(a.buf)
+	}
+	a.buf, a.raw = nil, nil
 }
 
 // encodeBuffers recycles the buffers answers and ETags are encoded in.

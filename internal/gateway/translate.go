@@ -178,13 +178,17 @@ func (c *call) scope() string {
 // shape turns an action's output into the answer the spec describes. The
 // body is written straight from the SDK's output (cognito.AppendJSON), as
 // the JSON of its document; keep says which items of a list are shown.
-func (c *call) shape(out any, keep func(item any) bool) (*answer, error) {
+func (c *call) shape(out any, keep func(item any) bool) (_ *answer, err error) {
 	a := &answer{status: c.op.status, header: http.Header{}}
 	if a.status == http.StatusNoContent {
 		return a, nil
 	}
 	buf := encodeBuffers.Get().(*[]byte)
-	defer encodeBuffers.Put(buf)
+	defer func() {
+		if err != nil {
+			encodeBuffers.Put(buf)
+		}
+	}()
 	switch {
 	case c.op.list != "":
 		body := (*buf)[:0]
@@ -211,9 +215,7 @@ func (c *call) shape(out any, keep func(item any) bool) (*answer, error) {
 			body = appendMember(body, "NextToken", next)
 		}
 		body = append(body, '}')
-		// As json.Encoder writes it, newline and all.
-		a.raw = append(append(make([]byte, 0, len(body)+1), body...), '\n')
-		*buf = body[:0]
+		a.sendFrom(buf, body)
 		return a, nil
 	case c.op.output == "":
 		return c.resourceOf(a, buf, out, cognito.Filter{}, c.op.etag)
@@ -230,13 +232,16 @@ func (c *call) shape(out any, keep func(item any) bool) (*answer, error) {
 // as the operation says, and with its ETag if withETag.
 func (c *call) answerResource(status int, resource any, withETag bool) (*answer, error) {
 	buf := encodeBuffers.Get().(*[]byte)
-	defer encodeBuffers.Put(buf)
-	return c.resourceOf(&answer{status: status, header: http.Header{}}, buf, resource, c.shown(), withETag)
+	a, err := c.resourceOf(&answer{status: status, header: http.Header{}}, buf, resource, c.shown(), withETag)
+	if err != nil {
+		encodeBuffers.Put(buf)
+	}
+	return a, err
 }
 
 // resourceOf completes a with the body of resource, members as shown picks
-// them, encoded in buf (scratch); its Location, if the operation has one;
-// and its ETag if withETag.
+// them, encoded in buf, which a keeps; its Location, if the operation has
+// one; and its ETag if withETag.
 func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Filter, withETag bool) (*answer, error) {
 	// Where the stable members are, to make the ETag of them alone.
 	var stable [][2]int
@@ -249,7 +254,6 @@ func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Fi
 	if err != nil {
 		return nil, problem.Internal(err)
 	}
-	defer func() { *buf = body[:0] }()
 	if c.op.location != "" {
 		a.header.Set("Location", c.base()+c.expand(c.op.location, func(name string) (string, bool) {
 			if !shown.Keeps(name) {
@@ -261,8 +265,7 @@ func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Fi
 	if withETag {
 		a.header.Set("ETag", bodyETag(body, stable, func() string { return resourceETag(resource, shown) }))
 	}
-	// As json.Encoder writes it, newline and all.
-	a.raw = append(append(make([]byte, 0, len(body)+1), body...), '\n')
+	a.sendFrom(buf, body)
 	return a, nil
 }
 
