@@ -2,12 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
 )
@@ -97,4 +100,61 @@ func TestBootstrapServesAPIGatewayEvents(t *testing.T) {
 		}
 	}
 	t.Logf("init %.1f ms", report.InitMS)
+}
+
+// TestLocalServerDrainsOnSIGTERM: the local server, told to stop while a
+// request is in flight, answers it, then exits with status 0.
+func TestLocalServerDrainsOnSIGTERM(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("signals as Linux sends them")
+	}
+	bootstrap := buildBootstrap(t)
+	inFlight, release := make(chan struct{}), make(chan struct{})
+	cognito := cognitotest.New(t)
+	cognito.Handle("DescribeUserPool", func(map[string]any) (int, any) {
+		close(inFlight)
+		<-release
+		return http.StatusOK, map[string]any{"UserPool": map[string]any{"Id": "us-east-1_Example1"}}
+	})
+	addr := freeAddr(t)
+	var output syncBuffer
+	cmd := exec.Command(bootstrap)
+	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+cognito.URL, "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "LISTEN_ADDR="+addr, "AWS_LAMBDA_RUNTIME_API=")
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the gateway did not start: %s", output.String())
+		}
+	}
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/pools/us-east-1_Example1")
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	<-inFlight
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // for the server to start shutting down
+	close(release)
+	if status := <-answered; status != http.StatusOK {
+		t.Errorf("the request in flight got %d; want 200", status)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("the server stopped with %v; want status 0\n%s", err, output.String())
+	}
 }
