@@ -40,7 +40,7 @@ type Gateway struct {
 	doc    *openapi3.T
 	router *router
 	// ops are the compiled operations, by their spec operation and by id;
-	// with Options.Complete, each is compiled when first needed.
+	// with Options.Lazy, each is compiled when first needed.
 	ops       sync.Map // *openapi3.Operation -> *operation
 	byID      sync.Map // operationId -> *operation
 	compiling sync.Mutex
@@ -205,7 +205,7 @@ func (g *Gateway) operationByID(id string) *operation {
 	return nil
 }
 
-// complete hands part of a lazily loaded document to Options.Complete
+// complete hands part of a lazily loaded document to Options.Lazy
 // before it is read.
 func (g *Gateway) complete(part any) {
 	if g.opts.Lazy != nil {
