@@ -44,7 +44,11 @@ type Gateway struct {
 	ops       sync.Map // *openapi3.Operation -> *operation
 	byID      sync.Map // operationId -> *operation
 	compiling sync.Mutex
-	actions   func() map[string]cognito.Action // the action table, made when first needed
+	// inSpec finds each operation in the spec by id, read once in New:
+	// later, a lazily loaded operation may be being decoded, fields and
+	// all, while a request looks for another.
+	inSpec  map[string]specOperation
+	actions func() map[string]cognito.Action // the action table, made when first needed
 	// composites is the package's table of composite handlers, held here
 	// because some of them compile operations themselves.
 	composites map[string]handlerFunc
@@ -134,14 +138,18 @@ func New(client *cip.Client, doc *openapi3.T, opts Options) (*Gateway, error) {
 			KeepValidatedValue: true,
 		},
 	}
+	g.inSpec = map[string]specOperation{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			g.inSpec[op.OperationID] = specOperation{method: method, path: path, item: item, op: op}
+		}
+	}
 	if opts.Lazy != nil {
 		return g, nil
 	}
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			if _, err := g.compile(method, path, item, op); err != nil {
-				return nil, err
-			}
+	for _, s := range g.inSpec {
+		if _, err := g.compile(s.method, s.path, s.item, s.op); err != nil {
+			return nil, err
 		}
 	}
 	return g, nil
@@ -194,15 +202,19 @@ func (g *Gateway) operationByID(id string) *operation {
 	if o, ok := g.byID.Load(id); ok {
 		return o.(*operation)
 	}
-	for path, item := range g.doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			if op.OperationID == id {
-				o, _ := g.compile(method, path, item, op)
-				return o
-			}
-		}
+	s, ok := g.inSpec[id]
+	if !ok {
+		return nil
 	}
-	return nil
+	o, _ := g.compile(s.method, s.path, s.item, s.op)
+	return o
+}
+
+// specOperation is where an operation is in the spec.
+type specOperation struct {
+	method, path string
+	item         *openapi3.PathItem
+	op           *openapi3.Operation
 }
 
 // complete hands part of a lazily loaded document to Options.Lazy

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
@@ -72,40 +73,79 @@ func comparable(o *operation) any {
 	}{c, names}
 }
 
-// TestLazyDocumentAnswersLikeTheLoadedOne sends the same requests to a
-// gateway over each, the spec's own description among them.
-func TestLazyDocumentAnswersLikeTheLoadedOne(t *testing.T) {
+// lazyRequests are requests of operations that share responses and
+// schemas, the spec's own description among them.
+var lazyRequests = []struct{ method, target, body string }{
+	{http.MethodPatch, "/pools/" + poolID, `{"MfaConfiguration": "OFF", "UserPoolTags": {"owner": "ops"}}`},
+	{http.MethodGet, "/pools/" + poolID, ""},
+	{http.MethodGet, "/pools?Limit=5", ""},
+	{http.MethodPost, "/pools", `{"PoolName": "", "Surprise": 1}`},
+	{http.MethodPut, "/pools", ""},
+	{http.MethodGet, "/nowhere", ""},
+	{http.MethodGet, "/me", ""},
+	{http.MethodGet, "/openapi.json", ""},
+}
+
+func lazyStub(t *testing.T) *cognitotest.Server {
 	stub := cognitotest.New(t)
 	stub.Handle("DescribeUserPool", cognitotest.Reply(describedPool()))
 	stub.Handle("UpdateUserPool", cognitotest.Reply(map[string]any{}))
 	stub.Handle("ListUserPools", cognitotest.Reply(map[string]any{"UserPools": []any{map[string]any{"Id": poolID}}}))
-	requests := []struct{ method, target, body string }{
-		{http.MethodPatch, "/pools/" + poolID, `{"MfaConfiguration": "OFF", "UserPoolTags": {"owner": "ops"}}`},
-		{http.MethodGet, "/pools/" + poolID, ""},
-		{http.MethodGet, "/pools?Limit=5", ""},
-		{http.MethodPost, "/pools", `{"PoolName": "", "Surprise": 1}`},
-		{http.MethodPut, "/pools", ""},
-		{http.MethodGet, "/nowhere", ""},
-		{http.MethodGet, "/me", ""},
-		{http.MethodGet, "/openapi.json", ""},
+	return stub
+}
+
+func serveLazyRequest(g *Gateway, i int) *httptest.ResponseRecorder {
+	r := lazyRequests[i]
+	req := httptest.NewRequest(r.method, r.target, strings.NewReader(r.body))
+	req = req.WithContext(invocation.With(req.Context(), invocation.Info{RequestID: "lazy-or-not"}))
+	if r.body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
+	answer := httptest.NewRecorder()
+	g.ServeHTTP(answer, req)
+	answer.Header().Del("X-Request-Id")
+	return answer
+}
+
+func checkSameAnswer(t *testing.T, i int, got, want *httptest.ResponseRecorder) {
+	t.Helper()
+	if got.Code != want.Code || !reflect.DeepEqual(got.Header(), want.Header()) || got.Body.String() != want.Body.String() {
+		r := lazyRequests[i]
+		t.Errorf("%s %s: lazily %d %v\n%s\nwant %d %v\n%s", r.method, r.target,
+			got.Code, got.Header(), got.Body, want.Code, want.Header(), want.Body)
+	}
+}
+
+// TestLazyDocumentAnswersLikeTheLoadedOne sends the same requests to a
+// gateway over each.
+func TestLazyDocumentAnswersLikeTheLoadedOne(t *testing.T) {
+	stub := lazyStub(t)
 	lazy, eager := newLazyGateway(t, stub), newTestGateway(t, stub)
-	for _, r := range requests {
-		answers := make([]*httptest.ResponseRecorder, 2)
-		for i, g := range []*Gateway{lazy, eager} {
-			req := httptest.NewRequest(r.method, r.target, strings.NewReader(r.body))
-			req = req.WithContext(invocation.With(req.Context(), invocation.Info{RequestID: "lazy-or-not"}))
-			if r.body != "" {
-				req.Header.Set("Content-Type", "application/json")
-			}
-			answers[i] = httptest.NewRecorder()
-			g.ServeHTTP(answers[i], req)
-			answers[i].Header().Del("X-Request-Id")
+	for i := range lazyRequests {
+		checkSameAnswer(t, i, serveLazyRequest(lazy, i), serveLazyRequest(eager, i))
+	}
+}
+
+// TestLazyDocumentAnswersConcurrentFirstRequests: requests that each decode
+// parts of the document, some the same parts, all at once; under -race,
+// this is where decoding and reading would collide.
+func TestLazyDocumentAnswersConcurrentFirstRequests(t *testing.T) {
+	stub := lazyStub(t)
+	eager := newTestGateway(t, stub)
+	want := make([]*httptest.ResponseRecorder, len(lazyRequests))
+	for i := range lazyRequests {
+		want[i] = serveLazyRequest(eager, i)
+	}
+	for range 3 {
+		lazy := newLazyGateway(t, stub)
+		got := make([]*httptest.ResponseRecorder, 2*len(lazyRequests))
+		var wg sync.WaitGroup
+		for i := range got {
+			wg.Go(func() { got[i] = serveLazyRequest(lazy, i%len(lazyRequests)) })
 		}
-		got, want := answers[0], answers[1]
-		if got.Code != want.Code || !reflect.DeepEqual(got.Header(), want.Header()) || got.Body.String() != want.Body.String() {
-			t.Errorf("%s %s: lazily %d %v\n%s\nwant %d %v\n%s", r.method, r.target,
-				got.Code, got.Header(), got.Body, want.Code, want.Header(), want.Body)
+		wg.Wait()
+		for i := range got {
+			checkSameAnswer(t, i%len(lazyRequests), got[i], want[i%len(lazyRequests)])
 		}
 	}
 }
