@@ -35,11 +35,7 @@ func TestLoadIsTheLoadersDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
-	c.compare(reflect.ValueOf(generated), reflect.ValueOf(parsed), "doc")
-	for _, d := range c.diffs[:min(len(c.diffs), 20)] {
-		t.Error(d)
-	}
+	checkSame(t, generated, parsed, "doc")
 }
 
 // TestLoadLazilyCompletesToTheLoadersDocument: a lazily loaded document,
@@ -76,11 +72,7 @@ func TestLoadLazilyCompletesToTheLoadersDocument(t *testing.T) {
 	if doc.Components.Schemas["UserPoolType"].Value != answer.Value.Content["application/json"].Schema.Value {
 		t.Error("the components and getPool's answer do not share the UserPoolType schema")
 	}
-	c := comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
-	c.compare(reflect.ValueOf(doc), reflect.ValueOf(parsed), "doc")
-	for _, d := range c.diffs[:min(len(c.diffs), 20)] {
-		t.Error(d)
-	}
+	checkSame(t, doc, parsed, "doc")
 }
 
 // TestCompleteRequestLeavesTheAnswersSchemasEmpty: CompleteRequest decodes
@@ -98,14 +90,10 @@ func TestCompleteRequestLeavesTheAnswersSchemasEmpty(t *testing.T) {
 	const path = "/pools/{poolId}"
 	patch, want := doc.Paths.Value(path).Patch, parsed.Paths.Value(path).Patch
 	lazy.CompleteRequest(patch)
-	c := comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
-	c.compare(reflect.ValueOf(patch.Parameters), reflect.ValueOf(want.Parameters), "parameters")
-	c.compare(reflect.ValueOf(patch.RequestBody), reflect.ValueOf(want.RequestBody), "requestBody")
-	c.compare(reflect.ValueOf(patch.Security), reflect.ValueOf(want.Security), "security")
-	c.compare(reflect.ValueOf(patch.Extensions), reflect.ValueOf(want.Extensions), "extensions")
-	for _, d := range c.diffs[:min(len(c.diffs), 20)] {
-		t.Error(d)
-	}
+	checkSame(t, patch.Parameters, want.Parameters, "parameters")
+	checkSame(t, patch.RequestBody, want.RequestBody, "requestBody")
+	checkSame(t, patch.Security, want.Security, "security")
+	checkSame(t, patch.Extensions, want.Extensions, "extensions")
 	if patch.OperationID != want.OperationID || len(patch.Responses.Map()) != len(want.Responses.Map()) {
 		t.Fatalf("patchPool is %+v; want %+v", patch, want)
 	}
@@ -123,11 +111,7 @@ func TestCompleteRequestLeavesTheAnswersSchemasEmpty(t *testing.T) {
 	}
 	// The responses patchPool shares with other operations and the
 	// components, decoded alone above, are whole now too.
-	c = comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
-	c.compare(reflect.ValueOf(doc), reflect.ValueOf(parsed), "doc")
-	for _, d := range c.diffs[:min(len(c.diffs), 20)] {
-		t.Error(d)
-	}
+	checkSame(t, doc, parsed, "doc")
 }
 
 // TestCompleteAfterCompleteRequest: whatever CompleteRequest left empty,
@@ -154,11 +138,7 @@ func TestCompleteAfterCompleteRequest(t *testing.T) {
 				got, want = doc.Paths.Value(path).Put, parsed.Paths.Value(path).Put
 			}
 			lazy.Complete(got)
-			c := comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
-			c.compare(reflect.ValueOf(got), reflect.ValueOf(want), then)
-			for _, d := range c.diffs[:min(len(c.diffs), 20)] {
-				t.Error(d)
-			}
+			checkSame(t, got, want, then)
 		})
 	}
 }
@@ -168,6 +148,17 @@ func TestLoadReturnsANewDocumentEachTime(t *testing.T) {
 	b, _ := Load()
 	if a == b || a.Paths == b.Paths || a.Components.Schemas["UserPoolType"].Value == b.Components.Schemas["UserPoolType"].Value {
 		t.Error("two loads share values; a caller changing one would change the other")
+	}
+}
+
+// checkSame fails t with the first differences between got, decoded, and
+// want, parsed, sharing of structs included.
+func checkSame(t *testing.T, got, want any, path string) {
+	t.Helper()
+	c := comparison{pairs: map[[2]address]bool{}, seen: map[address]address{}}
+	c.compare(reflect.ValueOf(got), reflect.ValueOf(want), path)
+	for _, d := range c.diffs[:min(len(c.diffs), 20)] {
+		t.Error(d)
 	}
 }
 
