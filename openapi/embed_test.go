@@ -42,14 +42,7 @@ func TestLoadIsTheLoadersDocument(t *testing.T) {
 // completed, is the loader's document; before, its operations and its
 // components are empty, and an operation completes alone.
 func TestLoadLazilyCompletesToTheLoadersDocument(t *testing.T) {
-	doc, lazy, err := LoadLazily()
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := Parse()
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc, lazy, parsed := lazyAndParsed(t)
 	get := doc.Paths.Value("/pools/{poolId}").Get
 	if get.OperationID != "getPool" || get.Responses != nil || get.Extensions != nil {
 		t.Fatalf("before completion, getPool is %+v; want only its id", get)
@@ -79,14 +72,7 @@ func TestLoadLazilyCompletesToTheLoadersDocument(t *testing.T) {
 // all that a request reads, as the loader has it, and not the schemas of
 // the operation's answers; Complete decodes them later, still shared.
 func TestCompleteRequestLeavesTheAnswersSchemasEmpty(t *testing.T) {
-	doc, lazy, err := LoadLazily()
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := Parse()
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc, lazy, parsed := lazyAndParsed(t)
 	const path = "/pools/{poolId}"
 	patch, want := doc.Paths.Value(path).Patch, parsed.Paths.Value(path).Patch
 	lazy.CompleteRequest(patch)
@@ -118,17 +104,10 @@ func TestCompleteRequestLeavesTheAnswersSchemasEmpty(t *testing.T) {
 // Complete decodes, whether it is given the operation again or another
 // that shares a response with it.
 func TestCompleteAfterCompleteRequest(t *testing.T) {
-	parsed, err := Parse()
-	if err != nil {
-		t.Fatal(err)
-	}
 	const path = "/pools/{poolId}"
 	for _, then := range []string{"the operation", "another"} {
 		t.Run(then, func(t *testing.T) {
-			doc, lazy, err := LoadLazily()
-			if err != nil {
-				t.Fatal(err)
-			}
+			doc, lazy, parsed := lazyAndParsed(t)
 			get := doc.Paths.Value(path).Get
 			lazy.CompleteRequest(get)
 			got, want := get, parsed.Paths.Value(path).Get
@@ -149,6 +128,21 @@ func TestLoadReturnsANewDocumentEachTime(t *testing.T) {
 	if a == b || a.Paths == b.Paths || a.Components.Schemas["UserPoolType"].Value == b.Components.Schemas["UserPoolType"].Value {
 		t.Error("two loads share values; a caller changing one would change the other")
 	}
+}
+
+// lazyAndParsed is the document loaded lazily, and as the loader parses
+// openapi.yaml.
+func lazyAndParsed(t *testing.T) (*openapi3.T, *Lazy, *openapi3.T) {
+	t.Helper()
+	doc, lazy, err := LoadLazily()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, lazy, parsed
 }
 
 // checkSame fails t with the first differences between got, decoded, and

@@ -51,6 +51,33 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// startLocalServer runs bootstrap as the local server against the Cognito
+// at endpoint, and returns once it answers: the process, its base URL and
+// what it writes. The caller ends the process.
+func startLocalServer(t *testing.T, bootstrap, endpoint string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	addr := freeAddr(t)
+	output := &syncBuffer{}
+	cmd := exec.Command(bootstrap)
+	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "LISTEN_ADDR="+addr, "AWS_LAMBDA_RUNTIME_API=")
+	cmd.Stdout, cmd.Stderr = output, output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + addr
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(base + "/openapi.json"); err == nil {
+			resp.Body.Close()
+			return cmd, base, output
+		}
+		if time.Since(start) > 10*time.Second {
+			_ = cmd.Process.Kill()
+			t.Fatalf("the gateway did not start: %s", output.String())
+		}
+	}
+}
+
 // TestProcessLogsNoSecrets runs the real binary as a local server against
 // moto, sends it passwords, a temporary password, client secrets and end-user
 // tokens, and reads every line it wrote: none of the secrets may be there.
@@ -69,26 +96,8 @@ func TestProcessLogsNoSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	addr := freeAddr(t)
-	var output syncBuffer
-	cmd := exec.Command(buildBootstrap(t))
-	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=us-east-1",
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "LISTEN_ADDR="+addr, "AWS_LAMBDA_RUNTIME_API=")
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, base, output := startLocalServer(t, buildBootstrap(t), endpoint)
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	base := "http://" + addr
-	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get(base + "/openapi.json"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Since(start) > 10*time.Second {
-			t.Fatalf("the gateway did not start: %s", output.String())
-		}
-	}
 	send := func(method, path, body string, header map[string]string) map[string]any {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))

@@ -116,28 +116,11 @@ func TestLocalServerDrainsOnSIGTERM(t *testing.T) {
 		<-release
 		return http.StatusOK, map[string]any{"UserPool": map[string]any{"Id": "us-east-1_Example1"}}
 	})
-	addr := freeAddr(t)
-	var output syncBuffer
-	cmd := exec.Command(bootstrap)
-	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+cognito.URL, "AWS_REGION=us-east-1",
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "LISTEN_ADDR="+addr, "AWS_LAMBDA_RUNTIME_API=")
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, base, output := startLocalServer(t, bootstrap, cognito.URL)
 	defer func() { _ = cmd.Process.Kill() }()
-	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Since(start) > 10*time.Second {
-			t.Fatalf("the gateway did not start: %s", output.String())
-		}
-	}
 	answered := make(chan int, 1)
 	go func() {
-		resp, err := http.Get("http://" + addr + "/pools/us-east-1_Example1")
+		resp, err := http.Get(base + "/pools/us-east-1_Example1")
 		if err != nil {
 			answered <- 0
 			return
