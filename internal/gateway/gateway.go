@@ -292,10 +292,11 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 			return nil, err
 		}
 	}
-	if c.body, err = g.validate(r, route, op, path); err != nil {
+	// The query is parsed once, here, for validation and translation alike.
+	c.query = r.URL.Query()
+	if c.body, err = g.validate(r, route, op, path, c.query); err != nil {
 		return nil, err
 	}
-	c.query = r.URL.Query()
 	a, err := op.handle(r.Context(), g, c)
 	if err != nil && op.accessToken {
 		err = tokenRefused(err)

@@ -3,22 +3,20 @@ package gateway
 import (
 	"context"
 	"errors"
+	"maps"
 	"math"
-	"slices"
-
-	"github.com/acme/cognito-admin-gateway/internal/canonjson"
-	"github.com/acme/cognito-admin-gateway/internal/quota"
-
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/acme/cognito-admin-gateway/internal/userfilter"
-
+	"github.com/acme/cognito-admin-gateway/internal/canonjson"
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/cursor"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
+	"github.com/acme/cognito-admin-gateway/internal/quota"
+	"github.com/acme/cognito-admin-gateway/internal/userfilter"
 )
 
 // translate is the handler of every ordinary operation: the request's
@@ -317,7 +315,7 @@ func (c *call) base() string { return basePath(c.req) }
 
 // nextURL is the request's own URL with NextToken replaced.
 func (c *call) nextURL(next string) string {
-	q := c.req.URL.Query()
+	q := maps.Clone(c.query)
 	q.Set("NextToken", next)
 	return c.base() + c.req.URL.EscapedPath() + "?" + q.Encode()
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -19,11 +20,12 @@ import (
 
 // validate checks the request against the spec, reporting every violation at
 // once, and returns the decoded JSON body. Nothing reaches Cognito before it.
-func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation, path map[string]string) (map[string]any, error) {
+// query is r's parsed query, which kin-openapi only reads.
+func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation, path map[string]string, query url.Values) (map[string]any, error) {
 	if err := checkMediaType(r, op); err != nil {
 		return nil, err
 	}
-	if err := checkSingleValues(r, op); err != nil {
+	if err := checkSingleValues(query, op); err != nil {
 		return nil, err
 	}
 	if err := bufferBody(r); err != nil {
@@ -32,10 +34,11 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 	unsecured := *route
 	unsecured.Operation = op.unsecured
 	input := &openapi3filter.RequestValidationInput{
-		Request:    r,
-		PathParams: path,
-		Route:      &unsecured,
-		Options:    &g.validation,
+		Request:     r,
+		PathParams:  path,
+		QueryParams: query,
+		Route:       &unsecured,
+		Options:     &g.validation,
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
 		return nil, validationProblem(err)
@@ -125,8 +128,7 @@ func jsonDepth(data []byte) int {
 
 // checkSingleValues rejects a query parameter repeated where the spec wants
 // one value: which of the values would count is a guess not worth making.
-func checkSingleValues(r *http.Request, op *operation) error {
-	query := r.URL.Query()
+func checkSingleValues(query url.Values, op *operation) error {
 	var violations []problem.Violation
 	for _, name := range op.single {
 		if len(query[name]) > 1 {
