@@ -59,13 +59,21 @@ func mask(s string) string {
 }
 
 // keywords are what every pattern above needs to find in a string before it
-// can match: a secret's name, or a credential scheme; in lower case.
+// can match: a secret's name, or a credential scheme; in lower case. A word
+// that holds another is left out ("temporarypassword" holds "password"):
+// a string with the longer one has the shorter one too.
 var keywords = func() [][]byte {
-	words := [][]byte{[]byte("bearer"), []byte("basic")}
+	words := []string{"bearer", "basic"}
 	for _, n := range Names {
-		words = append(words, []byte(strings.ToLower(n)))
+		words = append(words, strings.ToLower(n))
 	}
-	return words
+	var kept [][]byte
+	for _, w := range words {
+		if !slices.ContainsFunc(words, func(o string) bool { return o != w && strings.Contains(w, o) }) {
+			kept = append(kept, []byte(w))
+		}
+	}
+	return kept
 }()
 
 // mayHoldSecret is false when none of the patterns can match s, which is
@@ -88,16 +96,65 @@ func mayHoldSecret(s string) bool {
 		}
 		lower[i] = b
 	}
-	for _, word := range keywords {
-		if bytes.Contains(lower[:len(s)], word) {
-			return true
+	text := lower[:len(s)]
+	for i, b := range text {
+		for _, word := range keywordsByFirst[b] {
+			if bytes.HasPrefix(text[i:], word) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
+// keywordsByFirst are the keywords by their first byte, so that
+// mayHoldSecret reads a string once, trying only the keywords that can start
+// where it is.
+var keywordsByFirst = func() (by [utf8.RuneSelf][][]byte) {
+	for _, word := range keywords {
+		by[word[0]] = append(by[word[0]], word)
+	}
+	return by
+}()
+
 // IsSecret reports whether name (any case) names a secret.
 func IsSecret(name string) bool {
+	// Nearly every name is short ASCII, looked up in lower case; the rest
+	// are compared the way strings.EqualFold folds case ("ſession").
+	var lower [32]byte
+	if len(name) > len(lower) {
+		return foldedSecret(name)
+	}
+	for i := 0; i < len(name); i++ {
+		b := name[i]
+		if b >= utf8.RuneSelf {
+			return foldedSecret(name)
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		lower[i] = b
+	}
+	if nameLengths&(1<<len(name)) == 0 {
+		return false
+	}
+	_, ok := lowerNames[string(lower[:len(name)])]
+	return ok
+}
+
+// lowerNames are Names in lower case; nameLengths has bit n set for each
+// length n among them, which rules out most names before the lookup.
+var lowerNames, nameLengths = func() (map[string]struct{}, uint64) {
+	m := make(map[string]struct{}, len(Names))
+	var lengths uint64
+	for _, n := range Names {
+		m[strings.ToLower(n)] = struct{}{}
+		lengths |= 1 << len(n)
+	}
+	return m, lengths
+}()
+
+func foldedSecret(name string) bool {
 	for _, n := range Names {
 		if strings.EqualFold(n, name) {
 			return true
