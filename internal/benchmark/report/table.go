@@ -24,10 +24,17 @@ func (t *table) add(r row) { t.rows = append(t.rows, r) }
 func (t *table) print(w io.Writer) {
 	cells := [][]string{{"case", "gateway", "anchor", "ratio", "goal"}}
 	for _, r := range t.rows {
-		anchor, ratio := fmt.Sprintf(r.unit, r.anchor), fmt.Sprintf("%.2f", r.gateway/r.anchor)
+		measured := r.gateway / r.anchor
 		if r.ratio != 0 {
-			ratio = fmt.Sprintf("%.2f", r.ratio)
+			measured = r.ratio
 		}
+		// A ratio held to a goal gets a third decimal: 1.302 is over 1.3,
+		// which "1.30" would hide.
+		format := "%.2f"
+		if r.goal != "" {
+			format = "%.3f"
+		}
+		anchor, ratio := fmt.Sprintf(r.unit, r.anchor), fmt.Sprintf(format, measured)
 		if r.noRatio {
 			anchor = "-"
 			ratio = "-"
