@@ -58,23 +58,36 @@ func mask(s string) string {
 	return p.assignment.ReplaceAllString(s, `${1}`+Mask)
 }
 
-// keywords are what every pattern above needs to find in a string before it
-// can match: a secret's name, or a credential scheme; in lower case. A word
-// that holds another is left out ("temporarypassword" holds "password"):
-// a string with the longer one has the shorter one too.
-var keywords = func() [][]byte {
+// lookup holds what the shortcuts below look names and keywords up in. It
+// is built when first needed, not in every process's start-up.
+var lookup = sync.OnceValue(func() *tables {
+	t := &tables{names: make(map[string]struct{}, len(Names))}
 	words := []string{"bearer", "basic"}
 	for _, n := range Names {
+		t.names[strings.ToLower(n)] = struct{}{}
+		t.nameLengths |= 1 << len(n)
 		words = append(words, strings.ToLower(n))
 	}
-	var kept [][]byte
 	for _, w := range words {
 		if !slices.ContainsFunc(words, func(o string) bool { return o != w && strings.Contains(w, o) }) {
-			kept = append(kept, []byte(w))
+			t.keywords[w[0]] = append(t.keywords[w[0]], []byte(w))
 		}
 	}
-	return kept
-}()
+	return t
+})
+
+type tables struct {
+	// keywords are what every pattern above needs to find in a string
+	// before it can match: a secret's name, or a credential scheme; in
+	// lower case, by their first byte. A word that holds another is left
+	// out ("temporarypassword" holds "password"): a string with the longer
+	// one has the shorter one too.
+	keywords [utf8.RuneSelf][][]byte
+	// names are Names in lower case; nameLengths has bit n set for each
+	// length n among them, which rules out most names before the lookup.
+	names       map[string]struct{}
+	nameLengths uint64
+}
 
 // mayHoldSecret is false when none of the patterns can match s, which is
 // the case for nearly every string a log line carries, and far cheaper to
@@ -96,9 +109,9 @@ func mayHoldSecret(s string) bool {
 		}
 		lower[i] = b
 	}
-	text := lower[:len(s)]
+	text, keywords := lower[:len(s)], &lookup().keywords
 	for i, b := range text {
-		for _, word := range keywordsByFirst[b] {
+		for _, word := range keywords[b] {
 			if bytes.HasPrefix(text[i:], word) {
 				return true
 			}
@@ -106,16 +119,6 @@ func mayHoldSecret(s string) bool {
 	}
 	return false
 }
-
-// keywordsByFirst are the keywords by their first byte, so that
-// mayHoldSecret reads a string once, trying only the keywords that can start
-// where it is.
-var keywordsByFirst = func() (by [utf8.RuneSelf][][]byte) {
-	for _, word := range keywords {
-		by[word[0]] = append(by[word[0]], word)
-	}
-	return by
-}()
 
 // IsSecret reports whether name (any case) names a secret.
 func IsSecret(name string) bool {
@@ -135,24 +138,13 @@ func IsSecret(name string) bool {
 		}
 		lower[i] = b
 	}
-	if nameLengths&(1<<len(name)) == 0 {
+	t := lookup()
+	if t.nameLengths&(1<<len(name)) == 0 {
 		return false
 	}
-	_, ok := lowerNames[string(lower[:len(name)])]
+	_, ok := t.names[string(lower[:len(name)])]
 	return ok
 }
-
-// lowerNames are Names in lower case; nameLengths has bit n set for each
-// length n among them, which rules out most names before the lookup.
-var lowerNames, nameLengths = func() (map[string]struct{}, uint64) {
-	m := make(map[string]struct{}, len(Names))
-	var lengths uint64
-	for _, n := range Names {
-		m[strings.ToLower(n)] = struct{}{}
-		lengths |= 1 << len(n)
-	}
-	return m, lengths
-}()
 
 func foldedSecret(name string) bool {
 	for _, n := range Names {
