@@ -44,35 +44,38 @@ func (g *Gateway) allowedPool(pool any) bool {
 // access writes one line per request: what ran, how it ended and how long
 // it took. The first request of a process is marked as its cold start.
 func (g *Gateway) access(r *http.Request, requestID string, c *call, status int, cognitoCode string, took time.Duration) {
-	route, operation := "", ""
-	var names []string
+	route, operation, names := "", "", slog.AnyValue([]string(nil))
 	if c.op != nil {
 		route, operation, names = c.op.path, c.op.id, c.op.actionNames
 	}
 	ms := float64(took.Microseconds()) / 1000
-	attrs := []slog.Attr{
+	attrs := make([]slog.Attr, 0, 9+metricAttrs)
+	attrs = append(attrs,
 		slog.String("requestId", requestID),
 		slog.String("method", r.Method),
 		slog.String("route", route),
 		slog.String("operation", operation),
-		slog.Any("actions", names),
+		slog.Attr{Key: "actions", Value: names},
 		slog.Int("status", status),
 		slog.String("cognitoError", cognitoCode),
 		slog.Float64("durationMs", ms),
 		slog.Bool("coldStart", g.served.Add(1) == 1),
-	}
-	attrs = append(attrs, metrics(route, status, cognitoCode, ms)...)
+	)
+	attrs = appendMetrics(attrs, route, status, cognitoCode, ms)
 	g.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }
 
 // MetricsNamespace is the CloudWatch namespace of the gateway's metrics.
 const MetricsNamespace = "CognitoAdminGateway"
 
-// metrics makes the access line a CloudWatch Embedded Metric Format record:
-// in Lambda, CloudWatch Logs turns it into metrics with no API call. Requests
-// and Latency by route and status class; Errors (5xx), Cognito throttles
-// (after retries) and the gateway's own throttles.
-func metrics(route string, status int, cognitoCode string, ms float64) []slog.Attr {
+// metricAttrs is how many attributes appendMetrics appends.
+const metricAttrs = 8
+
+// appendMetrics makes the access line a CloudWatch Embedded Metric Format
+// record: in Lambda, CloudWatch Logs turns it into metrics with no API call.
+// Requests and Latency by route and status class; Errors (5xx), Cognito
+// throttles (after retries) and the gateway's own throttles.
+func appendMetrics(attrs []slog.Attr, route string, status int, cognitoCode string, ms float64) []slog.Attr {
 	if route == "" {
 		route = "unmatched"
 	}
@@ -83,7 +86,7 @@ func metrics(route string, status int, cognitoCode string, ms float64) []slog.At
 		return 0
 	}
 	cognitoThrottled := cognitoCode == "TooManyRequestsException" || cognitoCode == "LimitExceededException"
-	return []slog.Attr{
+	return append(attrs,
 		slog.Any("_aws", emfMetadata(time.Now())),
 		slog.String("Route", route),
 		slog.String("StatusClass", strconv.Itoa(status/100)+"xx"),
@@ -92,7 +95,7 @@ func metrics(route string, status int, cognitoCode string, ms float64) []slog.At
 		slog.Int("Errors", flag(status >= 500)),
 		slog.Int("CognitoThrottles", flag(cognitoThrottled)),
 		slog.Int("GatewayThrottles", flag(status == http.StatusTooManyRequests && cognitoCode == "")),
-	}
+	)
 }
 
 // emfDirective declares the metrics of every access line; only the
@@ -127,10 +130,6 @@ var targetParams = []string{"username", "groupName", "clientId", "jobId", "devic
 // change. It holds who, what, on which pool and target, and the outcome;
 // never a body, so never a password or token.
 func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string, c *call, status int, cognitoCode string, took time.Duration) {
-	names := make([]string, len(c.op.actions))
-	for i, a := range c.op.actions {
-		names[i] = a.Name
-	}
 	caller := info.CallerARN
 	if caller == "" {
 		caller = "unknown"
@@ -143,7 +142,7 @@ func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string,
 		slog.String("method", r.Method),
 		slog.String("route", c.op.path),
 		slog.String("operation", c.op.id),
-		slog.Any("actions", names),
+		slog.Attr{Key: "actions", Value: c.op.actionNames},
 		slog.String("poolId", c.path["poolId"]),
 	}
 	for _, name := range targetParams {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -168,10 +169,10 @@ func TestEveryRequestHasOneAccessLine(t *testing.T) {
 	}
 	first, second := lines[0], lines[1]
 	if first["route"] != "/pools/{poolId}" || first["status"] != 404.0 || first["cognitoError"] != "ResourceNotFoundException" ||
-		first["coldStart"] != true || first["requestId"] == "" {
+		first["coldStart"] != true || first["requestId"] == "" || !reflect.DeepEqual(first["actions"], []any{"DescribeUserPool"}) {
 		t.Errorf("first line %v", first)
 	}
-	if second["coldStart"] != false || second["status"] != 404.0 || second["route"] != "" {
+	if second["coldStart"] != false || second["status"] != 404.0 || second["route"] != "" || second["actions"] != nil {
 		t.Errorf("second line %v", second)
 	}
 }

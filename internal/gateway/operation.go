@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
@@ -35,8 +36,9 @@ type operation struct {
 	method  string
 	path    string // the spec's path template
 	actions []cognito.Action
-	// actionNames are the actions' names, as the access line lists them.
-	actionNames []string
+	// actionNames are the actions' names, as the access and audit lines
+	// list them: a []string, boxed once here rather than on every line.
+	actionNames slog.Value
 	params      []param
 	// status is the success status the spec declares (200, 201 or 204).
 	status   int
@@ -89,7 +91,7 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 		}
 		o.actions = append(o.actions, a)
 	}
-	o.actionNames = names
+	o.actionNames = slog.AnyValue(names)
 	o.output, _ = op.Extensions[extOutput].(string)
 	o.list, _ = op.Extensions[extList].(string)
 	o.location, _ = op.Extensions[extLocation].(string)
