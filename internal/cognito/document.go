@@ -86,7 +86,8 @@ func AppendMembers(dst []byte, v any, f Filter, escapeHTML bool, member func(nam
 }
 
 // AppendList appends Document(list), a slice of SDK values, keeping only
-// the items keep accepts.
+// the items keep accepts; a nil keep keeps them all, and spares boxing each
+// item to ask.
 func AppendList(dst []byte, list any, keep func(item any) bool, escapeHTML bool) ([]byte, error) {
 	rv := reflect.ValueOf(list)
 	if rv.Kind() != reflect.Slice {
@@ -97,7 +98,7 @@ func AppendList(dst []byte, list any, keep func(item any) bool, escapeHTML bool)
 	first := true
 	for i := range rv.Len() {
 		item := rv.Index(i)
-		if !p.set(item) || !keep(item.Interface()) {
+		if !p.set(item) || keep != nil && !keep(item.Interface()) {
 			continue
 		}
 		if !first {

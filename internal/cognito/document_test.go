@@ -126,6 +126,13 @@ func TestAppendListKeepsWhatKeepAccepts(t *testing.T) {
 		if want, _ := canonjson.Append(nil, kept, false); !bytes.Equal(got, want) {
 			t.Fatalf("got %s\nwant %s", got, want)
 		}
+		all, err := AppendList(nil, pools, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _ := AppendList(nil, pools, func(any) bool { return true }, false); !bytes.Equal(all, want) {
+			t.Fatalf("with no keep, got %s\nwant %s", all, want)
+		}
 	}
 }
 

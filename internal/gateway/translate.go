@@ -31,14 +31,12 @@ func translate(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	if err != nil {
 		return nil, err
 	}
-	keep := everything
-	if c.op.id == "listPools" {
+	var keep func(item any) bool // every item
+	if c.op.id == "listPools" && len(g.opts.AllowedPools) > 0 {
 		keep = g.allowedPool
 	}
 	return c.shape(out, keep)
 }
-
-func everything(any) bool { return true }
 
 // invoke calls one Cognito action with a JSON-shaped input, and returns its
 // output as a JSON-shaped tree, for the handlers that edit it.
@@ -175,7 +173,8 @@ func (c *call) scope() string {
 
 // shape turns an action's output into the answer the spec describes. The
 // body is written straight from the SDK's output (cognito.AppendJSON), as
-// the JSON of its document; keep says which items of a list are shown.
+// the JSON of its document; keep says which items of a list are shown (nil:
+// all of them).
 func (c *call) shape(out any, keep func(item any) bool) (_ *answer, err error) {
 	a := &answer{status: c.op.status, header: http.Header{}}
 	if a.status == http.StatusNoContent {
