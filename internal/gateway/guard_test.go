@@ -156,6 +156,26 @@ func TestChangesAreAuditedAndReadsAreNot(t *testing.T) {
 	}
 }
 
+// TestRefusedDryRunIsAuditedAsADryRun: a dry run that validation refuses
+// is still recorded as a dry run, so that nobody reading the audit trail
+// takes it for an attempted change.
+func TestRefusedDryRunIsAuditedAsADryRun(t *testing.T) {
+	stub := cognitotest.New(t)
+	var logs bytes.Buffer
+	g := gatewayWith(t, stub, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	req := httptest.NewRequest("PATCH", "/pools/"+poolID+"?dryRun=true", strings.NewReader(`{"NoSuchSetting":true}`))
+	req.Header.Set("Content-Type", "application/merge-patch+json")
+	rec := httptest.NewRecorder()
+	g.ServeHTTP(rec, req)
+	if rec.Code != 400 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	records := logRecords(t, &logs, "audit")
+	if len(records) != 1 || records[0]["dryRun"] != true || records[0]["status"] != 400.0 {
+		t.Errorf("audit records %v", records)
+	}
+}
+
 func TestEveryRequestHasOneAccessLine(t *testing.T) {
 	stub := cognitotest.New(t)
 	stub.Handle("DescribeUserPool", cognitotest.Fail(400, "ResourceNotFoundException", "gone"))
