@@ -312,3 +312,42 @@ func TestRequestObjectsAreClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestPathParametersHaveExamples: contract tools such as Prism and Dredd
+// build a request of each operation from the examples, and cannot fill a
+// path parameter without one. Each example must also pass its own schema,
+// or the request they build is a 400.
+func TestPathParametersHaveExamples(t *testing.T) {
+	doc := loadSpec(t)
+	seen := map[*openapi3.Parameter]bool{}
+	check := func(where string, p *openapi3.Parameter) {
+		if p.In != "path" || seen[p] {
+			return
+		}
+		seen[p] = true
+		example := p.Example
+		if example == nil && p.Schema.Value.Example != nil {
+			example = p.Schema.Value.Example
+		}
+		if example == nil {
+			t.Errorf("%s: path parameter %s has no example", where, p.Name)
+			return
+		}
+		if err := p.Schema.Value.VisitJSON(example); err != nil {
+			t.Errorf("%s: path parameter %s: example %v breaks its schema: %v", where, p.Name, example, err)
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for _, p := range item.Parameters {
+			check(path, p.Value)
+		}
+		for method, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				check(method+" "+path, p.Value)
+			}
+		}
+	}
+	if len(seen) == 0 {
+		t.Fatal("no path parameter found")
+	}
+}
