@@ -3808,6 +3808,11 @@ type ClientInterface interface {
 	// email address or phone number that is another user's alias
 	// (AliasExistsException) unless `ForceAliasCreation` is true.
 	//
+	// `MessageAction: RESEND` creates nothing: it sends an existing user's
+	// invitation again and resets the expiry of its temporary password.
+	// It answers 200 with the user, and no `Location`; a user that doesn't
+	// exist is 404.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /pools/{poolId}/users (the `CreateUser` operationId).
@@ -3827,6 +3832,11 @@ type ClientInterface interface {
 	// username that is taken is 409 (UsernameExistsException), and so is an
 	// email address or phone number that is another user's alias
 	// (AliasExistsException) unless `ForceAliasCreation` is true.
+	//
+	// `MessageAction: RESEND` creates nothing: it sends an existing user's
+	// invitation again and resets the expiry of its temporary password.
+	// It answers 200 with the user, and no `Location`; a user that doesn't
+	// exist is 404.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5314,6 +5324,11 @@ func (c *Client) ListUsers(ctx context.Context, poolID PoolID, params *ListUsers
 // email address or phone number that is another user's alias
 // (AliasExistsException) unless `ForceAliasCreation` is true.
 //
+// `MessageAction: RESEND` creates nothing: it sends an existing user's
+// invitation again and resets the expiry of its temporary password.
+// It answers 200 with the user, and no `Location`; a user that doesn't
+// exist is 404.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /pools/{poolId}/users (the `CreateUser` operationId).
@@ -5343,6 +5358,11 @@ func (c *Client) CreateUserWithBody(ctx context.Context, poolID PoolID, contentT
 // username that is taken is 409 (UsernameExistsException), and so is an
 // email address or phone number that is another user's alias
 // (AliasExistsException) unless `ForceAliasCreation` is true.
+//
+// `MessageAction: RESEND` creates nothing: it sends an existing user's
+// invitation again and resets the expiry of its temporary password.
+// It answers 200 with the user, and no `Location`; a user that doesn't
+// exist is 404.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9778,6 +9798,11 @@ type ClientWithResponsesInterface interface {
 	// email address or phone number that is another user's alias
 	// (AliasExistsException) unless `ForceAliasCreation` is true.
 	//
+	// `MessageAction: RESEND` creates nothing: it sends an existing user's
+	// invitation again and resets the expiry of its temporary password.
+	// It answers 200 with the user, and no `Location`; a user that doesn't
+	// exist is 404.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /pools/{poolId}/users (the `CreateUser` operationId).
@@ -9797,6 +9822,11 @@ type ClientWithResponsesInterface interface {
 	// username that is taken is 409 (UsernameExistsException), and so is an
 	// email address or phone number that is another user's alias
 	// (AliasExistsException) unless `ForceAliasCreation` is true.
+	//
+	// `MessageAction: RESEND` creates nothing: it sends an existing user's
+	// invitation again and resets the expiry of its temporary password.
+	// It answers 200 with the user, and no `Location`; a user that doesn't
+	// exist is 404.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14532,6 +14562,8 @@ type CreateUserResult429Headers struct {
 type CreateUserResult struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserType
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *UserType
 	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
@@ -14560,6 +14592,11 @@ type CreateUserResult struct {
 	Headers201 *CreateUserResult201Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateUserResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateUserResult) GetJSON200() *UserType {
+	return r.JSON200
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -17670,6 +17707,11 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, poolID 
 // email address or phone number that is another user's alias
 // (AliasExistsException) unless `ForceAliasCreation` is true.
 //
+// `MessageAction: RESEND` creates nothing: it sends an existing user's
+// invitation again and resets the expiry of its temporary password.
+// It answers 200 with the user, and no `Location`; a user that doesn't
+// exist is 404.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /pools/{poolId}/users (the `CreateUser` operationId).
@@ -17695,6 +17737,11 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 // username that is taken is 409 (UsernameExistsException), and so is an
 // email address or phone number that is another user's alias
 // (AliasExistsException) unless `ForceAliasCreation` is true.
+//
+// `MessageAction: RESEND` creates nothing: it sends an existing user's
+// invitation again and resets the expiry of its temporary password.
+// It answers 200 with the user, and no `Location`; a user that doesn't
+// exist is 404.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22364,6 +22411,13 @@ func ParseCreateUserResult(rsp *http.Response) (*CreateUserResult, error) {
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest UserType
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {

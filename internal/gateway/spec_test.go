@@ -351,3 +351,44 @@ func TestPathParametersHaveExamples(t *testing.T) {
 		t.Fatal("no path parameter found")
 	}
 }
+
+// TestStatusRulesAreCheckedAtStartUp: an x-status-when rule that names a
+// status the operation does not declare, or a member its body lacks, could
+// never be right; the gateway must refuse to start with it.
+func TestStatusRulesAreCheckedAtStartUp(t *testing.T) {
+	body := &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithJSONSchema(
+		openapi3.NewObjectSchema().WithProperty("MessageAction", openapi3.NewStringSchema()))}
+	responses := openapi3.NewResponses(
+		openapi3.WithStatus(200, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("resent")}),
+		openapi3.WithStatus(201, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("created")}))
+	actions := cognito.Actions()
+	cases := []struct {
+		name   string
+		rule   map[string]any
+		status int    // the operation's own success status
+		err    string // what a refusal names
+	}{
+		{"a declared status", map[string]any{"member": "MessageAction", "equals": "RESEND", "status": 200}, 201, ""},
+		{"an undeclared status", map[string]any{"member": "MessageAction", "equals": "RESEND", "status": 202}, 0, "status 202"},
+		{"a member the body lacks", map[string]any{"member": "Resend", "equals": "yes", "status": 200}, 0, `"Resend"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			op := &openapi3.Operation{OperationID: "createUser", RequestBody: body, Responses: responses,
+				Extensions: map[string]any{extAction: "AdminCreateUser", extWhen: []any{tc.rule}}}
+			o, err := compileOperation("POST", "/pools/{poolId}/users", op, actions)
+			if tc.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o.status != tc.status {
+					t.Errorf("success status %d, want %d", o.status, tc.status)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("compiled with error %v, want one naming %s", err, tc.err)
+			}
+		})
+	}
+}
