@@ -3163,7 +3163,8 @@ type ClientInterface interface {
 	// `redoc.standalone.js` (Redoc's standalone bundle, from the npm
 	// package pinned in `package.json`) or its third-party license notices,
 	// `redoc.standalone.js.LICENSE.txt`. Browsers may cache it for a day and
-	// revalidate it with `If-None-Match`.
+	// revalidate it with `If-None-Match`. It is gzipped when
+	// `Accept-Encoding` allows (the bundle is 1.1 MB, 0.3 MB gzipped).
 	//
 	// Corresponds with GET /docs/{asset} (the `GetDocsAsset` operationId).
 	GetDocsAsset(ctx context.Context, asset string, params *GetDocsAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4169,7 +4170,8 @@ func (c *Client) GetDocs(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 // `redoc.standalone.js` (Redoc's standalone bundle, from the npm
 // package pinned in `package.json`) or its third-party license notices,
 // `redoc.standalone.js.LICENSE.txt`. Browsers may cache it for a day and
-// revalidate it with `If-None-Match`.
+// revalidate it with `If-None-Match`. It is gzipped when
+// `Accept-Encoding` allows (the bundle is 1.1 MB, 0.3 MB gzipped).
 //
 // Corresponds with GET /docs/{asset} (the `GetDocsAsset` operationId).
 func (c *Client) GetDocsAsset(ctx context.Context, asset string, params *GetDocsAssetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9101,7 +9103,8 @@ type ClientWithResponsesInterface interface {
 	// `redoc.standalone.js` (Redoc's standalone bundle, from the npm
 	// package pinned in `package.json`) or its third-party license notices,
 	// `redoc.standalone.js.LICENSE.txt`. Browsers may cache it for a day and
-	// revalidate it with `If-None-Match`.
+	// revalidate it with `If-None-Match`. It is gzipped when
+	// `Accept-Encoding` allows (the bundle is 1.1 MB, 0.3 MB gzipped).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10254,13 +10257,16 @@ func (r GetDocsResult) ContentType() string {
 
 // GetDocsAssetResult200Headers the declared response headers of an HTTP 200 response for GetDocsAsset
 type GetDocsAssetResult200Headers struct {
-	CacheControl *string
-	ETag         *string
+	CacheControl    *string
+	ContentEncoding *string
+	ETag            *string
+	Vary            *string
 }
 
 // GetDocsAssetResult304Headers the declared response headers of an HTTP 304 response for GetDocsAsset
 type GetDocsAssetResult304Headers struct {
 	ETag *string
+	Vary *string
 }
 
 // GetDocsAssetResult429Headers the declared response headers of an HTTP 429 response for GetDocsAsset
@@ -16704,7 +16710,8 @@ func (c *ClientWithResponses) GetDocsWithResponse(ctx context.Context, reqEditor
 // `redoc.standalone.js` (Redoc's standalone bundle, from the npm
 // package pinned in `package.json`) or its third-party license notices,
 // `redoc.standalone.js.LICENSE.txt`. Browsers may cache it for a day and
-// revalidate it with `If-None-Match`.
+// revalidate it with `If-None-Match`. It is gzipped when
+// `Accept-Encoding` allows (the bundle is 1.1 MB, 0.3 MB gzipped).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -18407,12 +18414,26 @@ func ParseGetDocsAssetResult(rsp *http.Response) (*GetDocsAssetResult, error) {
 			}
 			headers.CacheControl = &value
 		}
+		if values := rsp.Header.Values("Content-Encoding"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Encoding", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentEncoding = &value
+		}
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Vary"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Vary", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Vary = &value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 304:
@@ -18423,6 +18444,13 @@ func ParseGetDocsAssetResult(rsp *http.Response) (*GetDocsAssetResult, error) {
 				return nil, err
 			}
 			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Vary"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Vary", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Vary = &value
 		}
 		response.Headers304 = &headers
 	case rsp.StatusCode == 429:
