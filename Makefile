@@ -7,7 +7,7 @@
 MOTO_SERVER ?= $(firstword $(wildcard .venv/bin/moto_server) $(shell command -v moto_server 2>/dev/null))
 export MOTO_SERVER
 
-.PHONY: build build-ApiFunction moto run test lint generate docs-assets local deploy bench fuzz vulncheck clean
+.PHONY: build build-ApiFunction moto run test lint check-node generate docs-assets local deploy bench fuzz vulncheck clean
 
 # Stamped into the binary for GET /health (internal/buildinfo).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -49,14 +49,21 @@ test:
 generate:
 	go generate ./...
 
-# Redocly's rules are in redocly.yaml: the recommended set, and more.
-lint: node_modules/.package-lock.json
+# Redocly's rules are in redocly.yaml: the recommended set, and more. The
+# Node.js check comes first, so that an unsupported Node fails here, by name,
+# rather than somewhere inside npm or Redocly CLI.
+lint: check-node node_modules/.package-lock.json
 	@unformatted="$$(find . -path './.*' -prune -o -path ./node_modules -prune -o -name '*.go' -exec gofmt -l {} +)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 	cfn-lint template.yaml
 	openapi-spec-validator openapi/openapi.yaml
 	node_modules/.bin/redocly lint openapi/openapi.yaml
+
+# package.json's engines.node: the Node.js versions Redocly CLI, pinned
+# there, supports without a warning.
+check-node:
+	@node infra/check-node.mjs
 
 # The npm packages pinned in package-lock.json: Redocly CLI for `make lint`,
 # and Redoc, whose bundle `make docs-assets` copies. npm rewrites

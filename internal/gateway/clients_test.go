@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"slices"
@@ -301,4 +302,54 @@ func trimmedClient() map[string]any {
 	resource["CreationDate"] = "2023-11-14T22:13:20Z"
 	resource["LastModifiedDate"] = "2023-11-14T22:13:20Z"
 	return resource
+}
+
+// TestPatchClientTurnsSettingsOffAsCognitoReadsThem pins what goes on the
+// wire when a PATCH turns settings off. The SDK never sends a plain false
+// bool (AllowedOAuthFlowsUserPoolClient is one), and UpdateUserPoolClient
+// resets what it is not sent to its default, false: so on Cognito the
+// setting goes off. moto keeps what it is not sent, so there the same PATCH
+// changes nothing (README, "What moto does not reproduce"). A *bool false
+// (EnableTokenRevocation) is sent, and null removes a member.
+func TestPatchClientTurnsSettingsOffAsCognitoReadsThem(t *testing.T) {
+	stub := cognitotest.New(t)
+	current := describedClient()
+	stub.Handle("DescribeUserPoolClient", func(map[string]any) (int, any) { return http.StatusOK, current })
+	stub.Handle("UpdateUserPoolClient", func(input map[string]any) (int, any) {
+		// As Cognito: the client becomes what was sent, defaults for the rest.
+		updated := map[string]any{"ClientSecret": clientSecret, "CreationDate": 1.7e9, "LastModifiedDate": 1.8e9,
+			"AllowedOAuthFlowsUserPoolClient": false}
+		for k, v := range input {
+			updated[k] = v
+		}
+		current = map[string]any{"UserPoolClient": updated}
+		return http.StatusOK, current
+	})
+	rec := serveStandIn(t, stub, "PATCH", "/pools/"+poolID+"/clients/"+clientID,
+		`{"AllowedOAuthFlowsUserPoolClient": false, "EnableTokenRevocation": false, "LogoutURLs": null}`,
+		map[string]string{"Content-Type": "application/merge-patch+json"})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	in := onlyInput(t, stub, "UpdateUserPoolClient")
+	if v, sent := in["AllowedOAuthFlowsUserPoolClient"]; sent {
+		t.Errorf("AllowedOAuthFlowsUserPoolClient went on the wire as %v; the SDK leaves a plain false out", v)
+	}
+	if v, sent := in["EnableTokenRevocation"]; !sent || v != false {
+		t.Errorf("EnableTokenRevocation sent as %v (sent: %v), want false", v, sent)
+	}
+	if _, sent := in["LogoutURLs"]; sent {
+		t.Errorf("LogoutURLs sent, though the patch removed it: %v", in["LogoutURLs"])
+	}
+	if in["ClientName"] != "web-app" || in["CallbackURLs"] == nil {
+		t.Errorf("the members the patch does not mention were not sent again: %v", in)
+	}
+	var answered map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &answered); err != nil {
+		t.Fatal(err)
+	}
+	if answered["AllowedOAuthFlowsUserPoolClient"] != false || answered["EnableTokenRevocation"] != false {
+		t.Errorf("the answer shows AllowedOAuthFlowsUserPoolClient %v, EnableTokenRevocation %v; want both false",
+			answered["AllowedOAuthFlowsUserPoolClient"], answered["EnableTokenRevocation"])
+	}
 }

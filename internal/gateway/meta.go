@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/acme/cognito-admin-gateway/internal/docs"
@@ -29,23 +30,60 @@ func serveDocsPage(_ context.Context, _ *Gateway, _ *call) (*answer, error) {
 	}, raw: docs.Page()}, nil
 }
 
-// serveDocsAsset answers GET /docs/{asset} with a file the page loads. It is
-// the one answer a browser may cache: it changes only with the binary.
+// serveDocsAsset answers GET /docs/{asset} with a file the page loads,
+// gzipped when the client accepts it (Redoc's bundle is 1.1 MB, 0.3 MB
+// gzipped). It is the one answer a browser may cache: it changes only with
+// the binary.
 func serveDocsAsset(_ context.Context, _ *Gateway, c *call) (*answer, error) {
 	name := c.path["asset"]
 	asset, ok := docs.LookupAsset(name)
 	if !ok {
 		return nil, problem.New(http.StatusNotFound, problem.CodeNotFound, fmt.Sprintf("/docs has no file %q.", name))
 	}
-	etag := asset.ETag()
 	header := http.Header{}
-	header.Set("ETag", etag)
+	header.Set("Vary", "Accept-Encoding")
 	header.Set("Cache-Control", "max-age=86400")
+	body, etag := asset.Body(), asset.ETag()
+	if acceptsGzip(c.req.Header.Values("Accept-Encoding")) {
+		body, etag = asset.Gzipped()
+		header.Set("Content-Encoding", "gzip")
+	}
+	header.Set("ETag", etag)
 	if noneMatch(c.req.Header.Get("If-None-Match"), etag) {
 		return &answer{status: http.StatusNotModified, header: header}, nil
 	}
 	header.Set("Content-Type", asset.ContentType)
-	return &answer{status: http.StatusOK, header: header, raw: asset.Body()}, nil
+	return &answer{status: http.StatusOK, header: header, raw: body}, nil
+}
+
+// acceptsGzip reads Accept-Encoding as RFC 9110 section 12.5.3 does: gzip
+// (or x-gzip) is acceptable if it is listed, or "*" is and gzip is not, with
+// a weight above zero.
+func acceptsGzip(acceptEncoding []string) bool {
+	gzip, star := -1.0, -1.0
+	for _, line := range acceptEncoding {
+		for _, item := range strings.Split(line, ",") {
+			coding, params, _ := strings.Cut(item, ";")
+			weight := 1.0
+			if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+				w, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
+				if err != nil {
+					w = 0 // a weight that does not parse accepts nothing
+				}
+				weight = w
+			}
+			switch strings.ToLower(strings.TrimSpace(coding)) {
+			case "gzip", "x-gzip":
+				gzip = max(gzip, weight)
+			case "*":
+				star = max(star, weight)
+			}
+		}
+	}
+	if gzip >= 0 {
+		return gzip > 0
+	}
+	return star > 0
 }
 
 // noneMatch reports whether an If-None-Match value names etag, with the weak

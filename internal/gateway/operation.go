@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -23,6 +24,7 @@ const (
 	extLocation = "x-location"       // the Location template of a create
 	extOmit     = "x-cognito-omit"   // output members never returned, such as ClientSecret
 	extSelect   = "x-cognito-select" // the only output members returned
+	extWhen     = "x-status-when"    // success statuses a body member decides
 )
 
 // accessTokenScheme is the security scheme of the /me operations: the end
@@ -41,7 +43,10 @@ type operation struct {
 	actionNames slog.Value
 	params      []param
 	// status is the success status the spec declares (200, 201 or 204).
-	status   int
+	status int
+	// when are the x-status-when rules: a request whose body matches one
+	// succeeds with the rule's status instead, and without Location.
+	when     []statusRule
 	output   string
 	list     string
 	location string
@@ -66,6 +71,15 @@ type operation struct {
 	// body a second time.
 	unsecured *openapi3.Operation
 	handle    handlerFunc
+}
+
+// statusRule is one x-status-when rule. AdminCreateUser with MessageAction
+// RESEND, for one, creates nothing: it sends an existing user's invitation
+// again, so its answer is a 200, and has no Location of a new resource.
+type statusRule struct {
+	Member string `json:"member"` // a top-level member of the JSON body
+	Equals string `json:"equals"` // the value that selects the rule
+	Status int    `json:"status"` // a 2xx the operation declares
 }
 
 // param is a parameter that fills a Cognito input member.
@@ -132,7 +146,10 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 		o.params = append(o.params, compiled)
 	}
 
-	o.status = successStatus(op)
+	if o.when, err = statusRules(op); err != nil {
+		return nil, fmt.Errorf("%s: %w", o.id, err)
+	}
+	o.status = successStatus(op, o.when)
 	if r := op.Responses.Status(o.status); r != nil && r.Value != nil {
 		_, o.etag = r.Value.Headers["ETag"]
 	}
@@ -146,6 +163,42 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 		}
 	}
 	return o, nil
+}
+
+// statusRules reads x-status-when, and refuses a rule that could never
+// match or whose status the operation does not declare: either is a
+// mistake in the spec, found at start-up rather than by a client.
+func statusRules(op *openapi3.Operation) ([]statusRule, error) {
+	ext, ok := op.Extensions[extWhen]
+	if !ok {
+		return nil, nil
+	}
+	raw, ok := ext.(json.RawMessage)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(ext); err != nil {
+			return nil, fmt.Errorf("%s: %w", extWhen, err)
+		}
+	}
+	var rules []statusRule
+	if err := json.Unmarshal(raw, &rules); err != nil {
+		return nil, fmt.Errorf("%s must be a list of {member, equals, status}: %w", extWhen, err)
+	}
+	var body *openapi3.Schema
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil {
+			body = mt.Schema.Value
+		}
+	}
+	for _, r := range rules {
+		if r.Status < 200 || r.Status > 299 || op.Responses.Status(r.Status) == nil {
+			return nil, fmt.Errorf("%s: status %d is not a 2xx the operation declares", extWhen, r.Status)
+		}
+		if body == nil || body.Properties[r.Member] == nil {
+			return nil, fmt.Errorf("%s: the JSON body has no member %q", extWhen, r.Member)
+		}
+	}
+	return rules, nil
 }
 
 // stringList reads an extension that is a string or a list of strings.
@@ -175,11 +228,13 @@ func stringList(name string, ext any) ([]string, error) {
 	return nil, fmt.Errorf("%s must be a string or a list", name)
 }
 
-// successStatus is the lowest 2xx the operation declares.
-func successStatus(op *openapi3.Operation) int {
+// successStatus is the lowest 2xx the operation declares but for those
+// that only its x-status-when rules answer with.
+func successStatus(op *openapi3.Operation, when []statusRule) int {
 	var codes []int
 	for code := range op.Responses.Map() {
-		if n, err := strconv.Atoi(code); err == nil && n >= 200 && n < 300 {
+		if n, err := strconv.Atoi(code); err == nil && n >= 200 && n < 300 &&
+			!slices.ContainsFunc(when, func(r statusRule) bool { return r.Status == n }) {
 			codes = append(codes, n)
 		}
 	}

@@ -312,3 +312,83 @@ func TestRequestObjectsAreClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestPathParametersHaveExamples: contract tools such as Prism and Dredd
+// build a request of each operation from the examples, and cannot fill a
+// path parameter without one. Each example must also pass its own schema,
+// or the request they build is a 400.
+func TestPathParametersHaveExamples(t *testing.T) {
+	doc := loadSpec(t)
+	seen := map[*openapi3.Parameter]bool{}
+	check := func(where string, p *openapi3.Parameter) {
+		if p.In != "path" || seen[p] {
+			return
+		}
+		seen[p] = true
+		example := p.Example
+		if example == nil && p.Schema.Value.Example != nil {
+			example = p.Schema.Value.Example
+		}
+		if example == nil {
+			t.Errorf("%s: path parameter %s has no example", where, p.Name)
+			return
+		}
+		if err := p.Schema.Value.VisitJSON(example); err != nil {
+			t.Errorf("%s: path parameter %s: example %v breaks its schema: %v", where, p.Name, example, err)
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for _, p := range item.Parameters {
+			check(path, p.Value)
+		}
+		for method, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				check(method+" "+path, p.Value)
+			}
+		}
+	}
+	if len(seen) == 0 {
+		t.Fatal("no path parameter found")
+	}
+}
+
+// TestStatusRulesAreCheckedAtStartUp: an x-status-when rule that names a
+// status the operation does not declare, or a member its body lacks, could
+// never be right; the gateway must refuse to start with it.
+func TestStatusRulesAreCheckedAtStartUp(t *testing.T) {
+	body := &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithJSONSchema(
+		openapi3.NewObjectSchema().WithProperty("MessageAction", openapi3.NewStringSchema()))}
+	responses := openapi3.NewResponses(
+		openapi3.WithStatus(200, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("resent")}),
+		openapi3.WithStatus(201, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("created")}))
+	actions := cognito.Actions()
+	cases := []struct {
+		name   string
+		rule   map[string]any
+		status int    // the operation's own success status
+		err    string // what a refusal names
+	}{
+		{"a declared status", map[string]any{"member": "MessageAction", "equals": "RESEND", "status": 200}, 201, ""},
+		{"an undeclared status", map[string]any{"member": "MessageAction", "equals": "RESEND", "status": 202}, 0, "status 202"},
+		{"a member the body lacks", map[string]any{"member": "Resend", "equals": "yes", "status": 200}, 0, `"Resend"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			op := &openapi3.Operation{OperationID: "createUser", RequestBody: body, Responses: responses,
+				Extensions: map[string]any{extAction: "AdminCreateUser", extWhen: []any{tc.rule}}}
+			o, err := compileOperation("POST", "/pools/{poolId}/users", op, actions)
+			if tc.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o.status != tc.status {
+					t.Errorf("success status %d, want %d", o.status, tc.status)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("compiled with error %v, want one naming %s", err, tc.err)
+			}
+		})
+	}
+}

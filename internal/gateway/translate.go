@@ -176,7 +176,7 @@ func (c *call) scope() string {
 // the JSON of its document; keep says which items of a list are shown (nil:
 // all of them).
 func (c *call) shape(out any, keep func(item any) bool) (_ *answer, err error) {
-	a := &answer{status: c.op.status, header: http.Header{}}
+	a := &answer{status: c.status(), header: http.Header{}}
 	if a.status == http.StatusNoContent {
 		return a, nil
 	}
@@ -251,7 +251,8 @@ func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Fi
 	if err != nil {
 		return nil, problem.Internal(err)
 	}
-	if c.op.location != "" {
+	// A status an x-status-when rule chose means nothing was created.
+	if c.op.location != "" && a.status == c.op.status {
 		a.header.Set("Location", c.base()+c.expand(c.op.location, func(name string) (string, bool) {
 			if !shown.Keeps(name) {
 				return "", false
@@ -264,6 +265,17 @@ func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Fi
 	}
 	a.sendFrom(buf, body)
 	return a, nil
+}
+
+// status is the call's success status: that of the first x-status-when rule
+// its body matches, else the operation's.
+func (c *call) status() int {
+	for _, r := range c.op.when {
+		if v, ok := c.body[r.Member].(string); ok && v == r.Equals {
+			return r.Status
+		}
+	}
+	return c.op.status
 }
 
 // shown picks the output members the operation returns: x-cognito-select,

@@ -517,3 +517,33 @@ func fmtInput(input map[string]any) string {
 	encoded, _ := json.Marshal(input)
 	return string(encoded)
 }
+
+// TestResendInvitationIsNotACreate: AdminCreateUser with MessageAction
+// RESEND sends an existing user's invitation again. It creates nothing, so
+// it must not answer 201 with the Location of a new resource (x-status-when
+// in the spec says so).
+func TestResendInvitationIsNotACreate(t *testing.T) {
+	m := startMotoGateway(t)
+	pool := createPool(t, m, "resend")
+	base := "/pools/" + pool + "/users"
+	expect(t, m.do(t, "POST", base, `{"Username": "ada", "MessageAction": "SUPPRESS"}`, nil, nil), http.StatusCreated)
+
+	var resent map[string]any
+	resp := m.do(t, "POST", base, `{"Username": "ada", "MessageAction": "RESEND"}`, nil, &resent)
+	expect(t, resp, http.StatusOK)
+	if loc := resp.Header.Get("Location"); loc != "" {
+		t.Errorf("a resent invitation has Location %q", loc)
+	}
+	if resent["Username"] != "ada" {
+		t.Errorf("answer %v, want the user ada", resent)
+	}
+
+	expect(t, m.do(t, "POST", base, `{"Username": "nobody", "MessageAction": "RESEND"}`, nil, nil), http.StatusNotFound)
+
+	// Every other create still answers 201 with Location.
+	resp = m.do(t, "POST", base, `{"Username": "grace"}`, nil, nil)
+	expect(t, resp, http.StatusCreated)
+	if loc := resp.Header.Get("Location"); loc != base+"/grace" {
+		t.Errorf("create: Location %q", loc)
+	}
+}

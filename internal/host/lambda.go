@@ -35,6 +35,7 @@ func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayProxyR
 	adapter := httpadapter.New(h)
 	return func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		stripProxyHeaders(&event)
+		dropAcceptEncoding(&event)
 		base := stripStage(&event)
 		ctx = invocation.With(ctx, invocation.Info{
 			RequestID: event.RequestContext.RequestID,
@@ -60,6 +61,24 @@ func stripProxyHeaders(event *events.APIGatewayProxyRequest) {
 	}
 	for k := range event.MultiValueHeaders {
 		if strings.HasPrefix(strings.ToLower(k), proxyHeaderPrefix) {
+			delete(event.MultiValueHeaders, k)
+		}
+	}
+}
+
+// dropAcceptEncoding keeps the gateway from compressing in Lambda. API
+// Gateway REST passes a compressed body, which the adapter sends base64,
+// back to the client only as base64 text unless the API lists binary media
+// types; the API compresses answers itself instead (MinimumCompressionSize
+// in template.yaml).
+func dropAcceptEncoding(event *events.APIGatewayProxyRequest) {
+	for k := range event.Headers {
+		if strings.EqualFold(k, "Accept-Encoding") {
+			delete(event.Headers, k)
+		}
+	}
+	for k := range event.MultiValueHeaders {
+		if strings.EqualFold(k, "Accept-Encoding") {
 			delete(event.MultiValueHeaders, k)
 		}
 	}

@@ -230,3 +230,24 @@ type discard struct{}
 func (discard) Header() http.Header         { return http.Header{} }
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
 func (discard) WriteHeader(int)             {}
+
+// TestLambdaAnswersUncompressed: API Gateway REST hands a body the function
+// marks base64 to the client as base64 text, unless the API lists binary
+// media types, so in Lambda the /docs files go out as they are, whatever
+// Accept-Encoding asks; API Gateway compresses them (MinimumCompressionSize).
+func TestLambdaAnswersUncompressed(t *testing.T) {
+	handler := LambdaHandler(newGateway(t, standInCognito(t)))
+	event := readEvent(t, "get-pool")
+	event.Path, event.Resource = "/docs/redoc.standalone.js.LICENSE.txt", "/docs/{asset}"
+	event.PathParameters = map[string]string{"asset": "redoc.standalone.js.LICENSE.txt"}
+	event.Headers = map[string]string{"accept-encoding": "gzip, deflate"}
+	event.MultiValueHeaders = map[string][]string{"Accept-Encoding": {"gzip", "br"}}
+	resp, err := handler(context.Background(), event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encoding := resp.Headers["Content-Encoding"] + strings.Join(resp.MultiValueHeaders["Content-Encoding"], ",")
+	if resp.StatusCode != http.StatusOK || resp.IsBase64Encoded || encoding != "" || !strings.Contains(resp.Body, "MIT") {
+		t.Errorf("status %d, base64 %v, Content-Encoding %q, body %.80q", resp.StatusCode, resp.IsBase64Encoded, encoding, resp.Body)
+	}
+}
