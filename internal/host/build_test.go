@@ -103,7 +103,9 @@ func TestBuildDoesNotPaceALocalCognito(t *testing.T) {
 		wantThrottled bool
 	}{
 		{name: "no pacing by default"},
-		{name: "a named category is paced", rateLimits: "UserPoolRead=1", wantThrottled: true},
+		// One read per 100 s: every read after the first is refused at
+		// once, none waits near its deadline.
+		{name: "a named category is paced", rateLimits: "UserPoolRead=0.01", wantThrottled: true},
 		{name: "only the named categories", rateLimits: "UserUpdate=1"},
 	}
 	stub := cognitotest.New(t)
