@@ -56,7 +56,7 @@ func TestReadConfig(t *testing.T) {
 				"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": "https://cognito-idp.example.com"},
 			want: local("")},
 		{name: "endpoints the SDK is told to ignore",
-			env: map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+			env:  map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
 			want: local("")},
 		{name: "moto in another container, as sam local reaches it",
 			env:  map[string]string{"AWS_ENDPOINT_URL": "http://host.docker.internal:5000"},
