@@ -11,13 +11,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/acme/cognito-admin-gateway/internal/eventstest"
 )
 
 // serveLocally runs the local server with the gateway on a free loopback
 // port, with timeout as REQUEST_TIMEOUT, until the test ends.
 func serveLocally(t *testing.T, timeout time.Duration) string {
 	t.Helper()
-	h := Local(newGateway(t, standInCognito(t)), timeout)
+	h := Local(newGateway(t, eventstest.StandIn(t), nil), timeout)
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, done := make(chan string, 1), make(chan error, 1)
 	cfg := Config{ListenAddr: "127.0.0.1:0", RequestTimeout: timeout}
