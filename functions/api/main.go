@@ -28,7 +28,7 @@ func main() {
 		// The local server shuts down gracefully on Ctrl-C or SIGTERM.
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		err = host.ServeHTTP(ctx, cfg.ListenAddr, host.Local(h, cfg.RequestTimeout), logger, nil)
+		err = host.ServeHTTP(ctx, cfg, host.Local(h, cfg.RequestTimeout), logger, nil)
 	}
 	if err != nil {
 		logger.Error("gateway stopped", "error", err.Error())

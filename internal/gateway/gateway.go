@@ -270,6 +270,9 @@ func (g *Gateway) respond(w http.ResponseWriter, r *http.Request, requestID stri
 }
 
 func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
+	if err := invocation.From(r.Context()).Malformed; err != nil {
+		return nil, err
+	}
 	route, rawParams, err := g.router.FindRoute(r)
 	if err != nil {
 		return nil, g.routeError(r, err)

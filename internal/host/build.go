@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +37,11 @@ type Config struct {
 	// AllowedPools are the only user pools the gateway acts on
 	// (ALLOWED_POOL_IDS, comma-separated). Empty means every pool.
 	AllowedPools []string
+	// LocalCognito is the host of the Cognito endpoint when it is on this
+	// machine's loopback (moto, a stand-in), and empty otherwise. Such a
+	// Cognito has no quota that production shares, so only the categories
+	// RateLimits names are paced.
+	LocalCognito string
 }
 
 // poolIDPattern is Cognito's pattern for a user pool id.
@@ -60,6 +69,7 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 		return cfg, fmt.Errorf("COGNITO_RATE_LIMITS: %w", err)
 	}
 	cfg.RateLimits = rates
+	cfg.LocalCognito = loopbackHost(cognitoEndpoint(getenv))
 	for _, id := range strings.Split(getenv("ALLOWED_POOL_IDS"), ",") {
 		id = strings.TrimSpace(id)
 		if id == "" {
@@ -73,11 +83,43 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 	return cfg, nil
 }
 
+// cognitoEndpoint is the endpoint the SDK will call instead of AWS's, from
+// the same variables and in the same order as the SDK reads them.
+func cognitoEndpoint(getenv func(string) string) string {
+	if strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		return ""
+	}
+	if url := getenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"); url != "" {
+		return url
+	}
+	return getenv("AWS_ENDPOINT_URL")
+}
+
+// loopbackHost is the host of endpoint if it is on loopback: localhost, an
+// address in 127.0.0.0/8, or ::1. It looks at the URL only and resolves no
+// name, so that a cold start makes no DNS query for it.
+func loopbackHost(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return ""
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return host
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsLoopback() {
+		return host
+	}
+	return ""
+}
+
 // Build reads the configuration and assembles the gateway: the embedded
 // spec, a Cognito client from the SDK's default configuration chain with the
 // gateway's retry policy, and the per-category pacing of Cognito calls. The
 // endpoint is overridden only by the SDK's own AWS_ENDPOINT_URL and
-// AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER variables.
+// AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER variables; when they point at
+// loopback, only COGNITO_RATE_LIMITS's categories are paced, and a log line
+// says so.
 func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (http.Handler, Config, error) {
 	cfg, err := ReadConfig(getenv)
 	if err != nil {
@@ -94,10 +136,16 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return nil, cfg, err
 	}
 	client := cip.NewFromConfig(awsConfig, cognito.Retries)
+	limiter := quota.New(cfg.RateLimits)
+	if cfg.LocalCognito != "" {
+		limiter = quota.Only(cfg.RateLimits)
+		logger.Info("Cognito is on this machine: calls are paced only in the categories COGNITO_RATE_LIMITS names",
+			"cognitoHost", cfg.LocalCognito, "pacedCategories", slices.Sorted(maps.Keys(cfg.RateLimits)))
+	}
 	h, err := gateway.New(client, doc, gateway.Options{
 		Logger:       logger,
 		AllowedPools: cfg.AllowedPools,
-		Limiter:      quota.New(cfg.RateLimits),
+		Limiter:      limiter,
 		Lazy:         lazy,
 	})
 	if err != nil {

@@ -11,17 +11,28 @@ import (
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
 )
 
-// ServeHTTP serves h on addr until ctx ends, then shuts down gracefully.
-// ready, if not nil, receives the bound address once the listener is open.
-func ServeHTTP(ctx context.Context, addr string, h http.Handler, logger *slog.Logger, ready func(net.Addr)) error {
-	listener, err := net.Listen("tcp", addr)
+// ServeHTTP serves h on cfg.ListenAddr until ctx ends, then shuts down
+// gracefully. ready, if not nil, receives the bound address once the
+// listener is open.
+//
+// Every connection is bounded: a client that stalls its headers, stalls its
+// body or idles between requests is cut off, so that slow or abandoned
+// connections cannot pile up.
+func ServeHTTP(ctx context.Context, cfg Config, h http.Handler, logger *slog.Logger, ready func(net.Addr)) error {
+	listener, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return err
 	}
 	server := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: min(cfg.RequestTimeout, MaxHeaderWait),
+		// The whole request, body included, must arrive within the
+		// request's deadline: the handler's context does not interrupt a
+		// body read, only the connection's read deadline does.
+		ReadTimeout:    cfg.RequestTimeout,
+		IdleTimeout:    IdleTimeout,
+		MaxHeaderBytes: MaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	if ready != nil {
 		ready(listener.Addr())
@@ -47,6 +58,18 @@ func ServeHTTP(ctx context.Context, addr string, h http.Handler, logger *slog.Lo
 
 // DefaultRequestTimeout bounds a local request when REQUEST_TIMEOUT is unset.
 const DefaultRequestTimeout = 10 * time.Second
+
+// The local server's bounds on a connection, besides REQUEST_TIMEOUT.
+const (
+	// MaxHeaderWait is the longest a client may take to send a request's
+	// headers (less when REQUEST_TIMEOUT is shorter).
+	MaxHeaderWait = 10 * time.Second
+	// IdleTimeout closes a kept-alive connection with no request.
+	IdleTimeout = 60 * time.Second
+	// MaxHeaderBytes is far more than SigV4 and an access token need;
+	// larger headers are answered 431. (net/http allows 4 KiB more.)
+	MaxHeaderBytes = 16 << 10
+)
 
 // Local wraps h for the local server: the caller is "local", and each request
 // gets timeout as its deadline.

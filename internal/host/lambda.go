@@ -1,55 +1,152 @@
 // Package host runs the gateway's http.Handler in one of its two homes:
-// inside AWS Lambda behind an API Gateway REST API (payload 1.0), adapted by
-// aws-lambda-go-api-proxy, or as a plain HTTP server for local use.
+// inside AWS Lambda behind an API Gateway REST API (payload 1.0), answered
+// through aws-lambda-go-api-proxy's response writer, or as a plain HTTP
+// server for local use.
 //
-// It owns what differs between the two: where the request id, the caller and
-// the stage prefix come from, and how the process starts and stops. It does
-// not know about routes or Cognito.
+// It owns what differs between the two: how an event becomes a request,
+// where the request id, the caller and the stage prefix come from, and how
+// the process starts and stops. It does not know about routes or Cognito.
 package host
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-	"net/http"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
+	"github.com/acme/cognito-admin-gateway/internal/problem"
 )
 
 // proxyHeaderPrefix starts the headers aws-lambda-go-api-proxy uses to carry
 // the API Gateway context. A client can send them too, so they are removed
-// from every event before the adapter sees it; the gateway reads the caller
-// only from the request context.
+// from every event before it becomes a request; the gateway reads the
+// caller only from the request context.
 const proxyHeaderPrefix = "x-golambdaproxy-"
 
 // LambdaSafetyMargin is kept back from the invocation deadline, so that the
 // gateway can still answer with a 504 before Lambda kills the invocation.
 const LambdaSafetyMargin = 500 * time.Millisecond
 
-// LambdaHandler adapts h to API Gateway REST API proxy events.
+// LambdaHandler adapts h to API Gateway REST API proxy events. An event
+// that cannot be an HTTP request (a body marked base64 that is not, control
+// characters in the path, an invalid method) is still handed to h, which
+// answers it with a 400 and logs it like any request: it is never a
+// function error.
 func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	adapter := httpadapter.New(h)
 	return func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		stripProxyHeaders(&event)
 		dropAcceptEncoding(&event)
 		base := stripStage(&event)
-		ctx = invocation.With(ctx, invocation.Info{
+		info := invocation.Info{
 			RequestID: event.RequestContext.RequestID,
 			CallerARN: event.RequestContext.Identity.UserArn,
 			AccessKey: event.RequestContext.Identity.AccessKey,
 			SourceIP:  event.RequestContext.Identity.SourceIP,
 			BasePath:  base,
-		})
+		}
+		req, err := eventRequest(event)
+		if err != nil {
+			info.Malformed = err
+			req = malformedRequest(event)
+		}
+		ctx = invocation.With(ctx, info)
 		if deadline, ok := ctx.Deadline(); ok {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithDeadline(ctx, deadline.Add(-LambdaSafetyMargin))
 			defer cancel()
 		}
-		return adapter.ProxyWithContext(ctx, event)
+		w := core.NewProxyResponseWriter()
+		h.ServeHTTP(w, req.WithContext(ctx))
+		return w.GetProxyResponse()
+	}
+}
+
+// eventRequest makes the HTTP request an event stands for, as
+// aws-lambda-go-api-proxy's own conversion does, but quietly: that one
+// prints the whole URL, query string and all, when the URL does not parse,
+// and so could put an AccessToken=... query value in the log. Its errors
+// are *problem.Error 400s that say what is wrong without echoing the event.
+func eventRequest(event events.APIGatewayProxyRequest) (*http.Request, error) {
+	body := []byte(event.Body)
+	if event.IsBase64Encoded {
+		decoded, err := base64.StdEncoding.DecodeString(event.Body)
+		if err != nil {
+			return nil, problem.New(http.StatusBadRequest, problem.CodeMalformedBody,
+				"The body is marked as base64-encoded but is not valid base64.")
+		}
+		body = decoded
+	}
+	if event.HTTPMethod == "" {
+		return nil, problem.New(http.StatusBadRequest, problem.CodeMalformedRequest,
+			"The event has no httpMethod: it is not an API Gateway REST proxy event.")
+	}
+	path := event.Path
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	target := "https://" + event.RequestContext.DomainName + path + eventQuery(event)
+	req, err := http.NewRequest(strings.ToUpper(event.HTTPMethod), target, bytes.NewReader(body))
+	var urlErr *url.Error
+	switch {
+	case errors.As(err, &urlErr):
+		return nil, problem.New(http.StatusBadRequest, problem.CodeMalformedRequest,
+			"The event's path and domain name do not make a valid URL.")
+	case err != nil:
+		return nil, problem.New(http.StatusBadRequest, problem.CodeMalformedRequest,
+			"The event's httpMethod is not a valid HTTP method.")
+	}
+	req.RemoteAddr = event.RequestContext.Identity.SourceIP
+	if event.MultiValueHeaders != nil {
+		for k, values := range event.MultiValueHeaders {
+			for _, v := range values {
+				req.Header.Add(k, v)
+			}
+		}
+	} else {
+		for k, v := range event.Headers {
+			req.Header.Add(k, v)
+		}
+	}
+	req.RequestURI = req.URL.RequestURI()
+	return req, nil
+}
+
+// eventQuery is the event's query string, "" or starting with "?". The
+// multi-value parameters have every value; the single-value ones only the
+// last of each, so they count only when the others are missing.
+func eventQuery(event events.APIGatewayProxyRequest) string {
+	query := url.Values(event.MultiValueQueryStringParameters)
+	if len(query) == 0 {
+		query = url.Values{}
+		for k, v := range event.QueryStringParameters {
+			query.Set(k, v)
+		}
+	}
+	if len(query) == 0 {
+		return ""
+	}
+	return "?" + query.Encode()
+}
+
+// malformedRequest stands for an event that could not be made a request,
+// so that the gateway answers and logs it: it carries the method if it is
+// a valid one, and nothing of the path, query or body.
+func malformedRequest(event events.APIGatewayProxyRequest) *http.Request {
+	method := strings.ToUpper(event.HTTPMethod)
+	if _, err := http.NewRequest(method, "/", nil); err != nil || method == "" {
+		method = ""
+	}
+	return &http.Request{
+		Method: method, URL: &url.URL{Path: "/"}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{}, Body: http.NoBody, RemoteAddr: event.RequestContext.Identity.SourceIP,
 	}
 }
 

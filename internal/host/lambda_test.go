@@ -1,12 +1,11 @@
 package host
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,134 +13,69 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
+	"github.com/acme/cognito-admin-gateway/internal/eventstest"
 	"github.com/acme/cognito-admin-gateway/internal/gateway"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
 	"github.com/acme/cognito-admin-gateway/internal/spectest"
 	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
-const poolID = "us-east-1_Example1"
+const poolID = eventstest.PoolID
 
 func readEvent(t *testing.T, name string) events.APIGatewayProxyRequest {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "events", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var event events.APIGatewayProxyRequest
-	if err := json.Unmarshal(raw, &event); err != nil {
-		t.Fatal(err)
-	}
+	_, event := eventstest.Read(t, name)
 	return event
 }
 
-// standInCognito answers the pool actions the events need.
-func standInCognito(t *testing.T) *cognitotest.Server {
-	stub := cognitotest.New(t)
-	pool := map[string]any{"UserPool": map[string]any{"Id": poolID, "Name": "example", "DeletionProtection": "ACTIVE"}}
-	stub.Handle("DescribeUserPool", func(in map[string]any) (int, any) {
-		if in["UserPoolId"] != poolID {
-			return 400, map[string]any{"__type": "ResourceNotFoundException", "message": "User pool does not exist."}
-		}
-		return 200, pool
-	})
-	stub.Handle("UpdateUserPool", cognitotest.Reply(map[string]any{}))
-	stub.Handle("CreateUserPool", cognitotest.Reply(pool))
-	stub.Handle("ListUserPools", cognitotest.Reply(map[string]any{
-		"UserPools": []any{map[string]any{"Id": poolID, "Name": "example"}}, "NextToken": "more"}))
-	stub.Handle("AdminGetUser", func(in map[string]any) (int, any) {
-		return 200, map[string]any{"Username": in["Username"], "Enabled": true, "UserStatus": "CONFIRMED"}
-	})
-	stub.Handle("AdminDeleteUserAttributes", func(in map[string]any) (int, any) {
-		names, _ := json.Marshal(in["UserAttributeNames"])
-		if string(names) != `["nickname","custom:tenant"]` {
-			return 400, map[string]any{"__type": "InvalidParameterException", "message": "got " + string(names)}
-		}
-		return 200, map[string]any{}
-	})
-	return stub
-}
-
-func newGateway(t *testing.T, stub *cognitotest.Server) http.Handler {
+// newGateway is the gateway in front of stub, logging to logger if it is
+// not nil.
+func newGateway(t *testing.T, stub *cognitotest.Server, logger *slog.Logger) http.Handler {
 	t.Helper()
 	doc, err := openapi.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := gateway.New(stub.Client(), doc, gateway.Options{})
+	g, err := gateway.New(stub.Client(), doc, gateway.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return g
 }
 
-// checkAgainstSpec validates a proxy response as the HTTP answer it stands for.
-func checkAgainstSpec(t *testing.T, checker *spectest.Checker, event events.APIGatewayProxyRequest, resp events.APIGatewayProxyResponse) {
-	t.Helper()
-	path := strings.TrimPrefix(event.Path, "/"+event.RequestContext.Stage+"/")
-	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
-	}
-	u := &url.URL{Path: path}
-	if unescaped, err := url.PathUnescape(path); err == nil {
-		u = &url.URL{Path: unescaped, RawPath: path}
-	}
-	req := &http.Request{Method: event.HTTPMethod, URL: u, Header: http.Header{}}
-	header := http.Header{}
-	for k, vs := range resp.MultiValueHeaders {
-		for _, v := range vs {
-			header.Add(k, v)
-		}
-	}
-	for k, v := range resp.Headers {
-		header.Set(k, v)
-	}
-	checker.Check(t, req, resp.StatusCode, header, []byte(resp.Body))
-}
-
+// TestLambdaEvents replays every event of events/ through the handler. Each
+// is answered as eventstest says, with exactly one access line; the
+// malformed ones too, with a 400 instead of a function error, and none of
+// their secrets in the log.
 func TestLambdaEvents(t *testing.T) {
-	cases := []struct {
-		event  string
-		status int
-		header map[string]string // substrings of header values
-		body   []string
-	}{
-		{"get-pool", 200, map[string]string{"ETag": `"`}, []string{`"Id":"` + poolID}},
-		{"get-pool-encoded-path", 200, nil, []string{`"Id":"` + poolID}},
-		{"stage-in-path", 200, nil, []string{`"Id":"` + poolID}},
-		{"list-pools-multi-value-query", 200, map[string]string{"Link": "</v1/pools?Limit=1&NextToken="}, []string{`"UserPools"`}},
-		{"patch-pool", 200, map[string]string{"ETag": `"`}, []string{`"DeletionProtection":"ACTIVE"`}},
-		{"create-pool-base64-body", 201, map[string]string{"Location": "/v1/pools/" + poolID}, nil},
-		{"forged-proxy-header", 200, nil, nil},
-		{"get-user-encoded-username", 200, nil, []string{`"Username":"Müller.O'Brien+ops/a?b"`}},
-		{"delete-user-attributes-multi-value", 204, nil, nil},
-	}
-	stub := standInCognito(t)
-	handler := LambdaHandler(newGateway(t, stub))
+	eventstest.CheckEveryEventHasACase(t)
+	var logs bytes.Buffer
+	handler := LambdaHandler(newGateway(t, eventstest.StandIn(t), slog.New(slog.NewJSONHandler(&logs, nil))))
 	checker := spectest.New(t)
-	for _, c := range cases {
-		t.Run(c.event, func(t *testing.T) {
-			event := readEvent(t, c.event)
+	for _, c := range eventstest.Cases {
+		t.Run(c.Event, func(t *testing.T) {
+			logs.Reset()
+			event := readEvent(t, c.Event)
 			resp, err := handler(context.Background(), event)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("function error: %v", err)
 			}
-			if resp.StatusCode != c.status {
-				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.status, resp.Body)
-			}
-			for k, want := range c.header {
-				k = http.CanonicalHeaderKey(k)
-				got := resp.Headers[k] + strings.Join(resp.MultiValueHeaders[k], ",")
-				if !strings.Contains(got, want) {
-					t.Errorf("%s: %q lacks %q", k, got, want)
+			eventstest.Check(t, checker, c, event, resp)
+			access := 0
+			for line := range strings.Lines(logs.String()) {
+				if strings.Contains(line, `"msg":"request"`) {
+					access++
+					if want := fmt.Sprintf(`"status":%d`, c.Status); !strings.Contains(line, want) {
+						t.Errorf("the access line lacks %s: %s", want, line)
+					}
 				}
 			}
-			for _, want := range c.body {
-				if !strings.Contains(resp.Body, want) {
-					t.Errorf("body lacks %q: %s", want, resp.Body)
-				}
+			if access != 1 {
+				t.Errorf("%d access lines, want 1:\n%s", access, logs.String())
 			}
-			checkAgainstSpec(t, checker, event, resp)
+			if c.Secret != "" && strings.Contains(logs.String(), c.Secret) {
+				t.Errorf("the log carries the secret:\n%s", logs.String())
+			}
 		})
 	}
 }
@@ -236,7 +170,7 @@ func (discard) WriteHeader(int)             {}
 // media types, so in Lambda the /docs files go out as they are, whatever
 // Accept-Encoding asks; API Gateway compresses them (MinimumCompressionSize).
 func TestLambdaAnswersUncompressed(t *testing.T) {
-	handler := LambdaHandler(newGateway(t, standInCognito(t)))
+	handler := LambdaHandler(newGateway(t, eventstest.StandIn(t), nil))
 	event := readEvent(t, "get-pool")
 	event.Path, event.Resource = "/docs/redoc.standalone.js.LICENSE.txt", "/docs/{asset}"
 	event.PathParameters = map[string]string{"asset": "redoc.standalone.js.LICENSE.txt"}

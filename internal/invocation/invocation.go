@@ -18,6 +18,11 @@ type Info struct {
 	// BasePath is the prefix before the gateway's own routes in the URL the
 	// client called, such as the stage "/v1". Links and Location use it.
 	BasePath string
+	// Malformed, when set, is why the host could not make an HTTP request
+	// of what it received (a Lambda event with a body marked base64 that
+	// is not, say). The request then stands in for it, and the gateway
+	// answers with Malformed instead of serving it.
+	Malformed error
 }
 
 type key struct{}

@@ -51,6 +51,7 @@ const (
 	CodeMethodNotAllowed = "MethodNotAllowed"
 	CodeUnsupportedMedia = "UnsupportedMediaType"
 	CodeMalformedBody    = "MalformedBody"
+	CodeMalformedRequest = "MalformedRequest"
 	CodePrecondition     = "PreconditionFailed"
 	CodeTooLarge         = "PayloadTooLarge"
 	CodeThrottled        = "GatewayThrottled"

@@ -131,10 +131,26 @@ func New(rates map[string]float64) *Limiter {
 		if !ok {
 			rps = quota * DefaultShare
 		}
-		burst := max(1, int(math.Ceil(rps)))
-		l.buckets[category] = rate.NewLimiter(rate.Limit(rps), burst)
+		l.buckets[category] = bucket(rps)
 	}
 	return l
+}
+
+// Only builds a Limiter that paces the categories rates names, and no
+// other. It is for a Cognito stand-in on this machine (moto): it has no
+// quota that production shares, and pacing it at production's share only
+// makes a burst of local calls wait.
+func Only(rates map[string]float64) *Limiter {
+	l := &Limiter{buckets: make(map[string]*rate.Limiter, len(rates))}
+	for category, rps := range rates {
+		l.buckets[category] = bucket(rps)
+	}
+	return l
+}
+
+// bucket holds one second's worth of tokens, and at least one.
+func bucket(rps float64) *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(rps), max(1, int(math.Ceil(rps))))
 }
 
 // ThrottledError is the gateway refusing a call to protect Cognito's quota:
@@ -153,13 +169,15 @@ func (e *ThrottledError) Error() string {
 // Wait returns nil when action may be called, after waiting for its
 // category's bucket if need be. If the wait would end after ctx's deadline
 // it returns a *ThrottledError at once, without waiting; if ctx ends while
-// waiting, ctx's error. Actions outside the table are not paced.
+// waiting, ctx's error. Actions outside the table, and categories the
+// Limiter has no bucket for (see Only), are not paced.
 func (l *Limiter) Wait(ctx context.Context, action string) error {
-	category, ok := categoryOf[action]
+	category := categoryOf[action]
+	bucket, ok := l.buckets[category]
 	if !ok {
 		return nil
 	}
-	reservation := l.buckets[category].Reserve()
+	reservation := bucket.Reserve()
 	delay := reservation.Delay()
 	if delay == 0 {
 		return nil

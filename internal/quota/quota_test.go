@@ -162,3 +162,24 @@ func TestParseRates(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyPacesTheNamedCategories: for a local Cognito, a burst of reads
+// goes through at once, and a category the configuration names is still
+// paced.
+func TestOnlyPacesTheNamedCategories(t *testing.T) {
+	l := Only(map[string]float64{"UserUpdate": 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	for i := range 100 {
+		if err := l.Wait(ctx, "DescribeUserPool"); err != nil {
+			t.Fatalf("read %d of a burst: %v", i, err)
+		}
+	}
+	if err := l.Wait(ctx, "AdminEnableUser"); err != nil {
+		t.Fatalf("first update: %v", err)
+	}
+	var throttled *ThrottledError
+	if err := l.Wait(ctx, "AdminDisableUser"); !errors.As(err, &throttled) || throttled.Category != "UserUpdate" {
+		t.Errorf("second update within the second: %v, want a UserUpdate *ThrottledError", err)
+	}
+}

@@ -20,6 +20,13 @@ import (
 // process start until the first poll of the Runtime API, as the stub
 // measures it.
 //
+// The stub, not AWS's Runtime Interface Emulator that the Lambda-mode test
+// uses, because this is a series of cold starts: the emulator initialises
+// its function once per emulator process, so each cold start would need an
+// emulator of its own, whose start-up is not the bootstrap's; and the Init
+// Duration of its REPORT line times only the start of an init it runs
+// asynchronously.
+//
 // The bootstraps get Lambda's environment and nothing of this machine's:
 // AWS_CA_BUNDLE, for one, makes the SDK parse a certificate bundle at
 // start-up, which Lambda never asks of it.
