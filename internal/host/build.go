@@ -75,8 +75,9 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 
 // Build reads the configuration and assembles the gateway: the embedded
 // spec, a Cognito client from the SDK's default configuration chain with the
-// gateway's retry policy, and the per-category pacing of Cognito calls. The
-// endpoint is overridden only by the SDK's own AWS_ENDPOINT_URL and
+// gateway's policy (cognito.Policy: retries, bounds on Cognito's answers),
+// and the per-category pacing of Cognito calls. The endpoint is overridden
+// only by the SDK's own AWS_ENDPOINT_URL and
 // AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER variables.
 func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (http.Handler, Config, error) {
 	cfg, err := ReadConfig(getenv)
@@ -93,7 +94,7 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return nil, cfg, err
 	}
-	client := cip.NewFromConfig(awsConfig, cognito.Retries)
+	client := cip.NewFromConfig(awsConfig, cognito.Policy)
 	h, err := gateway.New(client, doc, gateway.Options{
 		Logger:       logger,
 		AllowedPools: cfg.AllowedPools,
