@@ -3174,7 +3174,7 @@ type ClientInterface interface {
 	// Answers 200 with the gateway's version and build commit, without
 	// calling Cognito. With `deep=true` it also checks that Cognito answers,
 	// by listing one user pool (ListUserPools with MaxResults 1); a Cognito
-	// failure is then the error it maps to (502, 504, 429, 403).
+	// failure is then the error it maps to (502, 504, 429).
 	//
 	// Corresponds with GET /health (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, params *GetHealthParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4191,7 +4191,7 @@ func (c *Client) GetDocsAsset(ctx context.Context, asset string, params *GetDocs
 // Answers 200 with the gateway's version and build commit, without
 // calling Cognito. With `deep=true` it also checks that Cognito answers,
 // by listing one user pool (ListUserPools with MaxResults 1); a Cognito
-// failure is then the error it maps to (502, 504, 429, 403).
+// failure is then the error it maps to (502, 504, 429).
 //
 // Corresponds with GET /health (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, params *GetHealthParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9116,7 +9116,7 @@ type ClientWithResponsesInterface interface {
 	// Answers 200 with the gateway's version and build commit, without
 	// calling Cognito. With `deep=true` it also checks that Cognito answers,
 	// by listing one user pool (ListUserPools with MaxResults 1); a Cognito
-	// failure is then the error it maps to (502, 504, 429, 403).
+	// failure is then the error it maps to (502, 504, 429).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16729,7 +16729,7 @@ func (c *ClientWithResponses) GetDocsAssetWithResponse(ctx context.Context, asse
 // Answers 200 with the gateway's version and build commit, without
 // calling Cognito. With `deep=true` it also checks that Cognito answers,
 // by listing one user pool (ListUserPools with MaxResults 1); a Cognito
-// failure is then the error it maps to (502, 504, 429, 403).
+// failure is then the error it maps to (502, 504, 429).
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -74,13 +74,13 @@ func answerOf(target string) []byte {
 }
 
 // Client is an SDK client whose requests Transport answers, with the
-// gateway's retry policy, as host.Build makes it.
+// gateway's policy (cognito.Policy), as host.Build makes it.
 func Client() *cip.Client {
 	return cip.NewFromConfig(aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		HTTPClient:  &http.Client{Transport: Transport{}},
-	}, cognito.Retries)
+	}, cognito.Policy)
 }
 
 // answers are Cognito's canned outputs by action, one file each in answers/,

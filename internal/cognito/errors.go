@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 
 	"github.com/acme/cognito-admin-gateway/internal/problem"
@@ -25,12 +26,9 @@ var statusByCode = map[string]int{
 	"DeviceKeyExists":                 http.StatusConflict,
 	"ManagedLoginBrandingExists":      http.StatusConflict,
 	"TermsExists":                     http.StatusConflict,
-	"TooManyRequests":                 http.StatusTooManyRequests,
-	"LimitExceeded":                   http.StatusTooManyRequests,
 	"TooManyFailedAttempts":           http.StatusTooManyRequests,
 	"NotAuthorized":                   http.StatusForbidden,
 	"Forbidden":                       http.StatusForbidden,
-	"AccessDenied":                    http.StatusForbidden,
 	"PreconditionNotMet":              http.StatusPreconditionFailed,
 	"InternalError":                   http.StatusBadGateway,
 	"InternalServer":                  http.StatusBadGateway,
@@ -74,11 +72,43 @@ var statusByCode = map[string]int{
 	"Unauthorized":                    http.StatusForbidden,
 }
 
+// credentialCodes are the errors (without the "Exception" suffix) with which
+// AWS refuses the signature, credentials or role of the caller: here the
+// gateway itself, not its client. They are AWS's common errors, not
+// Cognito's, so the SDK models none of them.
+var credentialCodes = map[string]bool{
+	"UnrecognizedClient":         true,
+	"AccessDenied":               true,
+	"InvalidSignature":           true,
+	"SignatureDoesNotMatch":      true,
+	"IncompleteSignature":        true,
+	"MissingAuthenticationToken": true,
+	"InvalidClientTokenId":       true,
+	"ExpiredToken":               true,
+	"RequestExpired":             true,
+	"OptInRequired":              true,
+}
+
+// Throttle reports whether code is one the SDK's retryer treats as
+// throttling. It is the one list behind the 429 answer, the retries and the
+// CognitoThrottles metric.
+func Throttle(code string) bool {
+	_, ok := retry.DefaultThrottleErrorCodes[code]
+	return ok
+}
+
 // Problem maps an error from an SDK call to the gateway's error.
 //
 // Cognito's own message is passed on for client faults, where it tells the
-// caller what to fix. For server faults, transport failures and unreadable
-// answers the client gets a fixed message and the cause is only logged.
+// caller what to fix. For server faults, transport failures, unusable
+// answers and refusals of the gateway's own credentials the client gets a
+// fixed message and the cause is only logged: those messages may name
+// Cognito's insides, or the gateway's role and account.
+//
+// A code the table does not know is judged by the HTTP status of Cognito's
+// answer, never assumed to be the client's fault: a 401 or 403 comes from
+// AWS's signing layer, so it refuses the gateway's credentials; any other
+// 4xx is a 400; anything else, a 5xx above all, is Cognito failing.
 func Problem(err error) *problem.Error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &problem.Error{Status: http.StatusGatewayTimeout, Code: problem.CodeTimeout,
@@ -91,16 +121,22 @@ func Problem(err error) *problem.Error {
 	code := apiErr.ErrorCode()
 	name := trimException(code)
 	status, known := statusByCode[name]
+	if Throttle(code) {
+		status, known = http.StatusTooManyRequests, true
+	}
 	if !known {
-		if apiErr.ErrorFault() == smithy.FaultServer {
-			status = http.StatusBadGateway
-		} else {
-			status = http.StatusBadRequest
-		}
+		status = unknownStatus(err, apiErr)
+	}
+	if credentialCodes[name] || (!known && status == http.StatusForbidden) {
+		return &problem.Error{Status: http.StatusBadGateway, Code: problem.CodeCredentials, CognitoCode: code,
+			Detail: "AWS refused the gateway's own credentials for Cognito. The failure was logged.", Cause: err}
 	}
 	if status >= 500 {
 		p := upstream(err)
-		p.Code, p.CognitoCode = code, code
+		p.CognitoCode = code
+		if known {
+			p.Code = code
+		}
 		return p
 	}
 	p := &problem.Error{Status: status, Code: code, CognitoCode: code, Detail: apiErr.ErrorMessage(), Cause: err}
@@ -111,6 +147,28 @@ func Problem(err error) *problem.Error {
 		p.RetryAfter = 1
 	}
 	return p
+}
+
+// unknownStatus is the status for a code the table lacks: 403 when AWS's
+// signing layer refused the call (a 401 or 403), 400 for another 4xx, and
+// 502 for everything else. Without an HTTP status (never seen, but the SDK
+// does not promise one), only the SDK's word that the fault is the client's
+// makes it a 400.
+func unknownStatus(err error, apiErr smithy.APIError) int {
+	var answer interface{ HTTPStatusCode() int }
+	if !errors.As(err, &answer) {
+		if apiErr.ErrorFault() == smithy.FaultClient {
+			return http.StatusBadRequest
+		}
+		return http.StatusBadGateway
+	}
+	switch status := answer.HTTPStatusCode(); {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return http.StatusForbidden
+	case status >= 400 && status < 500:
+		return http.StatusBadRequest
+	}
+	return http.StatusBadGateway
 }
 
 func upstream(err error) *problem.Error {

@@ -8,39 +8,74 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func TestProblemMapsCognitoErrors(t *testing.T) {
-	const message = "Cognito says: detail 10.0.0.7"
+	const message = "Cognito says: detail 10.0.0.7, arn:aws:sts::210987654321:assumed-role/gateway/api"
 	cases := []struct {
 		code   string
 		fault  smithy.ErrorFault
+		answer int // the HTTP status of Cognito's answer; 0 for none
 		status int
+		want   string // the problem's code; "" for Cognito's
 	}{
-		{"ResourceNotFoundException", smithy.FaultClient, 404},
-		{"UserNotFoundException", smithy.FaultClient, 404},
-		{"GroupNotFoundException", smithy.FaultClient, 404},
-		{"InvalidParameterException", smithy.FaultClient, 400},
-		{"InvalidPasswordException", smithy.FaultClient, 400},
-		{"SomeFutureClientException", smithy.FaultClient, 400},
-		{"UsernameExistsException", smithy.FaultClient, 409},
-		{"GroupExistsException", smithy.FaultClient, 409},
-		{"AliasExistsException", smithy.FaultClient, 409},
-		{"ConcurrentModificationException", smithy.FaultClient, 409},
-		{"UserImportInProgressException", smithy.FaultClient, 409},
-		{"TooManyRequestsException", smithy.FaultClient, 429},
-		{"LimitExceededException", smithy.FaultClient, 429},
-		{"NotAuthorizedException", smithy.FaultClient, 403},
-		{"InternalErrorException", smithy.FaultServer, 502},
-		{"SomeFutureServerException", smithy.FaultServer, 502},
+		{"ResourceNotFoundException", smithy.FaultClient, 400, 404, ""},
+		{"UserNotFoundException", smithy.FaultClient, 400, 404, ""},
+		{"GroupNotFoundException", smithy.FaultClient, 400, 404, ""},
+		{"InvalidParameterException", smithy.FaultClient, 400, 400, ""},
+		{"InvalidPasswordException", smithy.FaultClient, 400, 400, ""},
+		{"SomeFutureClientException", smithy.FaultClient, 400, 400, ""},
+		{"SomeFutureClientException", smithy.FaultClient, 0, 400, ""},
+		{"UsernameExistsException", smithy.FaultClient, 400, 409, ""},
+		{"GroupExistsException", smithy.FaultClient, 400, 409, ""},
+		{"AliasExistsException", smithy.FaultClient, 400, 409, ""},
+		{"ConcurrentModificationException", smithy.FaultClient, 400, 409, ""},
+		{"UserImportInProgressException", smithy.FaultClient, 400, 409, ""},
+		{"TooManyRequestsException", smithy.FaultClient, 400, 429, ""},
+		{"LimitExceededException", smithy.FaultClient, 400, 429, ""},
+		{"ThrottlingException", smithy.FaultUnknown, 400, 429, ""},
+		{"RequestLimitExceeded", smithy.FaultUnknown, 400, 429, ""},
+		{"SlowDown", smithy.FaultUnknown, 503, 429, ""},
+		{"TooManyFailedAttemptsException", smithy.FaultClient, 400, 429, ""},
+		{"NotAuthorizedException", smithy.FaultClient, 400, 403, ""},
+		{"ForbiddenException", smithy.FaultClient, 403, 403, ""},
+		{"InternalErrorException", smithy.FaultServer, 500, 502, ""},
+		{"SomeFutureServerException", smithy.FaultServer, 0, 502, "CognitoUnavailable"},
+		// Codes the SDK does not model have no fault: Cognito's status decides.
+		{"InternalFailure", smithy.FaultUnknown, 500, 502, "CognitoUnavailable"},
+		{"ServiceUnavailable", smithy.FaultUnknown, 503, 502, "CognitoUnavailable"},
+		{"InternalServerError", smithy.FaultUnknown, 500, 502, "CognitoUnavailable"},
+		{"UnknownError", smithy.FaultUnknown, 301, 502, "CognitoUnavailable"},
+		{"SomeFutureException", smithy.FaultUnknown, 0, 502, "CognitoUnavailable"},
+		{"SomeFutureException", smithy.FaultUnknown, 409, 400, ""},
+		// AWS refusing the gateway's own credentials or role.
+		{"UnrecognizedClientException", smithy.FaultUnknown, 400, 502, "GatewayCredentialsRefused"},
+		{"AccessDeniedException", smithy.FaultUnknown, 400, 502, "GatewayCredentialsRefused"},
+		{"InvalidSignatureException", smithy.FaultUnknown, 400, 502, "GatewayCredentialsRefused"},
+		{"ExpiredTokenException", smithy.FaultUnknown, 400, 502, "GatewayCredentialsRefused"},
+		{"IncompleteSignatureException", smithy.FaultUnknown, 400, 502, "GatewayCredentialsRefused"},
+		{"MissingAuthenticationTokenException", smithy.FaultUnknown, 403, 502, "GatewayCredentialsRefused"},
+		{"InvalidClientTokenId", smithy.FaultUnknown, 403, 502, "GatewayCredentialsRefused"},
+		{"SomeFutureAuthException", smithy.FaultUnknown, 403, 502, "GatewayCredentialsRefused"},
+		{"SomeFutureAuthException", smithy.FaultUnknown, 401, 502, "GatewayCredentialsRefused"},
 	}
 	for _, c := range cases {
-		t.Run(c.code, func(t *testing.T) {
-			err := fmt.Errorf("operation error: %w", &smithy.GenericAPIError{Code: c.code, Message: message, Fault: c.fault})
+		t.Run(fmt.Sprintf("%s %d", c.code, c.answer), func(t *testing.T) {
+			err := sdkError(c.code, message, c.fault, c.answer)
 			p := Problem(err)
-			if p.Status != c.status || p.Code != c.code {
-				t.Errorf("%d %s, want %d %s", p.Status, p.Code, c.status, c.code)
+			want := c.want
+			if want == "" {
+				want = c.code
+			}
+			if p.Status != c.status || p.Code != want {
+				t.Errorf("%d %s, want %d %s", p.Status, p.Code, c.status, want)
+			}
+			if p.CognitoCode != c.code {
+				t.Errorf("CognitoCode %q, want %q", p.CognitoCode, c.code)
 			}
 			if (p.RetryAfter > 0) != (c.status == http.StatusTooManyRequests) {
 				t.Errorf("RetryAfter %d", p.RetryAfter)
@@ -53,6 +88,28 @@ func TestProblemMapsCognitoErrors(t *testing.T) {
 				t.Errorf("a %d hides Cognito's message: %q", c.status, p.Detail)
 			}
 		})
+	}
+}
+
+// sdkError is an API error as the SDK returns it: with the HTTP answer it
+// came in, when there is one.
+func sdkError(code, message string, fault smithy.ErrorFault, status int) error {
+	var err error = &smithy.GenericAPIError{Code: code, Message: message, Fault: fault}
+	if status != 0 {
+		err = &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}}, Err: err}}
+	}
+	return fmt.Errorf("operation error Cognito Identity Provider: DescribeUserPool, %w", err)
+}
+
+// TestEveryThrottleIsA429: whatever code the SDK's retryer takes for
+// throttling is a 429 with Retry-After, and counted as a Cognito throttle.
+func TestEveryThrottleIsA429(t *testing.T) {
+	for code := range retry.DefaultThrottleErrorCodes {
+		p := Problem(sdkError(code, "Rate exceeded", smithy.FaultUnknown, http.StatusBadRequest))
+		if p.Status != http.StatusTooManyRequests || p.RetryAfter < 1 || !Throttle(p.CognitoCode) {
+			t.Errorf("%s: %d, Retry-After %d, CognitoCode %q", code, p.Status, p.RetryAfter, p.CognitoCode)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,19 +18,21 @@ import (
 // first and at most two retries.
 const MaxAttempts = 3
 
-// Retries is the gateway's retry policy, as an option for
-// cip.NewFromConfig. It is the SDK's standard retryer (exponential backoff
-// with jitter, and a retry quota shared by the client), with three changes:
+// retries is the gateway's retry policy, installed by Policy. It is the
+// SDK's standard retryer (a retry quota shared by the client, and
+// exponential backoff with full jitter), with four changes:
 //
 //   - at most MaxAttempts attempts, whatever AWS_MAX_ATTEMPTS or
 //     AWS_RETRY_MODE say;
 //   - LimitExceededException is not retried. The SDK treats it as a throttle,
 //     but Cognito also uses it for limits that waiting does not lift, such as
 //     "Attempt limit exceeded" on a user;
+//   - a fault that is not a throttle (a reset or refused connection, a 5xx)
+//     is retried after tens of milliseconds, not seconds: see backoff;
 //   - no retry starts that could not finish before the request's deadline:
 //     the caller gets the attempt's own error (a 429 or 502) at once, instead
 //     of a 504 after sleeping until the deadline.
-func Retries(o *cip.Options) {
+func retries(o *cip.Options) {
 	o.Retryer = newRetryer()
 	o.RetryMaxAttempts = 0
 	o.APIOptions = append(o.APIOptions, addAttemptDeadline)
@@ -39,8 +42,35 @@ func newRetryer(optFns ...func(*retry.StandardOptions)) aws.Retryer {
 	standard := retry.NewStandard(append([]func(*retry.StandardOptions){func(o *retry.StandardOptions) {
 		o.MaxAttempts = MaxAttempts
 		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(notLimitExceeded)}, o.Retryables...)
+		o.Backoff = backoff{random: rand.Float64}
 	}}, optFns...)...)
 	return deadlineRetryer{standard}
+}
+
+// backoff is the delay before a retry: full jitter over base × 2^attempt.
+// After a throttle the base is a second, as in the SDK, since only time lifts
+// a throttle. After any other fault it is 50 ms, as in the SDK's 2026 retry
+// behaviour (AWS_NEW_RETRIES_2026): such faults (a reset, a refused
+// connection) fail in a millisecond, and with the SDK's legacy one-second
+// base their two retries slept up to 6 s, so a request to an unreachable
+// Cognito took seconds, or its whole deadline, to fail. Now the retries of
+// MaxAttempts fast failures sleep at most 300 ms in all.
+type backoff struct {
+	random func() float64 // in [0, 1)
+}
+
+const (
+	throttleBackoffBase = time.Second
+	faultBackoffBase    = 50 * time.Millisecond
+)
+
+func (b backoff) BackoffDelay(attempt int, err error) (time.Duration, error) {
+	base := faultBackoffBase
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && Throttle(apiErr.ErrorCode()) {
+		base = throttleBackoffBase
+	}
+	return time.Duration(b.random() * float64(base<<attempt)), nil
 }
 
 // notLimitExceeded vetoes retrying LimitExceededException; it has no opinion

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ import (
 // quickBackoff replaces the SDK's jittered backoff (up to seconds) with 1 ms,
 // for tests that count attempts rather than time them.
 func retryingClient(url string, quickBackoff bool) *cip.Client {
-	optFns := []func(*cip.Options){Retries}
+	optFns := []func(*cip.Options){Policy}
 	if quickBackoff {
 		optFns = append(optFns, func(o *cip.Options) {
 			o.Retryer = newRetryer(func(s *retry.StandardOptions) {
@@ -146,5 +147,36 @@ func TestRetriesStopBeforeTheDeadline(t *testing.T) {
 	}
 	if n := len(stub.Calls()); n < 1 || n > MaxAttempts {
 		t.Errorf("%d calls, want 1 to %d", n, MaxAttempts)
+	}
+}
+
+// TestFastFailuresAreRetriedPromptly: a fault that is not a throttle (here
+// a reset connection) is retried after tens of milliseconds, so that the
+// retries of MaxAttempts fast failures wait 300 ms at most, while a throttle
+// still waits up to seconds. Backoff is random: the test takes the longest
+// of many draws.
+func TestFastFailuresAreRetriedPromptly(t *testing.T) {
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	throttle := &smithy.GenericAPIError{Code: "ThrottlingException"}
+	longest := func(err error) (total time.Duration) {
+		retryer := newRetryer()
+		for attempt := 1; attempt < MaxAttempts; attempt++ {
+			var worst time.Duration
+			for range 200 {
+				delay, delayErr := retryer.RetryDelay(attempt, err)
+				if delayErr != nil {
+					t.Fatal(delayErr)
+				}
+				worst = max(worst, delay)
+			}
+			total += worst
+		}
+		return total
+	}
+	if got := longest(reset); got > 300*time.Millisecond {
+		t.Errorf("the retries of a reset connection wait up to %v", got)
+	}
+	if got := longest(throttle); got < time.Second {
+		t.Errorf("the retries of a throttle wait only up to %v", got)
 	}
 }

@@ -74,7 +74,9 @@ const metricAttrs = 8
 // appendMetrics makes the access line a CloudWatch Embedded Metric Format
 // record: in Lambda, CloudWatch Logs turns it into metrics with no API call.
 // Requests and Latency by route and status class; Errors (5xx), Cognito
-// throttles (after retries) and the gateway's own throttles.
+// throttles (after retries: every code the SDK's retryer takes for a
+// throttle, the same list that makes the answer a 429) and the gateway's own
+// throttles.
 func appendMetrics(attrs []slog.Attr, route string, status int, cognitoCode string, ms float64) []slog.Attr {
 	if route == "" {
 		route = "unmatched"
@@ -85,7 +87,7 @@ func appendMetrics(attrs []slog.Attr, route string, status int, cognitoCode stri
 		}
 		return 0
 	}
-	cognitoThrottled := cognitoCode == "TooManyRequestsException" || cognitoCode == "LimitExceededException"
+	cognitoThrottled := cognito.Throttle(cognitoCode)
 	return append(attrs,
 		slog.Any("_aws", emfMetadata(time.Now())),
 		slog.String("Route", route),

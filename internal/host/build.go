@@ -115,8 +115,9 @@ func loopbackHost(endpoint string) string {
 
 // Build reads the configuration and assembles the gateway: the embedded
 // spec, a Cognito client from the SDK's default configuration chain with the
-// gateway's retry policy, and the per-category pacing of Cognito calls. The
-// endpoint is overridden only by the SDK's own AWS_ENDPOINT_URL and
+// gateway's policy (cognito.Policy: retries, bounds on Cognito's answers),
+// and the per-category pacing of Cognito calls. The endpoint is overridden
+// only by the SDK's own AWS_ENDPOINT_URL and
 // AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER variables; when they point at
 // loopback, only COGNITO_RATE_LIMITS's categories are paced, and a log line
 // says so.
@@ -135,7 +136,7 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return nil, cfg, err
 	}
-	client := cip.NewFromConfig(awsConfig, cognito.Retries)
+	client := cip.NewFromConfig(awsConfig, cognito.Policy)
 	limiter := quota.New(cfg.RateLimits)
 	if cfg.LocalCognito != "" {
 		limiter = quota.Only(cfg.RateLimits)

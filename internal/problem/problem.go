@@ -60,6 +60,9 @@ const (
 	CodeInternal         = "InternalError"
 	CodeUpstream         = "CognitoUnavailable"
 	CodeTimeout          = "DeadlineExceeded"
+	// CodeCredentials is a 502: AWS refused the gateway's own credentials or
+	// role, which no change to the request can fix.
+	CodeCredentials = "GatewayCredentialsRefused"
 )
 
 func (e *Error) Error() string {
