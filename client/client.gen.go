@@ -3320,7 +3320,9 @@ type ClientInterface interface {
 	// DeletePool Delete a user pool
 	//
 	// Deletes the user pool. A pool with `DeletionProtection: ACTIVE` can't be
-	// deleted; turn protection off with PUT or PATCH first.
+	// deleted: the gateway describes the pool first and answers 409 with
+	// code `DeletionProtected` without calling DeleteUserPool. Turn
+	// protection off with PUT or PATCH first.
 	//
 	// Corresponds with DELETE /pools/{poolId} (the `DeletePool` operationId).
 	DeletePool(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4476,7 +4478,9 @@ func (c *Client) CreatePool(ctx context.Context, body CreatePoolJSONRequestBody,
 // DeletePool Delete a user pool
 //
 // Deletes the user pool. A pool with `DeletionProtection: ACTIVE` can't be
-// deleted; turn protection off with PUT or PATCH first.
+// deleted: the gateway describes the pool first and answers 409 with
+// code `DeletionProtected` without calling DeleteUserPool. Turn
+// protection off with PUT or PATCH first.
 //
 // Corresponds with DELETE /pools/{poolId} (the `DeletePool` operationId).
 func (c *Client) DeletePool(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9258,7 +9262,9 @@ type ClientWithResponsesInterface interface {
 	// DeletePoolWithResponse Delete a user pool
 	//
 	// Deletes the user pool. A pool with `DeletionProtection: ACTIVE` can't be
-	// deleted; turn protection off with PUT or PATCH first.
+	// deleted: the gateway describes the pool first and answers 409 with
+	// code `DeletionProtected` without calling DeleteUserPool. Turn
+	// protection off with PUT or PATCH first.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16940,7 +16946,9 @@ func (c *ClientWithResponses) CreatePoolWithResponse(ctx context.Context, body C
 // DeletePoolWithResponse Delete a user pool
 //
 // Deletes the user pool. A pool with `DeletionProtection: ACTIVE` can't be
-// deleted; turn protection off with PUT or PATCH first.
+// deleted: the gateway describes the pool first and answers 409 with
+// code `DeletionProtected` without calling DeleteUserPool. Turn
+// protection off with PUT or PATCH first.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -20,6 +20,7 @@ var composites = map[string]handlerFunc{
 	"patchGroup":    groupEditor.patch,
 	"replaceClient": clientEditor.replace,
 	"patchClient":   clientEditor.patch,
+	"deletePool":    deletePool, // in guard.go
 	"getOpenAPI":    serveSpec,
 	"getHealth":     health,
 	// The API reference and the spec as written, in meta.go.

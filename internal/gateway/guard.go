@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -29,6 +30,32 @@ func (g *Gateway) checkPool(op *operation, path map[string]string) error {
 			"This gateway is limited to the pools in ALLOWED_POOL_IDS, so it creates no new pool.")
 	}
 	return nil
+}
+
+// deletePool is DELETE on a pool, refused with 409 while the pool's
+// DeletionProtection is ACTIVE, before DeleteUserPool is called. Cognito
+// refuses it too, with a 400 InvalidParameterException that reads like a
+// mistake in the request; moto deletes the pool. Like If-Match, the check
+// cannot close the window between the Describe and the Delete.
+func deletePool(ctx context.Context, g *Gateway, c *call) (*answer, error) {
+	describe, remove := c.op.actions[0], c.op.actions[1]
+	input, err := c.input() // UserPoolId, which both actions take
+	if err != nil {
+		return nil, err
+	}
+	out, err := g.call(ctx, describe, input)
+	if err != nil {
+		return nil, err
+	}
+	pool, _ := cognito.Member(out, "UserPool")
+	if protection, _ := cognito.StringMember(pool, "DeletionProtection"); protection == "ACTIVE" {
+		return nil, problem.New(http.StatusConflict, problem.CodeDeletionProtected,
+			"The user pool has DeletionProtection ACTIVE, so it was not deleted. Turn protection off with PATCH first.")
+	}
+	if _, err := g.call(ctx, remove, input); err != nil {
+		return nil, err
+	}
+	return &answer{status: c.op.status, header: http.Header{}}, nil
 }
 
 // allowedPool reports whether a pool of a listing (a
