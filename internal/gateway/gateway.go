@@ -72,8 +72,10 @@ type call struct {
 	path  map[string]string // percent-decoded path parameters
 	query url.Values
 	body  map[string]any // the validated JSON body, if any
-	// accessToken is the end user's token, for operations that take one.
+	// accessToken is the end user's token, for operations that take one,
+	// and claims what its payload says, if it can be read.
 	accessToken string
+	claims      *claims
 }
 
 // answer is what a handler returns: a status, headers and a JSON body.
@@ -289,6 +291,10 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 	}
 	if op.accessToken {
 		if c.accessToken, err = bearerToken(r); err != nil {
+			return nil, err
+		}
+		c.claims = readClaims(c.accessToken)
+		if err := g.checkTokenPool(c.claims); err != nil {
 			return nil, err
 		}
 	}

@@ -32,6 +32,31 @@ func (g *Gateway) checkPool(op *operation, path map[string]string) error {
 	return nil
 }
 
+// checkTokenPool extends the allow-list to the routes that act as the
+// signed-in user, whose pool is the one that issued the access token: a
+// token of any other pool is a 403 before Cognito is called. The token's
+// payload is read unverified; that is enough to refuse, and Cognito checks
+// the signature of any token let through. Under an allow-list, a token
+// whose payload does not name a Cognito pool is a 401, as Cognito would
+// answer.
+func (g *Gateway) checkTokenPool(token *claims) error {
+	if len(g.opts.AllowedPools) == 0 {
+		return nil
+	}
+	if token == nil {
+		p := problem.New(http.StatusUnauthorized, problem.CodeUnauthorized,
+			"The access token's payload does not name the user pool that issued it (iss).")
+		p.Header = http.Header{}
+		p.Header.Set("WWW-Authenticate", `Bearer realm="cognito", error="invalid_token"`)
+		return p
+	}
+	if !slices.Contains(g.opts.AllowedPools, token.pool) {
+		return problem.New(http.StatusForbidden, problem.CodeForbidden,
+			"This gateway is not allowed to act on the user pool that issued the access token (ALLOWED_POOL_IDS).")
+	}
+	return nil
+}
+
 // deletePool is DELETE on a pool, refused with 409 while the pool's
 // DeletionProtection is ACTIVE, before DeleteUserPool is called. Cognito
 // refuses it too, with a 400 InvalidParameterException that reads like a
