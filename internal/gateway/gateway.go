@@ -76,6 +76,12 @@ type call struct {
 	// and claims what its payload says, if it can be read.
 	accessToken string
 	claims      *claims
+	// created names what a create made, by path parameter (poolId,
+	// username, ...), for the audit line.
+	created map[string]string
+	// reread is set when a change was applied but reading the resource
+	// again failed: the answer is still a success, and the audit says so.
+	reread error
 }
 
 // answer is what a handler returns: a status, headers and a JSON body.
@@ -174,6 +180,9 @@ func (g *Gateway) compile(method, path string, item *openapi3.PathItem, op *open
 	o, err := compileOperation(method, path, op, g.actions())
 	if err != nil {
 		return nil, err
+	}
+	if o.location != "" {
+		o.created = createdNames(o.location, path, g.inSpec)
 	}
 	o.handle = g.composites[o.id]
 	if o.handle == nil {

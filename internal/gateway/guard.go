@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
@@ -178,6 +179,60 @@ func changes(method string) bool {
 // targetParams are the path parameters that name what a change acts on.
 var targetParams = []string{"username", "groupName", "clientId", "jobId", "deviceKey"}
 
+// createdNames maps each {Member} of a create's Location template (one its
+// own path does not fill) to the path parameter that names the created
+// resource in the spec: "/pools/{Id}" is the path "/pools/{poolId}", so a
+// created pool's Id is audited as its poolId. The spec's x-location is
+// the one list of what each create makes.
+func createdNames(location, path string, spec map[string]specOperation) map[string]string {
+	own := map[string]bool{}
+	for _, name := range templateNames(path) {
+		own[name] = true
+	}
+	want := strings.Split(location, "/")
+	for _, s := range spec {
+		got := strings.Split(s.path, "/")
+		if len(got) != len(want) {
+			continue
+		}
+		names := map[string]string{}
+		for i := range want {
+			member, isMember := placeholder(want[i])
+			param, isParam := placeholder(got[i])
+			if isMember != isParam || !isMember && want[i] != got[i] {
+				names = nil
+				break
+			}
+			if isMember && !own[member] {
+				names[member] = param
+			}
+		}
+		if names != nil {
+			return names
+		}
+	}
+	return nil
+}
+
+// placeholder returns the name in a "{name}" path segment.
+func placeholder(segment string) (string, bool) {
+	if len(segment) > 2 && segment[0] == '{' && segment[len(segment)-1] == '}' {
+		return segment[1 : len(segment)-1], true
+	}
+	return "", false
+}
+
+// templateNames are the {names} in a path template.
+func templateNames(path string) []string {
+	var names []string
+	for _, segment := range strings.Split(path, "/") {
+		if name, ok := placeholder(segment); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
 // audit writes the one structured record of a request that asked for a
 // change. It holds who, what, on which pool and target, and the outcome;
 // never a body, so never a password or token.
@@ -185,6 +240,20 @@ func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string,
 	caller := info.CallerARN
 	if caller == "" {
 		caller = "unknown"
+	}
+	// What the change names: its path, what a create made and, on the
+	// routes that act as the signed-in user, what the token claims (never
+	// the token itself).
+	target := func(name string) (string, bool) {
+		if v, ok := c.path[name]; ok {
+			return v, true
+		}
+		v, ok := c.created[name]
+		return v, ok
+	}
+	poolID, _ := target("poolId")
+	if c.claims != nil && poolID == "" {
+		poolID = c.claims.pool
 	}
 	attrs := []slog.Attr{
 		slog.String("requestId", requestID),
@@ -195,15 +264,28 @@ func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string,
 		slog.String("route", c.op.path),
 		slog.String("operation", c.op.id),
 		slog.Attr{Key: "actions", Value: c.op.actionNames},
-		slog.String("poolId", c.path["poolId"]),
+		slog.String("poolId", poolID),
 	}
 	for _, name := range targetParams {
-		if v, ok := c.path[name]; ok {
+		if v, ok := target(name); ok {
 			attrs = append(attrs, slog.String(name, v))
 		}
 	}
+	if c.claims != nil {
+		attrs = append(attrs, slog.String("sub", c.claims.Subject), slog.String("username", c.claims.Username))
+	}
 	if dryRun(c) {
 		attrs = append(attrs, slog.Bool("dryRun", true))
+	}
+	if c.reread != nil {
+		p := problem.As(c.reread)
+		code := p.CognitoCode
+		if code == "" {
+			code = p.Code
+		}
+		attrs = append(attrs, slog.Bool("applied", true), slog.String("rereadError", code))
+		g.logger.Error("re-read after a change failed", "requestId", requestID, "method", r.Method,
+			"path", r.URL.Path, "status", p.Status, "code", p.Code, "error", p.Error())
 	}
 	attrs = append(attrs,
 		slog.Int("status", status),

@@ -45,6 +45,10 @@ type operation struct {
 	output   string
 	list     string
 	location string
+	// created maps the {Member}s of location that name the created
+	// resource to the path parameter that names it, for the audit line
+	// (Id is poolId). Set by Gateway.compile, which sees every path.
+	created map[string]string
 	// etag is set when the success response declares an ETag header.
 	etag bool
 	// omit and only trim the resource before it is returned.

@@ -256,7 +256,14 @@ func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Fi
 			if !shown.Keeps(name) {
 				return "", false
 			}
-			return cognito.StringMember(resource, name)
+			value, ok := cognito.StringMember(resource, name)
+			if param := c.op.created[name]; ok && param != "" {
+				if c.created == nil {
+					c.created = make(map[string]string, len(c.op.created))
+				}
+				c.created[param] = value
+			}
+			return value, ok
 		}))
 	}
 	if withETag {
