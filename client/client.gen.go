@@ -3290,6 +3290,12 @@ type ClientInterface interface {
 	// `rel="next"`) to get the next page. The absence of `NextToken` means
 	// this is the last page.
 	//
+	// Under a pool allow-list, only the listed pools are shown, and each
+	// page holds `Limit` of them unless the list ends: the gateway reads as
+	// many of Cognito's pages as that takes. When the request's deadline
+	// leaves no time for another read, the page holds fewer, with a
+	// `NextToken` that resumes where it stopped.
+	//
 	// Corresponds with GET /pools (the `ListPools` operationId).
 	ListPools(ctx context.Context, params *ListPoolsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -4417,6 +4423,12 @@ func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditor
 // Pass the `NextToken` from a response (or follow the `Link` header with
 // `rel="next"`) to get the next page. The absence of `NextToken` means
 // this is the last page.
+//
+// Under a pool allow-list, only the listed pools are shown, and each
+// page holds `Limit` of them unless the list ends: the gateway reads as
+// many of Cognito's pages as that takes. When the request's deadline
+// leaves no time for another read, the page holds fewer, with a
+// `NextToken` that resumes where it stopped.
 //
 // Corresponds with GET /pools (the `ListPools` operationId).
 func (c *Client) ListPools(ctx context.Context, params *ListPoolsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9229,6 +9241,12 @@ type ClientWithResponsesInterface interface {
 	// Pass the `NextToken` from a response (or follow the `Link` header with
 	// `rel="next"`) to get the next page. The absence of `NextToken` means
 	// this is the last page.
+	//
+	// Under a pool allow-list, only the listed pools are shown, and each
+	// page holds `Limit` of them unless the list ends: the gateway reads as
+	// many of Cognito's pages as that takes. When the request's deadline
+	// leaves no time for another read, the page holds fewer, with a
+	// `NextToken` that resumes where it stopped.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16895,6 +16913,12 @@ func (c *ClientWithResponses) GetOpenAPIYAMLWithResponse(ctx context.Context, re
 // Pass the `NextToken` from a response (or follow the `Link` header with
 // `rel="next"`) to get the next page. The absence of `NextToken` means
 // this is the last page.
+//
+// Under a pool allow-list, only the listed pools are shown, and each
+// page holds `Limit` of them unless the list ends: the gateway reads as
+// many of Cognito's pages as that takes. When the request's deadline
+// leaves no time for another read, the page holds fewer, with a
+// `NextToken` that resumes where it stopped.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -84,16 +84,6 @@ func deletePool(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	return &answer{status: c.op.status, header: http.Header{}}, nil
 }
 
-// allowedPool reports whether a pool of a listing (a
-// UserPoolDescriptionType) may be shown: whether the allow-list has it.
-func (g *Gateway) allowedPool(pool any) bool {
-	if len(g.opts.AllowedPools) == 0 {
-		return true
-	}
-	id, _ := cognito.StringMember(pool, "Id")
-	return slices.Contains(g.opts.AllowedPools, id)
-}
-
 // access writes one line per request: what ran, how it ended and how long
 // it took. The first request of a process is marked as its cold start.
 func (g *Gateway) access(r *http.Request, requestID string, c *call, status int, cognitoCode string, took time.Duration) {

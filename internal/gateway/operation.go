@@ -23,6 +23,9 @@ const (
 	extLocation = "x-location"       // the Location template of a create
 	extOmit     = "x-cognito-omit"   // output members never returned, such as ClientSecret
 	extSelect   = "x-cognito-select" // the only output members returned
+	// the member of a list's items that is a pool id, which the pool
+	// allow-list filters (allowlist.go)
+	extAllowList = "x-allow-list"
 )
 
 // accessTokenScheme is the security scheme of the /me operations: the end
@@ -41,10 +44,13 @@ type operation struct {
 	actionNames slog.Value
 	params      []param
 	// status is the success status the spec declares (200, 201 or 204).
-	status   int
-	output   string
-	list     string
-	location string
+	status int
+	output string
+	list   string
+	// allowList is the member of the list's items that the pool
+	// allow-list filters, if any.
+	allowList string
+	location  string
 	// created maps the {Member}s of location that name the created
 	// resource to the path parameter that names it, for the audit line
 	// (Id is poolId). Set by Gateway.compile, which sees every path.
@@ -75,8 +81,9 @@ type operation struct {
 // param is a parameter that fills a Cognito input member.
 type param struct {
 	name, in, member string
-	kind             string // the schema type: string, integer, boolean, array
-	def              any    // the schema default, if any
+	kind             string   // the schema type: string, integer, boolean, array
+	def              any      // the schema default, if any
+	max              *float64 // the schema maximum, if any
 }
 
 func compileOperation(method, path string, op *openapi3.Operation, actions map[string]cognito.Action) (*operation, error) {
@@ -98,6 +105,7 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 	o.actionNames = slog.AnyValue(names)
 	o.output, _ = op.Extensions[extOutput].(string)
 	o.list, _ = op.Extensions[extList].(string)
+	o.allowList, _ = op.Extensions[extAllowList].(string)
 	o.location, _ = op.Extensions[extLocation].(string)
 	if o.omit, err = stringList(extOmit, op.Extensions[extOmit]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
@@ -132,6 +140,7 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 				compiled.kind = (*s.Type)[0]
 			}
 			compiled.def = s.Default
+			compiled.max = s.Max
 		}
 		o.params = append(o.params, compiled)
 	}
