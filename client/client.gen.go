@@ -3291,6 +3291,12 @@ type ClientInterface interface {
 	// `rel="next"`) to get the next page. The absence of `NextToken` means
 	// this is the last page.
 	//
+	// Under a pool allow-list, only the listed pools are shown, and each
+	// page holds `Limit` of them unless the list ends: the gateway reads as
+	// many of Cognito's pages as that takes. When the request's deadline
+	// leaves no time for another read, the page holds fewer, with a
+	// `NextToken` that resumes where it stopped.
+	//
 	// Corresponds with GET /pools (the `ListPools` operationId).
 	ListPools(ctx context.Context, params *ListPoolsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -3321,7 +3327,9 @@ type ClientInterface interface {
 	// DeletePool Delete a user pool
 	//
 	// Deletes the user pool. A pool with `DeletionProtection: ACTIVE` can't be
-	// deleted; turn protection off with PUT or PATCH first.
+	// deleted: the gateway describes the pool first and answers 409 with
+	// code `DeletionProtected` without calling DeleteUserPool. Turn
+	// protection off with PUT or PATCH first.
 	//
 	// Corresponds with DELETE /pools/{poolId} (the `DeletePool` operationId).
 	DeletePool(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4428,6 +4436,12 @@ func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditor
 // `rel="next"`) to get the next page. The absence of `NextToken` means
 // this is the last page.
 //
+// Under a pool allow-list, only the listed pools are shown, and each
+// page holds `Limit` of them unless the list ends: the gateway reads as
+// many of Cognito's pages as that takes. When the request's deadline
+// leaves no time for another read, the page holds fewer, with a
+// `NextToken` that resumes where it stopped.
+//
 // Corresponds with GET /pools (the `ListPools` operationId).
 func (c *Client) ListPools(ctx context.Context, params *ListPoolsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListPoolsRequest(c.Server, params)
@@ -4488,7 +4502,9 @@ func (c *Client) CreatePool(ctx context.Context, body CreatePoolJSONRequestBody,
 // DeletePool Delete a user pool
 //
 // Deletes the user pool. A pool with `DeletionProtection: ACTIVE` can't be
-// deleted; turn protection off with PUT or PATCH first.
+// deleted: the gateway describes the pool first and answers 409 with
+// code `DeletionProtected` without calling DeleteUserPool. Turn
+// protection off with PUT or PATCH first.
 //
 // Corresponds with DELETE /pools/{poolId} (the `DeletePool` operationId).
 func (c *Client) DeletePool(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9249,6 +9265,12 @@ type ClientWithResponsesInterface interface {
 	// `rel="next"`) to get the next page. The absence of `NextToken` means
 	// this is the last page.
 	//
+	// Under a pool allow-list, only the listed pools are shown, and each
+	// page holds `Limit` of them unless the list ends: the gateway reads as
+	// many of Cognito's pages as that takes. When the request's deadline
+	// leaves no time for another read, the page holds fewer, with a
+	// `NextToken` that resumes where it stopped.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /pools (the `ListPools` operationId).
@@ -9281,7 +9303,9 @@ type ClientWithResponsesInterface interface {
 	// DeletePoolWithResponse Delete a user pool
 	//
 	// Deletes the user pool. A pool with `DeletionProtection: ACTIVE` can't be
-	// deleted; turn protection off with PUT or PATCH first.
+	// deleted: the gateway describes the pool first and answers 409 with
+	// code `DeletionProtected` without calling DeleteUserPool. Turn
+	// protection off with PUT or PATCH first.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16934,6 +16958,12 @@ func (c *ClientWithResponses) GetOpenAPIYAMLWithResponse(ctx context.Context, re
 // `rel="next"`) to get the next page. The absence of `NextToken` means
 // this is the last page.
 //
+// Under a pool allow-list, only the listed pools are shown, and each
+// page holds `Limit` of them unless the list ends: the gateway reads as
+// many of Cognito's pages as that takes. When the request's deadline
+// leaves no time for another read, the page holds fewer, with a
+// `NextToken` that resumes where it stopped.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /pools (the `ListPools` operationId).
@@ -16984,7 +17014,9 @@ func (c *ClientWithResponses) CreatePoolWithResponse(ctx context.Context, body C
 // DeletePoolWithResponse Delete a user pool
 //
 // Deletes the user pool. A pool with `DeletionProtection: ACTIVE` can't be
-// deleted; turn protection off with PUT or PATCH first.
+// deleted: the gateway describes the pool first and answers 409 with
+// code `DeletionProtected` without calling DeleteUserPool. Turn
+// protection off with PUT or PATCH first.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -20,6 +20,7 @@ var composites = map[string]handlerFunc{
 	"patchGroup":    groupEditor.patch,
 	"replaceClient": clientEditor.replace,
 	"patchClient":   clientEditor.patch,
+	"deletePool":    deletePool, // in guard.go
 	"getOpenAPI":    serveSpec,
 	"getHealth":     health,
 	// The API reference and the spec as written, in meta.go.
@@ -133,7 +134,16 @@ func (e editor) write(ctx context.Context, g *Gateway, c *call, describe, update
 	if _, err := g.call(ctx, update, input); err != nil {
 		return nil, err
 	}
-	return e.answer(ctx, g, c, describe)
+	a, err := e.answer(ctx, g, c, describe)
+	if err != nil {
+		// The change is made: a 5xx now would tell the client that it was
+		// not, and a retry would make it again. Answer with what was sent,
+		// as a dry run shows it, and no ETag, since nothing was read; the
+		// audit line records the change as applied.
+		c.reread = err
+		return &answer{status: http.StatusOK, header: http.Header{}, body: c.trim(input)}, nil
+	}
+	return a, nil
 }
 
 // answer describes the resource again and answers with it and its ETag,

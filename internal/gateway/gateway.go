@@ -72,8 +72,16 @@ type call struct {
 	path  map[string]string // percent-decoded path parameters
 	query url.Values
 	body  map[string]any // the validated JSON body, if any
-	// accessToken is the end user's token, for operations that take one.
+	// accessToken is the end user's token, for operations that take one,
+	// and claims what its payload says, if it can be read.
 	accessToken string
+	claims      *claims
+	// created names what a create made, by path parameter (poolId,
+	// username, ...), for the audit line.
+	created map[string]string
+	// reread is set when a change was applied but reading the resource
+	// again failed: the answer is still a success, and the audit says so.
+	reread error
 }
 
 // answer is what a handler returns: a status, headers and a JSON body.
@@ -172,6 +180,9 @@ func (g *Gateway) compile(method, path string, item *openapi3.PathItem, op *open
 	o, err := compileOperation(method, path, op, g.actions())
 	if err != nil {
 		return nil, err
+	}
+	if o.location != "" {
+		o.created = createdNames(o.location, path, g.inSpec)
 	}
 	o.handle = g.composites[o.id]
 	if o.handle == nil {
@@ -292,6 +303,10 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 	}
 	if op.accessToken {
 		if c.accessToken, err = bearerToken(r); err != nil {
+			return nil, err
+		}
+		c.claims = readClaims(c.accessToken)
+		if err := g.checkTokenPool(c.claims); err != nil {
 			return nil, err
 		}
 	}

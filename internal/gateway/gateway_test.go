@@ -158,8 +158,9 @@ func TestPoolResponses(t *testing.T) {
 			status: 201, headers: map[string]string{"Location": "/pools/" + poolID},
 			actions: []string{"CreateUserPool"}},
 		{name: "delete returns 204", method: "DELETE", target: "/pools/" + poolID,
-			script: map[string]cognitotest.Handler{"DeleteUserPool": cognitotest.Reply(map[string]any{})},
-			status: 204, actions: []string{"DeleteUserPool"}},
+			script: map[string]cognitotest.Handler{"DescribeUserPool": cognitotest.Reply(describedPool()),
+				"DeleteUserPool": cognitotest.Reply(map[string]any{})},
+			status: 204, actions: []string{"DescribeUserPool", "DeleteUserPool"}},
 	})
 }
 

@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
@@ -31,14 +33,55 @@ func (g *Gateway) checkPool(op *operation, path map[string]string) error {
 	return nil
 }
 
-// allowedPool reports whether a pool of a listing (a
-// UserPoolDescriptionType) may be shown: whether the allow-list has it.
-func (g *Gateway) allowedPool(pool any) bool {
+// checkTokenPool extends the allow-list to the routes that act as the
+// signed-in user, whose pool is the one that issued the access token: a
+// token of any other pool is a 403 before Cognito is called. The token's
+// payload is read unverified; that is enough to refuse, and Cognito checks
+// the signature of any token let through. Under an allow-list, a token
+// whose payload does not name a Cognito pool is a 401, as Cognito would
+// answer.
+func (g *Gateway) checkTokenPool(token *claims) error {
 	if len(g.opts.AllowedPools) == 0 {
-		return true
+		return nil
 	}
-	id, _ := cognito.StringMember(pool, "Id")
-	return slices.Contains(g.opts.AllowedPools, id)
+	if token == nil {
+		p := problem.New(http.StatusUnauthorized, problem.CodeUnauthorized,
+			"The access token's payload does not name the user pool that issued it (iss).")
+		p.Header = http.Header{}
+		p.Header.Set("WWW-Authenticate", `Bearer realm="cognito", error="invalid_token"`)
+		return p
+	}
+	if !slices.Contains(g.opts.AllowedPools, token.pool) {
+		return problem.New(http.StatusForbidden, problem.CodeForbidden,
+			"This gateway is not allowed to act on the user pool that issued the access token (ALLOWED_POOL_IDS).")
+	}
+	return nil
+}
+
+// deletePool is DELETE on a pool, refused with 409 while the pool's
+// DeletionProtection is ACTIVE, before DeleteUserPool is called. Cognito
+// refuses it too, with a 400 InvalidParameterException that reads like a
+// mistake in the request; moto deletes the pool. Like If-Match, the check
+// cannot close the window between the Describe and the Delete.
+func deletePool(ctx context.Context, g *Gateway, c *call) (*answer, error) {
+	describe, remove := c.op.actions[0], c.op.actions[1]
+	input, err := c.input() // UserPoolId, which both actions take
+	if err != nil {
+		return nil, err
+	}
+	out, err := g.call(ctx, describe, input)
+	if err != nil {
+		return nil, err
+	}
+	pool, _ := cognito.Member(out, "UserPool")
+	if protection, _ := cognito.StringMember(pool, "DeletionProtection"); protection == "ACTIVE" {
+		return nil, problem.New(http.StatusConflict, problem.CodeDeletionProtected,
+			"The user pool has DeletionProtection ACTIVE, so it was not deleted. Turn protection off with PATCH first.")
+	}
+	if _, err := g.call(ctx, remove, input); err != nil {
+		return nil, err
+	}
+	return &answer{status: c.op.status, header: http.Header{}}, nil
 }
 
 // access writes one line per request: what ran, how it ended and how long
@@ -128,6 +171,60 @@ func changes(method string) bool {
 // targetParams are the path parameters that name what a change acts on.
 var targetParams = []string{"username", "groupName", "clientId", "jobId", "deviceKey"}
 
+// createdNames maps each {Member} of a create's Location template (one its
+// own path does not fill) to the path parameter that names the created
+// resource in the spec: "/pools/{Id}" is the path "/pools/{poolId}", so a
+// created pool's Id is audited as its poolId. The spec's x-location is
+// the one list of what each create makes.
+func createdNames(location, path string, spec map[string]specOperation) map[string]string {
+	own := map[string]bool{}
+	for _, name := range templateNames(path) {
+		own[name] = true
+	}
+	want := strings.Split(location, "/")
+	for _, s := range spec {
+		got := strings.Split(s.path, "/")
+		if len(got) != len(want) {
+			continue
+		}
+		names := map[string]string{}
+		for i := range want {
+			member, isMember := placeholder(want[i])
+			param, isParam := placeholder(got[i])
+			if isMember != isParam || !isMember && want[i] != got[i] {
+				names = nil
+				break
+			}
+			if isMember && !own[member] {
+				names[member] = param
+			}
+		}
+		if names != nil {
+			return names
+		}
+	}
+	return nil
+}
+
+// placeholder returns the name in a "{name}" path segment.
+func placeholder(segment string) (string, bool) {
+	if len(segment) > 2 && segment[0] == '{' && segment[len(segment)-1] == '}' {
+		return segment[1 : len(segment)-1], true
+	}
+	return "", false
+}
+
+// templateNames are the {names} in a path template.
+func templateNames(path string) []string {
+	var names []string
+	for _, segment := range strings.Split(path, "/") {
+		if name, ok := placeholder(segment); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
 // audit writes the one structured record of a request that asked for a
 // change. It holds who, what, on which pool and target, and the outcome;
 // never a body, so never a password or token.
@@ -135,6 +232,20 @@ func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string,
 	caller := info.CallerARN
 	if caller == "" {
 		caller = "unknown"
+	}
+	// What the change names: its path, what a create made and, on the
+	// routes that act as the signed-in user, what the token claims (never
+	// the token itself).
+	target := func(name string) (string, bool) {
+		if v, ok := c.path[name]; ok {
+			return v, true
+		}
+		v, ok := c.created[name]
+		return v, ok
+	}
+	poolID, _ := target("poolId")
+	if c.claims != nil && poolID == "" {
+		poolID = c.claims.pool
 	}
 	attrs := []slog.Attr{
 		slog.String("requestId", requestID),
@@ -145,15 +256,28 @@ func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string,
 		slog.String("route", c.op.path),
 		slog.String("operation", c.op.id),
 		slog.Attr{Key: "actions", Value: c.op.actionNames},
-		slog.String("poolId", c.path["poolId"]),
+		slog.String("poolId", poolID),
 	}
 	for _, name := range targetParams {
-		if v, ok := c.path[name]; ok {
+		if v, ok := target(name); ok {
 			attrs = append(attrs, slog.String(name, v))
 		}
 	}
+	if c.claims != nil {
+		attrs = append(attrs, slog.String("sub", c.claims.Subject), slog.String("username", c.claims.Username))
+	}
 	if dryRun(c) {
 		attrs = append(attrs, slog.Bool("dryRun", true))
+	}
+	if c.reread != nil {
+		p := problem.As(c.reread)
+		code := p.CognitoCode
+		if code == "" {
+			code = p.Code
+		}
+		attrs = append(attrs, slog.Bool("applied", true), slog.String("rereadError", code))
+		g.logger.Error("re-read after a change failed", "requestId", requestID, "method", r.Method,
+			"path", r.URL.Path, "status", p.Status, "code", p.Code, "error", p.Error())
 	}
 	attrs = append(attrs,
 		slog.Int("status", status),

@@ -17,27 +17,41 @@ import (
 // motoGateway is the gateway served over HTTP in front of a real moto server,
 // with a separate SDK client to check Cognito's state behind its back.
 type motoGateway struct {
-	URL    string
-	HTTP   *http.Client // checks every answer against the spec
-	Direct *cip.Client  // talks to moto, not through the gateway
+	URL      string
+	HTTP     *http.Client // checks every answer against the spec
+	Direct   *cip.Client  // talks to moto, not through the gateway
+	endpoint string       // moto's
 }
 
 func startMotoGateway(t *testing.T) *motoGateway {
 	t.Helper()
 	endpoint := mototest.Start(t)
-	direct := cip.NewFromConfig(mototest.Config(t, endpoint))
+	return serveMoto(t, endpoint, cip.NewFromConfig(mototest.Config(t, endpoint)), Options{})
+}
+
+// serveMoto serves a gateway with opts in front of the moto at endpoint.
+func serveMoto(t *testing.T, endpoint string, direct *cip.Client, opts Options) *motoGateway {
+	t.Helper()
 	gatewayClient := cip.NewFromConfig(mototest.Config(t, endpoint))
-	g, err := New(gatewayClient, loadSpec(t), Options{})
+	g, err := New(gatewayClient, loadSpec(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	server := httptest.NewServer(g)
 	t.Cleanup(server.Close)
 	return &motoGateway{
-		URL:    server.URL,
-		HTTP:   &http.Client{Transport: spectest.New(t).Transport(t, nil)},
-		Direct: direct,
+		URL:      server.URL,
+		HTTP:     &http.Client{Transport: spectest.New(t).Transport(t, nil)},
+		Direct:   direct,
+		endpoint: endpoint,
 	}
+}
+
+// with is another gateway, with opts, in front of the same moto: for
+// options that name what a test has just created, such as an allow-list.
+func (m *motoGateway) with(t *testing.T, opts Options) *motoGateway {
+	t.Helper()
+	return serveMoto(t, m.endpoint, m.Direct, opts)
 }
 
 // do sends one request and decodes a JSON answer into out, if given.

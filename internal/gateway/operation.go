@@ -25,6 +25,9 @@ const (
 	extOmit     = "x-cognito-omit"   // output members never returned, such as ClientSecret
 	extSelect   = "x-cognito-select" // the only output members returned
 	extWhen     = "x-status-when"    // success statuses a body member decides
+	// the member of a list's items that is a pool id, which the pool
+	// allow-list filters (allowlist.go)
+	extAllowList = "x-allow-list"
 )
 
 // accessTokenScheme is the security scheme of the /me operations: the end
@@ -46,10 +49,17 @@ type operation struct {
 	status int
 	// when are the x-status-when rules: a request whose body matches one
 	// succeeds with the rule's status instead, and without Location.
-	when     []statusRule
-	output   string
-	list     string
-	location string
+	when   []statusRule
+	output string
+	list   string
+	// allowList is the member of the list's items that the pool
+	// allow-list filters, if any.
+	allowList string
+	location  string
+	// created maps the {Member}s of location that name the created
+	// resource to the path parameter that names it, for the audit line
+	// (Id is poolId). Set by Gateway.compile, which sees every path.
+	created map[string]string
 	// etag is set when the success response declares an ETag header.
 	etag bool
 	// omit and only trim the resource before it is returned.
@@ -85,8 +95,9 @@ type statusRule struct {
 // param is a parameter that fills a Cognito input member.
 type param struct {
 	name, in, member string
-	kind             string // the schema type: string, integer, boolean, array
-	def              any    // the schema default, if any
+	kind             string   // the schema type: string, integer, boolean, array
+	def              any      // the schema default, if any
+	max              *float64 // the schema maximum, if any
 }
 
 func compileOperation(method, path string, op *openapi3.Operation, actions map[string]cognito.Action) (*operation, error) {
@@ -108,6 +119,7 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 	o.actionNames = slog.AnyValue(names)
 	o.output, _ = op.Extensions[extOutput].(string)
 	o.list, _ = op.Extensions[extList].(string)
+	o.allowList, _ = op.Extensions[extAllowList].(string)
 	o.location, _ = op.Extensions[extLocation].(string)
 	if o.omit, err = stringList(extOmit, op.Extensions[extOmit]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
@@ -142,6 +154,7 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 				compiled.kind = (*s.Type)[0]
 			}
 			compiled.def = s.Default
+			compiled.max = s.Max
 		}
 		o.params = append(o.params, compiled)
 	}

@@ -1,10 +1,14 @@
 package gateway
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,4 +132,171 @@ func TestSAMConveniences(t *testing.T) {
 			t.Errorf("samconfig.toml lacks %s", line)
 		}
 	}
+}
+
+// TestTemplateARNsNameThePartition: an ARN written for the aws partition
+// alone names nothing in aws-cn or aws-us-gov, where the stack then deploys
+// a role that grants nothing (or an API policy that admits no one). Every
+// ARN must take its partition from ${AWS::Partition}.
+func TestTemplateARNsNameThePartition(t *testing.T) {
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "arn:") {
+			for rest := n.Value; ; {
+				i := strings.Index(rest, "arn:")
+				if i < 0 {
+					break
+				}
+				rest = rest[i+len("arn:"):]
+				if !strings.HasPrefix(rest, "${AWS::Partition}:") {
+					t.Errorf("line %d: an ARN without ${AWS::Partition}: %q", n.Line, n.Value)
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(templateNode(t))
+}
+
+// TestTemplateScopesTheRoleToEachAllowedPool evaluates the UserPoolScoped
+// statement's Resource, as CloudFormation would, for allow-lists from one
+// pool to as many as AllowedPoolIds' pattern admits, in another partition:
+// each pool gets exactly its own ARN, in that partition.
+func TestTemplateScopesTheRoleToEachAllowedPool(t *testing.T) {
+	root := templateNode(t)
+	pattern := child(root, "Parameters", "AllowedPoolIds", "AllowedPattern").Value
+	var most int
+	bound := strings.LastIndex(pattern, "{0,")
+	if bound < 0 {
+		t.Fatalf("AllowedPoolIds' pattern %q does not bound the number of pools", pattern)
+	}
+	if _, err := fmt.Sscanf(pattern[bound:], "{0,%d}", &most); err != nil {
+		t.Fatalf("AllowedPoolIds' pattern %q: %v", pattern, err)
+	}
+	most++
+	var resource *yaml.Node
+	for _, policy := range child(root, "Resources", "ApiFunction", "Properties", "Policies").Content {
+		for _, statement := range child(policy, "Statement").Content {
+			if sid := child(statement, "Sid"); sid != nil && sid.Value == "UserPoolScoped" {
+				resource = child(statement, "Resource")
+			}
+		}
+	}
+	if resource == nil {
+		t.Fatal("no UserPoolScoped statement")
+	}
+	for n := 0; n <= most; n++ {
+		var pools []string
+		for i := range n {
+			pools = append(pools, fmt.Sprintf("eu-west-1_Pool%d", i))
+		}
+		params := map[string]string{"AllowedPoolIds": strings.Join(pools, ","),
+			"AWS::Partition": "aws-cn", "AWS::Region": "cn-north-1", "AWS::AccountId": "123456789012"}
+		if !regexp.MustCompile(pattern).MatchString(params["AllowedPoolIds"]) {
+			t.Fatalf("%d pools: the pattern refuses %q", n, params["AllowedPoolIds"])
+		}
+		got := evalCFN(t, root, resource, params)
+		want := []any{"arn:aws-cn:cognito-idp:cn-north-1:123456789012:userpool/*"}
+		if n > 0 {
+			want = nil
+			for _, pool := range pools {
+				want = append(want, "arn:aws-cn:cognito-idp:*:*:userpool/"+pool)
+			}
+		}
+		if !reflect.DeepEqual(got, want) && !(n == 0 && reflect.DeepEqual(got, want[0])) {
+			t.Errorf("%d pools: Resource %v, want %v", n, got, want)
+		}
+	}
+}
+
+// noValue is what AWS::NoValue evaluates to: an item that disappears.
+type noValue struct{}
+
+// evalCFN evaluates the intrinsic functions the template's policies use
+// (Ref, Sub, Select, Split, Join, If, Not, Equals) with params.
+func evalCFN(t *testing.T, root, n *yaml.Node, params map[string]string) any {
+	t.Helper()
+	eval := func(n *yaml.Node) any { return evalCFN(t, root, n, params) }
+	args := func() []any {
+		var list []any
+		for _, c := range n.Content {
+			list = append(list, eval(c))
+		}
+		return list
+	}
+	sub := func(template string, vars map[string]string) string {
+		return regexp.MustCompile(`\$\{([^}]+)\}`).ReplaceAllStringFunc(template, func(m string) string {
+			name := m[2 : len(m)-1]
+			if v, ok := vars[name]; ok {
+				return v
+			}
+			v, ok := params[name]
+			if !ok {
+				t.Fatalf("Sub: unknown %s", name)
+			}
+			return v
+		})
+	}
+	switch n.Tag {
+	case "!Ref":
+		if n.Value == "AWS::NoValue" {
+			return noValue{}
+		}
+		return params[n.Value]
+	case "!Sub":
+		if n.Kind == yaml.ScalarNode {
+			return sub(n.Value, nil)
+		}
+		vars := map[string]string{}
+		for i := 0; i+1 < len(n.Content[1].Content); i += 2 {
+			vars[n.Content[1].Content[i].Value] = eval(n.Content[1].Content[i+1]).(string)
+		}
+		return sub(n.Content[0].Value, vars)
+	case "!Select":
+		a := args()
+		i, _ := strconv.Atoi(n.Content[0].Value)
+		return a[1].([]any)[i]
+	case "!Split":
+		var list []any
+		for _, s := range strings.Split(eval(n.Content[1]).(string), n.Content[0].Value) {
+			list = append(list, s)
+		}
+		return list
+	case "!Join":
+		var parts []string
+		for _, s := range eval(n.Content[1]).([]any) {
+			parts = append(parts, s.(string))
+		}
+		return strings.Join(parts, n.Content[0].Value)
+	case "!Equals":
+		a := args()
+		return a[0] == a[1]
+	case "!Not":
+		return !eval(n.Content[0]).(bool)
+	case "!If":
+		condition := child(root, "Conditions", n.Content[0].Value)
+		if condition == nil {
+			t.Fatalf("no condition %s", n.Content[0].Value)
+		}
+		if eval(condition).(bool) {
+			return eval(n.Content[1])
+		}
+		return eval(n.Content[2])
+	}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		list := []any{}
+		for _, item := range args() {
+			if _, gone := item.(noValue); !gone {
+				list = append(list, item)
+			}
+		}
+		return list
+	case yaml.ScalarNode:
+		return n.Value
+	}
+	t.Fatalf("line %d: cannot evaluate %s", n.Line, n.Tag)
+	return nil
 }

@@ -1,7 +1,10 @@
 package gateway
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -43,4 +46,46 @@ func bearerToken(r *http.Request) (string, error) {
 		return "", p
 	}
 	return token, nil
+}
+
+// claims are what the gateway reads of an access token's payload: the
+// issuer, which names the user pool, and the user. They are read without
+// checking the signature, which only Cognito can do and does on every call;
+// so they decide nothing but a refusal before Cognito is called (the
+// allow-list), and what the audit line says the token claimed.
+type claims struct {
+	Issuer   string `json:"iss"`
+	Subject  string `json:"sub"`
+	Username string `json:"username"`
+	// pool is the user pool id that ends Issuer.
+	pool string
+}
+
+// readClaims decodes the payload of a JWT access token. It returns nil
+// unless the payload is base64url JSON whose iss is a Cognito user pool's:
+// https://cognito-idp.<region>.amazonaws.com/<poolId> (amazonaws.com.cn in
+// China).
+func readClaims(token string) *claims {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil
+	}
+	var c claims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return nil
+	}
+	issuer, err := url.Parse(c.Issuer)
+	if err != nil || issuer.Scheme != "https" || !strings.HasPrefix(issuer.Host, "cognito-idp.") ||
+		issuer.RawQuery != "" || issuer.Fragment != "" {
+		return nil
+	}
+	c.pool = strings.TrimPrefix(issuer.Path, "/")
+	if c.pool == "" || strings.Contains(c.pool, "/") {
+		return nil
+	}
+	return &c
 }

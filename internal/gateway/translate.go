@@ -27,15 +27,14 @@ func translate(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.op.allowList != "" && len(g.opts.AllowedPools) > 0 {
+		return g.fillPage(ctx, c, input)
+	}
 	out, err := g.call(ctx, c.op.actions[0], input)
 	if err != nil {
 		return nil, err
 	}
-	var keep func(item any) bool // every item
-	if c.op.id == "listPools" && len(g.opts.AllowedPools) > 0 {
-		keep = g.allowedPool
-	}
-	return c.shape(out, keep)
+	return c.shape(out)
 }
 
 // invoke calls one Cognito action with a JSON-shaped input, and returns its
@@ -173,12 +172,16 @@ func (c *call) scope() string {
 
 // shape turns an action's output into the answer the spec describes. The
 // body is written straight from the SDK's output (cognito.AppendJSON), as
-// the JSON of its document; keep says which items of a list are shown (nil:
-// all of them).
-func (c *call) shape(out any, keep func(item any) bool) (_ *answer, err error) {
+// the JSON of its document.
+func (c *call) shape(out any) (_ *answer, err error) {
 	a := &answer{status: c.status(), header: http.Header{}}
 	if a.status == http.StatusNoContent {
 		return a, nil
+	}
+	if c.op.list != "" {
+		items, _ := cognito.Member(out, c.op.list)
+		token, _ := cognito.StringMember(out, c.nextTokenMember())
+		return c.listAnswer(items, token)
 	}
 	buf := encodeBuffers.Get().(*[]byte)
 	defer func() {
@@ -187,33 +190,6 @@ func (c *call) shape(out any, keep func(item any) bool) (_ *answer, err error) {
 		}
 	}()
 	switch {
-	case c.op.list != "":
-		body := (*buf)[:0]
-		var err error
-		items, _ := cognito.Member(out, c.op.list)
-		next := ""
-		if token, _ := cognito.StringMember(out, c.nextTokenMember()); token != "" {
-			next = cursor.Encode(c.scope(), token)
-			a.header.Set("Link", "<"+c.nextURL(next)+`>; rel="next"`)
-		}
-		// {list, NextToken}, members in encoding/json's order.
-		body = append(body, '{')
-		if next != "" && "NextToken" < c.op.list {
-			body = appendMember(body, "NextToken", next)
-			body = append(body, ',')
-		}
-		body = canonjson.AppendString(body, c.op.list, false)
-		body = append(body, ':')
-		if body, err = cognito.AppendList(body, items, keep, false); err != nil {
-			return nil, problem.Internal(err)
-		}
-		if next != "" && "NextToken" > c.op.list {
-			body = append(body, ',')
-			body = appendMember(body, "NextToken", next)
-		}
-		body = append(body, '}')
-		a.sendFrom(buf, body)
-		return a, nil
 	case c.op.output == "":
 		return c.resourceOf(a, buf, out, cognito.Filter{}, c.op.etag)
 	}
@@ -223,6 +199,39 @@ func (c *call) shape(out any, keep func(item any) bool) (_ *answer, err error) {
 		return nil, problem.Internal(errMissingOutput(c.op))
 	}
 	return c.resourceOf(a, buf, resource, c.shown(), c.op.etag)
+}
+
+// listAnswer answers with a page of items (an SDK slice, or nil for
+// none) and, unless token is empty, the NextToken that resumes at token.
+func (c *call) listAnswer(items any, token string) (*answer, error) {
+	a := &answer{status: c.op.status, header: http.Header{}}
+	buf := encodeBuffers.Get().(*[]byte)
+	body := (*buf)[:0]
+	next := ""
+	if token != "" {
+		next = cursor.Encode(c.scope(), token)
+		a.header.Set("Link", "<"+c.nextURL(next)+`>; rel="next"`)
+	}
+	// {list, NextToken}, members in encoding/json's order.
+	body = append(body, '{')
+	if next != "" && "NextToken" < c.op.list {
+		body = appendMember(body, "NextToken", next)
+		body = append(body, ',')
+	}
+	body = canonjson.AppendString(body, c.op.list, false)
+	body = append(body, ':')
+	body, err := cognito.AppendList(body, items, nil, false)
+	if err != nil {
+		encodeBuffers.Put(buf)
+		return nil, problem.Internal(err)
+	}
+	if next != "" && "NextToken" > c.op.list {
+		body = append(body, ',')
+		body = appendMember(body, "NextToken", next)
+	}
+	body = append(body, '}')
+	a.sendFrom(buf, body)
+	return a, nil
 }
 
 // answerResource answers with status and resource, an SDK value, trimmed
@@ -257,7 +266,14 @@ func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Fi
 			if !shown.Keeps(name) {
 				return "", false
 			}
-			return cognito.StringMember(resource, name)
+			value, ok := cognito.StringMember(resource, name)
+			if param := c.op.created[name]; ok && param != "" {
+				if c.created == nil {
+					c.created = make(map[string]string, len(c.op.created))
+				}
+				c.created[param] = value
+			}
+			return value, ok
 		}))
 	}
 	if withETag {

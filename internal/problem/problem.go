@@ -65,6 +65,10 @@ const (
 	CodeCredentials = "GatewayCredentialsRefused"
 )
 
+// CodeDeletionProtected is a DELETE of a pool whose DeletionProtection is
+// ACTIVE, refused before DeleteUserPool is called: moto would delete it.
+const CodeDeletionProtected = "DeletionProtected"
+
 func (e *Error) Error() string {
 	if e.Cause != nil {
 		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Code, e.Detail, e.Cause)
