@@ -1895,8 +1895,11 @@ type Problem struct {
 	// Detail Human-readable explanation of this occurrence.
 	Detail *string `json:"detail,omitempty"`
 
-	// Errors Individual validation failures.
+	// Errors Individual validation failures, at most 100; `errorsOmitted` counts the rest.
 	Errors *[]Problem_Errors `json:"errors,omitempty"`
+
+	// ErrorsOmitted How many more validation failures were found and left out of `errors`; absent when none were.
+	ErrorsOmitted *int `json:"errorsOmitted,omitempty"`
 
 	// RequestID ID of the request, for correlating with logs.
 	RequestID *string `json:"requestId,omitempty"`

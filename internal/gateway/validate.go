@@ -68,9 +68,18 @@ const MaxBodyBytes = 256 << 10
 // nests a few levels; a deeper one is an attack on the decoder, not a request.
 const MaxJSONDepth = 32
 
+// MaxJSONItems bounds the array items and object members of a body, all
+// levels together. Cognito's largest input (a pool with 50 schema
+// attributes, a client with 100 callback URLs) holds under a thousand.
+// Validation costs an error value for each wrong one, and a body of
+// MaxBodyBytes can hold 130,000 of them: held to this, 8 such requests at
+// once stay within a few megabytes.
+const MaxJSONItems = 10_000
+
 // bufferBody reads the body, bounded, and rejects what JSON decoding would
 // otherwise accept or choke on: invalid UTF-8 (which encoding/json would
-// silently replace) and absurd nesting. The body is put back for validation.
+// silently replace), absurd nesting, and more items than any Cognito input
+// takes. The body is put back for validation.
 func bufferBody(r *http.Request) error {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil
@@ -91,9 +100,14 @@ func bufferBody(r *http.Request) error {
 	if !utf8.Valid(data) {
 		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody, "The request body is not valid UTF-8.")
 	}
-	if jsonDepth(data) > MaxJSONDepth {
+	depth, items := jsonShape(data)
+	if depth > MaxJSONDepth {
 		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody,
 			fmt.Sprintf("The request body nests deeper than %d levels.", MaxJSONDepth))
+	}
+	if items > MaxJSONItems {
+		return problem.New(http.StatusRequestEntityTooLarge, problem.CodeTooLarge,
+			fmt.Sprintf("The request body holds more than %d array items and object members.", MaxJSONItems))
 	}
 	r.Body = io.NopCloser(bytes.NewReader(data))
 	r.ContentLength = int64(len(data))
@@ -101,29 +115,48 @@ func bufferBody(r *http.Request) error {
 	return nil
 }
 
-// jsonDepth is the deepest nesting of objects and arrays in data, strings
-// skipped. It does not validate; the decoder does that afterwards.
-func jsonDepth(data []byte) int {
-	depth, deepest, inString, escaped := 0, 0, false, false
+// jsonShape is the deepest nesting of objects and arrays in data, and the
+// number of their items and members, strings skipped. It does not validate;
+// the decoder does that afterwards.
+func jsonShape(data []byte) (deepest, items int) {
+	depth, inString, escaped := 0, false, false
+	// opened is set between a '[' or '{' and what follows it, which is
+	// its first item unless it closes it.
+	opened := false
 	for _, b := range data {
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && b == '\\':
-			escaped = true
-		case inString && b == '"':
-			inString = false
-		case inString:
-		case b == '"':
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+			continue
+		}
+		switch b {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '}', ']':
+			depth--
+			opened = false
+			continue
+		}
+		if opened || b == ',' {
+			items++
+		}
+		opened = false
+		switch b {
+		case '"':
 			inString = true
-		case b == '{' || b == '[':
+		case '{', '[':
 			depth++
 			deepest = max(deepest, depth)
-		case b == '}' || b == ']':
-			depth--
+			opened = true
 		}
 	}
-	return deepest
+	return deepest, items
 }
 
 // checkSingleValues rejects a query parameter repeated where the spec wants
@@ -163,9 +196,19 @@ func checkMediaType(r *http.Request, op *operation) error {
 }
 
 // validationProblem turns kin-openapi's errors into one 400 with a violation
-// per failure. A body that is not JSON at all is a MalformedBody problem.
+// per failure, up to problem.MaxViolations; the rest are only counted, so
+// that a body wrong in each of 100,000 items costs no message or pointer
+// for each. A body that is not JSON at all is a MalformedBody problem.
 func validationProblem(err error) error {
 	var violations []problem.Violation
+	omitted := 0
+	add := func(param string, path func() []string, message func() string) {
+		if len(violations) == problem.MaxViolations {
+			omitted++
+			return
+		}
+		violations = append(violations, violation(param, path(), message()))
+	}
 	malformed := false
 	var collect func(err error, param string)
 	collect = func(err error, param string) {
@@ -183,22 +226,26 @@ func validationProblem(err error) error {
 			case e.RequestBody != nil && errors.As(e.Err, &parseErr):
 				malformed = true
 			case e.Err == nil:
-				violations = append(violations, violation(param, nil, e.Error()))
+				add(param, noPath, e.Error)
 			default:
 				collect(e.Err, param)
 			}
 		case *openapi3.SchemaError:
-			violations = append(violations, violation(param, e.JSONPointer(), e.Reason))
+			add(param, e.JSONPointer, func() string { return e.Reason })
 		default:
-			violations = append(violations, violation(param, nil, err.Error()))
+			add(param, noPath, err.Error)
 		}
 	}
 	collect(err, "")
 	if malformed {
 		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody, "The request body is not valid JSON.")
 	}
-	return problem.Validation(violations)
+	p := problem.Validation(violations)
+	p.Omitted += omitted
+	return p
 }
+
+func noPath() []string { return nil }
 
 // violation names a parameter, or else a place in the body.
 func violation(param string, path []string, message string) problem.Violation {
@@ -216,7 +263,10 @@ func pointer(tokens []string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		if strings.ContainsAny(t, "~/") {
+			t = strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1")
+		}
+		b.WriteString(t)
 	}
 	if b.Len() == 0 {
 		return "/"

@@ -33,6 +33,9 @@ type Error struct {
 	Code       string
 	Detail     string
 	Violations []Violation
+	// Omitted counts the violations left out of Violations, past
+	// MaxViolations.
+	Omitted int
 	// RetryAfter, in seconds, becomes a Retry-After header when positive.
 	RetryAfter int
 	// Header carries extra response headers, such as Allow on a 405.
@@ -81,13 +84,27 @@ func Internal(cause error) *Error {
 		Detail: "The gateway failed to handle the request. The failure was logged.", Cause: cause}
 }
 
-// Validation is a 400 listing every violation at once.
+// MaxViolations bounds the violations an answer lists. A body can break the
+// spec in every one of a hundred thousand array items; listing them all
+// would make an answer larger than Lambda may send (6 MB), and more than
+// anyone reads. The rest are only counted.
+const MaxViolations = 100
+
+// Validation is a 400 listing every violation at once, up to MaxViolations.
+// A caller that stopped collecting at MaxViolations adds the number it only
+// counted to Omitted.
 func Validation(violations []Violation) *Error {
+	omitted := 0
+	if len(violations) > MaxViolations {
+		omitted = len(violations) - MaxViolations
+		violations = violations[:MaxViolations:MaxViolations]
+	}
 	detail := "The request does not match the API description."
-	if len(violations) == 1 {
+	if len(violations) == 1 && omitted == 0 {
 		detail = violations[0].Message
 	}
-	return &Error{Status: http.StatusBadRequest, Code: CodeValidation, Detail: detail, Violations: violations}
+	return &Error{Status: http.StatusBadRequest, Code: CodeValidation, Detail: detail,
+		Violations: violations, Omitted: omitted}
 }
 
 // As returns err as an *Error, turning anything else into an Internal error.
@@ -108,6 +125,8 @@ type body struct {
 	Code      string      `json:"code"`
 	RequestID string      `json:"requestId,omitempty"`
 	Errors    []Violation `json:"errors,omitempty"`
+	// ErrorsOmitted counts the violations past MaxViolations.
+	ErrorsOmitted int `json:"errorsOmitted,omitempty"`
 }
 
 // Write sends err as problem+json. requestID ties the body to the logs.
@@ -133,5 +152,7 @@ func Write(w http.ResponseWriter, requestID string, err error) {
 		Code:      p.Code,
 		RequestID: requestID,
 		Errors:    p.Violations,
+		// Set past MaxViolations only.
+		ErrorsOmitted: p.Omitted,
 	})
 }

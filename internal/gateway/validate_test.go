@@ -1,0 +1,140 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
+	"github.com/acme/cognito-admin-gateway/internal/problem"
+	"github.com/acme/cognito-admin-gateway/internal/spectest"
+	"github.com/acme/cognito-admin-gateway/openapi"
+)
+
+// usersWithAttributes is a new user whose attributes are n copies of item.
+func usersWithAttributes(item string, n int) string {
+	return `{"Username":"ada","UserAttributes":[` + strings.Repeat(item+",", n-1) + item + `]}`
+}
+
+// problemBody is the part of a problem+json answer these tests read.
+type problemBody struct {
+	Code          string
+	Detail        string
+	Errors        []problem.Violation
+	ErrorsOmitted int
+}
+
+func serveProblem(t *testing.T, g http.Handler, req *http.Request) (*httptest.ResponseRecorder, problemBody) {
+	t.Helper()
+	rec := spectest.New(t).Serve(t, g, req)
+	var p problemBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		t.Fatalf("%d: %v: %s", rec.Code, err, rec.Body)
+	}
+	return rec, p
+}
+
+func TestViolationsAreCappedWithTheNumberLeftOut(t *testing.T) {
+	cases := []struct {
+		name           string
+		items          int
+		status         int
+		listed, left   int
+		lastPointer    string
+		detailOfOneErr bool
+	}{
+		{name: "one", items: 1, status: 400, listed: 1, lastPointer: "/UserAttributes/0", detailOfOneErr: true},
+		{name: "exactly the cap", items: problem.MaxViolations, status: 400, listed: 100, lastPointer: "/UserAttributes/99"},
+		{name: "past the cap", items: 250, status: 400, listed: 100, left: 150, lastPointer: "/UserAttributes/99"},
+		{name: "the most items taken", items: MaxJSONItems - 2, status: 400, listed: 100, left: MaxJSONItems - 102, lastPointer: "/UserAttributes/99"},
+		{name: "more items than any Cognito input", items: MaxJSONItems, status: 413},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stub := cognitotest.New(t)
+			req := httptest.NewRequest("POST", "/pools/"+poolID+"/users", strings.NewReader(usersWithAttributes("1", tc.items)))
+			req.Header.Set("Content-Type", "application/json")
+			rec, p := serveProblem(t, newTestGateway(t, stub), req)
+			if rec.Code != tc.status || len(p.Errors) != tc.listed || p.ErrorsOmitted != tc.left {
+				t.Fatalf("%d with %d errors and %d omitted; want %d, %d and %d", rec.Code, len(p.Errors), p.ErrorsOmitted,
+					tc.status, tc.listed, tc.left)
+			}
+			if tc.listed > 0 && p.Errors[tc.listed-1].Pointer != tc.lastPointer {
+				t.Errorf("last error %+v, want pointer %s", p.Errors[tc.listed-1], tc.lastPointer)
+			}
+			if oneErr := tc.listed > 0 && p.Detail == p.Errors[0].Message; oneErr != tc.detailOfOneErr {
+				t.Errorf("detail %q with %d errors and %d omitted", p.Detail, len(p.Errors), p.ErrorsOmitted)
+			}
+			if rec.Body.Len() > 16<<10 {
+				t.Errorf("answer of %d bytes", rec.Body.Len())
+			}
+			if calls := stub.Calls(); len(calls) != 0 {
+				t.Errorf("Cognito called: %v", calls)
+			}
+		})
+	}
+}
+
+// TestJSONShapeCountsItemsAndMembers pins what MaxJSONItems counts.
+func TestJSONShapeCountsItemsAndMembers(t *testing.T) {
+	cases := []struct {
+		json         string
+		depth, items int
+	}{
+		{`{}`, 1, 0},
+		{` [ ] `, 1, 0},
+		{`{"a":1}`, 1, 1},
+		{`{"a":[1, 2 ,3],"b":{}}`, 2, 5},
+		{`{"a,b":"[{,}]"}`, 1, 1},
+		{`["\"", "\\", {"x":[[]]}]`, 4, 5},
+		{"[\n1\t,\r2]", 1, 2},
+	}
+	for _, tc := range cases {
+		if depth, items := jsonShape([]byte(tc.json)); depth != tc.depth || items != tc.items {
+			t.Errorf("%s: depth %d and %d items, want %d and %d", tc.json, depth, items, tc.depth, tc.items)
+		}
+	}
+}
+
+// BenchmarkBodyWrongInEveryItem is the answer to a body as large as the
+// gateway takes, and wrong in each of its items: its size (answer-bytes)
+// and its cost. Before the caps, a body of 125,000 wrong items took 1.7 s
+// and 1.7 GB of allocations, for an answer of 9 MB.
+func BenchmarkBodyWrongInEveryItem(b *testing.B) {
+	padded := `"` + strings.Repeat("x", 23) + `"`
+	cases := []struct {
+		name, item string
+		n          int
+	}{
+		{"130000x2B", "1", (MaxBodyBytes - 64) / 2}, // refused for its items
+		{"9990x25B", padded, MaxJSONItems - 10},     // validated, 100 listed
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			body := usersWithAttributes(tc.item, tc.n)
+			doc, err := openapi.Load()
+			if err != nil {
+				b.Fatal(err)
+			}
+			g, err := New(cognitotest.New(b).Client(), doc, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			size := 0
+			for b.Loop() {
+				req := httptest.NewRequest("POST", "/pools/"+poolID+"/users", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				g.ServeHTTP(rec, req)
+				if rec.Code/100 != 4 {
+					b.Fatalf("%d: %s", rec.Code, rec.Body)
+				}
+				size = rec.Body.Len()
+			}
+			b.ReportMetric(float64(size), "answer-bytes")
+		})
+	}
+}
