@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -231,7 +232,7 @@ func validationProblem(err error) error {
 				collect(e.Err, param)
 			}
 		case *openapi3.SchemaError:
-			add(param, e.JSONPointer, func() string { return e.Reason })
+			add(param, func() []string { return schemaErrorPath(e) }, func() string { return e.Reason })
 		default:
 			add(param, noPath, err.Error)
 		}
@@ -246,6 +247,23 @@ func validationProblem(err error) error {
 }
 
 func noPath() []string { return nil }
+
+// schemaErrorPath is where e is in the body. kin-openapi places an unknown
+// member's error on the object that holds it, and names the member only in
+// its reason; the client is pointed at the member itself.
+func schemaErrorPath(e *openapi3.SchemaError) []string {
+	path := e.JSONPointer()
+	if e.SchemaField != "properties" {
+		return path
+	}
+	quoted, isProperty := strings.CutPrefix(e.Reason, "property ")
+	quoted, isUnknown := strings.CutSuffix(quoted, " is unsupported")
+	name, err := strconv.Unquote(quoted)
+	if !isProperty || !isUnknown || err != nil {
+		return path
+	}
+	return append(path, name)
+}
 
 // violation names a parameter, or else a place in the body.
 func violation(param string, path []string, message string) problem.Violation {

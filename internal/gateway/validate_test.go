@@ -138,3 +138,25 @@ func BenchmarkBodyWrongInEveryItem(b *testing.B) {
 		})
 	}
 }
+
+// TestUnknownMemberIsPointedAt: an unknown member's violation points at the
+// member, not at the object that holds it ("/" for the body).
+func TestUnknownMemberIsPointedAt(t *testing.T) {
+	cases := []struct{ name, body, pointer string }{
+		{"at the top", `{"PoolName": "x", "Surprise": 1}`, "/Surprise"},
+		{"nested", `{"PoolName": "x", "Policies": {"PasswordPolicy": {"Odd": true}}}`, "/Policies/PasswordPolicy/Odd"},
+		{"escaped", `{"PoolName": "x", "a/b~c": 1}`, "/a~1b~0c"},
+		{"quoted", `{"PoolName": "x", "say \"hi\"": 1}`, `/say "hi"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stub := cognitotest.New(t)
+			req := httptest.NewRequest("POST", "/pools", strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			rec, p := serveProblem(t, newTestGateway(t, stub), req)
+			if rec.Code != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Pointer != tc.pointer {
+				t.Errorf("%d %+v, want one error at %s", rec.Code, p.Errors, tc.pointer)
+			}
+		})
+	}
+}
