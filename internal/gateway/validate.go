@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -23,7 +25,8 @@ import (
 // once, and returns the decoded JSON body. Nothing reaches Cognito before it.
 // query is r's parsed query, which kin-openapi only reads.
 func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation, path map[string]string, query url.Values) (map[string]any, error) {
-	if err := checkMediaType(r, op); err != nil {
+	mediaType, err := checkMediaType(r, op)
+	if err != nil {
 		return nil, err
 	}
 	if err := checkSingleValues(query, op); err != nil {
@@ -53,6 +56,11 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 	}
 	switch v := validated.ValidatedValue().(type) {
 	case map[string]any:
+		var violations []problem.Violation
+		exactNumbers(v, bodySchema(op, mediaType), nil, &violations)
+		if len(violations) > 0 {
+			return nil, problem.Validation(violations)
+		}
 		return v, nil
 	case nil:
 		return nil, nil
@@ -176,24 +184,127 @@ func checkSingleValues(query url.Values, op *operation) error {
 	return nil
 }
 
-// checkMediaType rejects a body in a media type the operation does not take.
-func checkMediaType(r *http.Request, op *operation) error {
+// checkMediaType rejects a body in a media type the operation does not take,
+// and returns the body's media type.
+func checkMediaType(r *http.Request, op *operation) (string, error) {
 	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
-		return nil
+		return "", nil
 	}
 	if op.mediaTypes == nil {
 		if r.ContentLength > 0 {
-			return problem.New(http.StatusBadRequest, problem.CodeMalformedBody,
+			return "", problem.New(http.StatusBadRequest, problem.CodeMalformedBody,
 				fmt.Sprintf("%s %s takes no request body.", op.method, op.path))
 		}
-		return nil
+		return "", nil
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || !op.mediaTypes[mt] {
-		return problem.New(http.StatusUnsupportedMediaType, problem.CodeUnsupportedMedia,
+		return "", problem.New(http.StatusUnsupportedMediaType, problem.CodeUnsupportedMedia,
 			fmt.Sprintf("Content-Type must be one of: %s.", strings.Join(sortedKeys(op.mediaTypes), ", ")))
 	}
+	return mt, nil
+}
+
+// bodySchema is the schema of op's request body in mediaType, or nil.
+func bodySchema(op *operation, mediaType string) *openapi3.Schema {
+	body := op.unsecured.RequestBody
+	if body == nil || body.Value == nil {
+		return nil
+	}
+	content := body.Value.Content.Get(mediaType)
+	if content == nil || content.Schema == nil {
+		return nil
+	}
+	return content.Schema.Value
+}
+
+// exactNumbers replaces, in place, every number of a validated body (a
+// json.Number, as kin-openapi decodes it) with its exact value: an int64
+// when it is whole, whatever its spelling (1.0 and 1e2 are 1 and 100), and
+// a float64 otherwise. kin-openapi checks an integer member as a float64,
+// which takes 1e-400 (0 once rounded) for a whole number; against the exact
+// literal, a number that is not whole where schema wants an integer is a
+// violation at path. Either way, what Cognito is sent, and what a dry run
+// shows, is one number that the SDK's integer members decode.
+func exactNumbers(value any, schema *openapi3.Schema, path []string, violations *[]problem.Violation) any {
+	switch v := value.(type) {
+	case map[string]any:
+		for name, member := range v {
+			v[name] = exactNumbers(member, memberSchema(schema, name), append(path, name), violations)
+		}
+	case []any:
+		var items *openapi3.Schema
+		if schema != nil && schema.Items != nil {
+			items = schema.Items.Value
+		}
+		for i, item := range v {
+			v[i] = exactNumbers(item, items, append(path, strconv.Itoa(i)), violations)
+		}
+	case json.Number:
+		n, whole := exactNumber(string(v))
+		if !whole && schema != nil && schema.Type.Is(openapi3.TypeInteger) {
+			*violations = append(*violations, violation("", path, "value must be an integer"))
+		}
+		return n
+	}
+	return value
+}
+
+// memberSchema is the schema of an object's member name, or nil.
+func memberSchema(schema *openapi3.Schema, name string) *openapi3.Schema {
+	if schema == nil {
+		return nil
+	}
+	if member := schema.Properties[name]; member != nil {
+		return member.Value
+	}
+	if more := schema.AdditionalProperties.Schema; more != nil {
+		return more.Value
+	}
 	return nil
+}
+
+// exactNumber is the value of a JSON number literal that validation has
+// read as a finite float64, and whether the literal, exactly, is a whole
+// number. A whole number is an int64 when float64 holds it exactly (up to
+// 2^53, beyond any Cognito member); anything else is the float64.
+func exactNumber(literal string) (any, bool) {
+	f, _ := strconv.ParseFloat(literal, 64)
+	whole := isWhole(literal)
+	if whole && math.Abs(f) <= 1<<53 {
+		return int64(f), true
+	}
+	return f, whole
+}
+
+// maxExponent is beyond any exponent of a finite float64, and of the
+// digits of a body of MaxBodyBytes.
+const maxExponent = 1 << 20
+
+// isWhole reports whether a JSON number literal is a whole number, from its
+// digits and exponent rather than a rounded float64: 1.0, 1e2 and 0e-999
+// are, 1.5 and 1e-400 are not.
+func isWhole(literal string) bool {
+	mantissa, exponent := literal, "0"
+	if i := strings.IndexAny(literal, "eE"); i >= 0 {
+		mantissa, exponent = literal[:i], literal[i+1:]
+	}
+	whole, fraction, _ := strings.Cut(strings.TrimPrefix(mantissa, "-"), ".")
+	fraction = strings.TrimRight(fraction, "0")
+	digits := strings.TrimLeft(whole+fraction, "0")
+	if digits == "" {
+		return true // zero, in any spelling
+	}
+	// The value is digits × 10^scale; it is whole unless scale is below
+	// the number of trailing zeros of digits, negated.
+	trailing := len(digits) - len(strings.TrimRight(digits, "0"))
+	scale, err := strconv.Atoi(exponent)
+	if err != nil || scale < -maxExponent || scale > maxExponent {
+		// Positive, the float64 would have been infinite, which
+		// validation refuses; negative, the number is far too small.
+		return !strings.HasPrefix(exponent, "-")
+	}
+	return scale-len(fraction)+trailing >= 0
 }
 
 // validationProblem turns kin-openapi's errors into one 400 with a violation

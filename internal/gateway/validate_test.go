@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -158,5 +159,102 @@ func TestUnknownMemberIsPointedAt(t *testing.T) {
 				t.Errorf("%d %+v, want one error at %s", rec.Code, p.Errors, tc.pointer)
 			}
 		})
+	}
+}
+
+func TestIsWholeReadsTheLiteralExactly(t *testing.T) {
+	cases := []struct {
+		literal string
+		whole   bool
+		value   any
+	}{
+		{"1", true, int64(1)},
+		{"-7", true, int64(-7)},
+		{"1.0", true, int64(1)},
+		{"1e2", true, int64(100)},
+		{"1E+2", true, int64(100)},
+		{"2.50e1", true, int64(25)},
+		{"1200e-2", true, int64(12)},
+		{"0e-999", true, int64(0)},
+		{"-0.0", true, int64(0)},
+		{"1.5", false, 1.5},
+		{"1e-400", false, 0.0},
+		{"1.0000000000000000001", false, 1.0},
+		{"15e-1", false, 1.5},
+		{"1e-99999999999999999999", false, 0.0},
+		{"1.5e-9223372036854775808", false, 0.0},
+		{"1e300", true, 1e300},
+	}
+	for _, tc := range cases {
+		value, whole := exactNumber(tc.literal)
+		if whole != tc.whole || value != tc.value {
+			t.Errorf("%s: %v (%T), whole %v; want %v (%T), %v", tc.literal, value, value, whole, tc.value, tc.value, tc.whole)
+		}
+	}
+}
+
+// TestIntegerMembersTakeWholeNumbersInAnySpellingAgainstMoto: an integer
+// member sent as 1.0 or 1e2 is the whole number it spells, and one sent as
+// 1.5 or 1e-400 (0 once rounded to a float64) is a 400 that points at it,
+// on a create and on a PATCH, dry run or not. No spelling of a number
+// reaches Cognito as something its SDK cannot decode (a 502 without a call).
+func TestIntegerMembersTakeWholeNumbersInAnySpellingAgainstMoto(t *testing.T) {
+	m := startMotoGateway(t)
+	pool := createPool(t, m, "numbers")
+	groups := "/pools/" + pool + "/groups"
+	cases := []struct {
+		precedence string
+		want       float64 // -1: refused
+	}{
+		{"1.0", 1},
+		{"1e2", 100},
+		{"2.50e1", 25},
+		{"1.5", -1},
+		{"1e-400", -1},
+	}
+	for i, tc := range cases {
+		t.Run(tc.precedence, func(t *testing.T) {
+			name := "group" + strconv.Itoa(i)
+			var created map[string]any
+			resp := m.do(t, "POST", groups, `{"GroupName": "`+name+`", "Precedence": `+tc.precedence+`}`, nil, &created)
+			if tc.want < 0 {
+				expectRefusedAt(t, resp, "/Precedence")
+				expect(t, m.do(t, "POST", groups, `{"GroupName": "`+name+`"}`, nil, nil), http.StatusCreated)
+			} else {
+				expect(t, resp, http.StatusCreated)
+				if created["Precedence"] != tc.want {
+					t.Errorf("created with Precedence %v, want %v", created["Precedence"], tc.want)
+				}
+			}
+			patch := `{"Precedence": ` + tc.precedence + `}`
+			merge := map[string]string{"Content-Type": "application/merge-patch+json"}
+			var preview, patched map[string]any
+			dry := m.do(t, "PATCH", groups+"/"+name+"?dryRun=true", patch, merge, &preview)
+			real := m.do(t, "PATCH", groups+"/"+name, patch, merge, &patched)
+			if tc.want < 0 {
+				expectRefusedAt(t, dry, "/Precedence")
+				expectRefusedAt(t, real, "/Precedence")
+				return
+			}
+			expect(t, dry, http.StatusOK)
+			expect(t, real, http.StatusOK)
+			if preview["Precedence"] != tc.want || patched["Precedence"] != tc.want {
+				t.Errorf("PATCH: dry run Precedence %v, real %v; want %v", preview["Precedence"], patched["Precedence"], tc.want)
+			}
+		})
+	}
+}
+
+// expectRefusedAt fails unless resp is a 400 ValidationFailed with one
+// error, at pointer.
+func expectRefusedAt(t *testing.T, resp *http.Response, pointer string) {
+	t.Helper()
+	var p problemBody
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusBadRequest || p.Code != problem.CodeValidation || len(p.Errors) != 1 || p.Errors[0].Pointer != pointer {
+		t.Errorf("%s %s: %d %s %+v; want 400 ValidationFailed at %s", resp.Request.Method, resp.Request.URL,
+			resp.StatusCode, p.Code, p.Errors, pointer)
 	}
 }
