@@ -169,7 +169,7 @@ func (g *Gateway) compile(method, path string, item *openapi3.PathItem, op *open
 		g.opts.Lazy.CompleteRequest(op)
 	}
 	g.complete(item.Parameters)
-	o, err := compileOperation(method, path, op, g.actions())
+	o, err := compileOperation(method, path, item, op, g.actions())
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -29,9 +30,8 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSingleValues(query, op); err != nil {
-		return nil, err
-	}
+	// The query's own mistakes join those validation finds.
+	queryViolations := checkQuery(query, op)
 	if err := bufferBody(r); err != nil {
 		return nil, err
 	}
@@ -45,7 +45,10 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 		Options:     &g.validation,
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
-		return nil, validationProblem(err)
+		return nil, validationProblem(err, queryViolations...)
+	}
+	if len(queryViolations) > 0 {
+		return nil, problem.Validation(queryViolations)
 	}
 	if op.mediaTypes == nil || r.Body == nil {
 		return nil, nil
@@ -168,20 +171,36 @@ func jsonShape(data []byte) (deepest, items int) {
 	return deepest, items
 }
 
-// checkSingleValues rejects a query parameter repeated where the spec wants
-// one value: which of the values would count is a guess not worth making.
-func checkSingleValues(query url.Values, op *operation) error {
+// checkQuery finds the query parameters op does not declare, as unknown
+// body members are refused rather than ignored: a misspelt Limit or dryRun
+// would otherwise be silently ignored, and a dry run become a real change.
+// A declared parameter that differs only in case is suggested. It also
+// finds a parameter repeated where the spec wants one value: which of the
+// values would count is a guess not worth making.
+func checkQuery(query url.Values, op *operation) []problem.Violation {
 	var violations []problem.Violation
+	for _, name := range sortedKeys(query) {
+		if slices.Contains(op.queryNames, name) {
+			continue
+		}
+		message := fmt.Sprintf("parameter %q is not one this operation takes", name)
+		if len(op.queryNames) == 0 {
+			message = fmt.Sprintf("parameter %q is not one this operation takes; it takes none", name)
+		}
+		for _, declared := range op.queryNames {
+			if strings.EqualFold(declared, name) {
+				message = fmt.Sprintf("parameter %q is not one this operation takes; did you mean %q?", name, declared)
+			}
+		}
+		violations = append(violations, problem.Violation{Parameter: name, Message: message})
+	}
 	for _, name := range op.single {
 		if len(query[name]) > 1 {
 			violations = append(violations, problem.Violation{Parameter: name,
 				Message: fmt.Sprintf("parameter %q takes one value, got %d", name, len(query[name]))})
 		}
 	}
-	if len(violations) > 0 {
-		return problem.Validation(violations)
-	}
-	return nil
+	return violations
 }
 
 // checkMediaType rejects a body in a media type the operation does not take,
@@ -308,14 +327,15 @@ func isWhole(literal string) bool {
 }
 
 // validationProblem turns kin-openapi's errors into one 400 with a violation
-// per failure, up to problem.MaxViolations; the rest are only counted, so
-// that a body wrong in each of 100,000 items costs no message or pointer
-// for each. A body that is not JSON at all is a MalformedBody problem.
-func validationProblem(err error) error {
-	var violations []problem.Violation
+// per failure, after those already found, up to problem.MaxViolations; the
+// rest are only counted, so that a body wrong in each of 100,000 items
+// costs no message or pointer for each. A body that is not JSON at all is a
+// MalformedBody problem.
+func validationProblem(err error, found ...problem.Violation) error {
+	violations := found
 	omitted := 0
 	add := func(param string, path func() []string, message func() string) {
-		if len(violations) == problem.MaxViolations {
+		if len(violations) >= problem.MaxViolations {
 			omitted++
 			return
 		}

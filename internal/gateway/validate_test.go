@@ -258,3 +258,70 @@ func expectRefusedAt(t *testing.T, resp *http.Response, pointer string) {
 			resp.StatusCode, p.Code, p.Errors, pointer)
 	}
 }
+
+// TestUnknownQueryParameterIsRefusedOnEveryOperation: every operation of the
+// spec refuses a query parameter it does not declare with a 400 that names
+// it, before Cognito is called, as it refuses an unknown body member.
+func TestUnknownQueryParameterIsRefusedOnEveryOperation(t *testing.T) {
+	checker := spectest.New(t)
+	segments := map[string]string{"poolId": poolID, "username": "ada", "groupName": "admins",
+		"deviceKey": "us-east-1_0123", "clientId": "1example23456789", "jobId": "import-0123456789", "asset": "redoc.standalone.js"}
+	for path, item := range checker.Doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			t.Run(op.OperationID, func(t *testing.T) {
+				target := path
+				for name, value := range segments {
+					target = strings.ReplaceAll(target, "{"+name+"}", value)
+				}
+				if strings.Contains(target, "{") {
+					t.Fatalf("no value for a parameter of %s", path)
+				}
+				stub := cognitotest.New(t)
+				req := httptest.NewRequest(method, target+"?Surprise=1", nil)
+				req.Header.Set("Authorization", "Bearer "+accessToken)
+				rec := checker.Serve(t, newTestGateway(t, stub), req)
+				var p problemBody
+				_ = json.Unmarshal(rec.Body.Bytes(), &p)
+				found := false
+				for _, v := range p.Errors {
+					found = found || (v.Parameter == "Surprise" && strings.Contains(v.Message, `"Surprise"`))
+				}
+				if rec.Code != http.StatusBadRequest || !found {
+					t.Errorf("%d %s", rec.Code, rec.Body)
+				}
+				if calls := stub.Calls(); len(calls) != 0 {
+					t.Errorf("Cognito called: %v", calls)
+				}
+			})
+		}
+	}
+}
+
+// TestQueryParameterInTheWrongCaseIsRefusedWithTheRightSpelling: a client
+// that writes limit or dryrun learns the right spelling, rather than a page
+// of another size or a change it meant to preview.
+func TestQueryParameterInTheWrongCaseIsRefusedWithTheRightSpelling(t *testing.T) {
+	cases := []struct{ method, target, body, parameter, suggestion string }{
+		{"GET", "/pools?limit=5", "", "limit", `did you mean "Limit"?`},
+		{"GET", "/pools/" + poolID + "/users?nexttoken=abc&Limit=5", "", "nexttoken", `did you mean "NextToken"?`},
+		{"PATCH", "/pools/" + poolID + "/groups/admins?dryrun=true", `{"Description": "x"}`, "dryrun", `did you mean "dryRun"?`},
+		{"GET", "/pools?Limit=5&Bogus=1", "", "Bogus", `takes`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.target, func(t *testing.T) {
+			stub := cognitotest.New(t)
+			req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/merge-patch+json")
+			}
+			rec, p := serveProblem(t, newTestGateway(t, stub), req)
+			if rec.Code != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Parameter != tc.parameter ||
+				!strings.HasSuffix(p.Errors[0].Message, tc.suggestion) {
+				t.Errorf("%d %+v; want 400 for %s ending %q", rec.Code, p.Errors, tc.parameter, tc.suggestion)
+			}
+			if calls := stub.Calls(); len(calls) != 0 {
+				t.Errorf("Cognito called: %v", calls)
+			}
+		})
+	}
+}
