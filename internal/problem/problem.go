@@ -133,6 +133,11 @@ type body struct {
 func Write(w http.ResponseWriter, requestID string, err error) {
 	p := As(err)
 	h := w.Header()
+	// What a handler set for the answer it meant to give does not describe
+	// this one; what the problem carries, such as the current ETag of a
+	// 412, does.
+	h.Del("ETag")
+	h.Del("Location")
 	for k, vs := range p.Header {
 		h[k] = vs
 	}
@@ -141,8 +146,6 @@ func Write(w http.ResponseWriter, requestID string, err error) {
 	}
 	h.Set("Content-Type", ContentType)
 	h.Set("Cache-Control", "no-store")
-	h.Del("ETag")
-	h.Del("Location")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(body{
 		Type:      "about:blank",
