@@ -264,18 +264,10 @@ func expectRefusedAt(t *testing.T, resp *http.Response, pointer string) {
 // it, before Cognito is called, as it refuses an unknown body member.
 func TestUnknownQueryParameterIsRefusedOnEveryOperation(t *testing.T) {
 	checker := spectest.New(t)
-	segments := map[string]string{"poolId": poolID, "username": "ada", "groupName": "admins",
-		"deviceKey": "us-east-1_0123", "clientId": "1example23456789", "jobId": "import-0123456789", "asset": "redoc.standalone.js"}
 	for path, item := range checker.Doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			t.Run(op.OperationID, func(t *testing.T) {
-				target := path
-				for name, value := range segments {
-					target = strings.ReplaceAll(target, "{"+name+"}", value)
-				}
-				if strings.Contains(target, "{") {
-					t.Fatalf("no value for a parameter of %s", path)
-				}
+				target := exampleTarget(t, path)
 				stub := cognitotest.New(t)
 				req := httptest.NewRequest(method, target+"?Surprise=1", nil)
 				req.Header.Set("Authorization", "Bearer "+accessToken)
@@ -295,6 +287,21 @@ func TestUnknownQueryParameterIsRefusedOnEveryOperation(t *testing.T) {
 			})
 		}
 	}
+}
+
+// exampleTarget is path with an example value for each parameter.
+func exampleTarget(t *testing.T, path string) string {
+	t.Helper()
+	segments := map[string]string{"poolId": poolID, "username": "ada", "groupName": "admins",
+		"deviceKey": "us-east-1_0123", "clientId": "1example23456789", "jobId": "import-0123456789", "asset": "redoc.standalone.js"}
+	target := path
+	for name, value := range segments {
+		target = strings.ReplaceAll(target, "{"+name+"}", value)
+	}
+	if strings.Contains(target, "{") {
+		t.Fatalf("no value for a parameter of %s", path)
+	}
+	return target
 }
 
 // TestQueryParameterInTheWrongCaseIsRefusedWithTheRightSpelling: a client
