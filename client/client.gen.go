@@ -1895,7 +1895,9 @@ type Problem struct {
 	// Detail Human-readable explanation of this occurrence.
 	Detail *string `json:"detail,omitempty"`
 
-	// Errors Individual validation failures, at most 100; `errorsOmitted` counts the rest.
+	// Errors Individual validation failures: at most 100, and at most 48 KiB of
+	// text (a pointer or message over 1 KiB is cut short, ending with
+	// `…`); `errorsOmitted` counts the rest.
 	Errors *[]Problem_Errors `json:"errors,omitempty"`
 
 	// ErrorsOmitted How many more validation failures were found and left out of `errors`; absent when none were.

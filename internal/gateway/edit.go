@@ -237,7 +237,7 @@ func (g *Gateway) validateMerged(putOperation string, merged map[string]any) err
 	// is the gateway's own, and the Update input reads the same either way.
 	value := decodedJSON(merged)
 	if err := op.jsonBody.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
-		p := problem.As(validationProblem(err))
+		p := problem.As(validationProblem(err, nil))
 		p.Detail = "The patched resource would not be valid: " + p.Detail
 		return p
 	}

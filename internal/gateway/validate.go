@@ -31,7 +31,8 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 		return nil, err
 	}
 	// The query's own mistakes join those validation finds.
-	queryViolations := checkQuery(query, op)
+	var violations problem.Violations
+	checkQuery(query, op, &violations)
 	if err := bufferBody(r); err != nil {
 		return nil, err
 	}
@@ -45,10 +46,10 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 		Options:     &g.validation,
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
-		return nil, validationProblem(err, queryViolations...)
+		return nil, validationProblem(err, &violations)
 	}
-	if len(queryViolations) > 0 {
-		return nil, problem.Validation(queryViolations)
+	if violations.Len() > 0 {
+		return nil, violations.Problem()
 	}
 	if op.mediaTypes == nil || r.Body == nil {
 		return nil, nil
@@ -59,10 +60,9 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 	}
 	switch v := validated.ValidatedValue().(type) {
 	case map[string]any:
-		var violations []problem.Violation
 		exactNumbers(v, bodySchema(op, mediaType), nil, &violations)
-		if len(violations) > 0 {
-			return nil, problem.Validation(violations)
+		if violations.Len() > 0 {
+			return nil, violations.Problem()
 		}
 		return v, nil
 	case nil:
@@ -177,8 +177,7 @@ func jsonShape(data []byte) (deepest, items int) {
 // A declared parameter that differs only in case is suggested. It also
 // finds a parameter repeated where the spec wants one value: which of the
 // values would count is a guess not worth making.
-func checkQuery(query url.Values, op *operation) []problem.Violation {
-	var violations []problem.Violation
+func checkQuery(query url.Values, op *operation, violations *problem.Violations) {
 	for _, name := range sortedKeys(query) {
 		if slices.Contains(op.queryNames, name) {
 			continue
@@ -192,15 +191,14 @@ func checkQuery(query url.Values, op *operation) []problem.Violation {
 				message = fmt.Sprintf("parameter %q is not one this operation takes; did you mean %q?", name, declared)
 			}
 		}
-		violations = append(violations, problem.Violation{Parameter: name, Message: message})
+		violations.Add(problem.Violation{Parameter: name, Message: message})
 	}
 	for _, name := range op.single {
 		if len(query[name]) > 1 {
-			violations = append(violations, problem.Violation{Parameter: name,
+			violations.Add(problem.Violation{Parameter: name,
 				Message: fmt.Sprintf("parameter %q takes one value, got %d", name, len(query[name]))})
 		}
 	}
-	return violations
 }
 
 // checkMediaType rejects a body in a media type the operation does not take,
@@ -245,7 +243,7 @@ func bodySchema(op *operation, mediaType string) *openapi3.Schema {
 // literal, a number that is not whole where schema wants an integer is a
 // violation at path. Either way, what Cognito is sent, and what a dry run
 // shows, is one number that the SDK's integer members decode.
-func exactNumbers(value any, schema *openapi3.Schema, path []string, violations *[]problem.Violation) any {
+func exactNumbers(value any, schema *openapi3.Schema, path []string, violations *problem.Violations) any {
 	switch v := value.(type) {
 	case map[string]any:
 		for name, member := range v {
@@ -262,7 +260,11 @@ func exactNumbers(value any, schema *openapi3.Schema, path []string, violations 
 	case json.Number:
 		n, whole := exactNumber(string(v))
 		if !whole && schema != nil && schema.Type.Is(openapi3.TypeInteger) {
-			*violations = append(*violations, violation("", path, "value must be an integer"))
+			if violations.Full() {
+				violations.Omit(1)
+			} else {
+				violations.Add(violation("", path, "value must be an integer"))
+			}
 		}
 		return n
 	}
@@ -327,19 +329,21 @@ func isWhole(literal string) bool {
 }
 
 // validationProblem turns kin-openapi's errors into one 400 with a violation
-// per failure, after those already found, up to problem.MaxViolations; the
-// rest are only counted, so that a body wrong in each of 100,000 items
-// costs no message or pointer for each. A body that is not JSON at all is a
-// MalformedBody problem.
-func validationProblem(err error, found ...problem.Violation) error {
+// per failure, after those already found (found may be nil), as many as
+// problem.Violations lists; the rest are only counted, so that a body wrong
+// in each of 10,000 items costs no message or pointer for each. A body that
+// is not JSON at all is a MalformedBody problem.
+func validationProblem(err error, found *problem.Violations) error {
 	violations := found
-	omitted := 0
+	if violations == nil {
+		violations = &problem.Violations{}
+	}
 	add := func(param string, path func() []string, message func() string) {
-		if len(violations) >= problem.MaxViolations {
-			omitted++
+		if violations.Full() {
+			violations.Omit(1)
 			return
 		}
-		violations = append(violations, violation(param, path(), message()))
+		violations.Add(violation(param, path(), message()))
 	}
 	malformed := false
 	var collect func(err error, param string)
@@ -372,9 +376,7 @@ func validationProblem(err error, found ...problem.Violation) error {
 	if malformed {
 		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody, "The request body is not valid JSON.")
 	}
-	p := problem.Validation(violations)
-	p.Omitted += omitted
-	return p
+	return violations.Problem()
 }
 
 func noPath() []string { return nil }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -73,6 +74,43 @@ func TestViolationsAreCappedWithTheNumberLeftOut(t *testing.T) {
 			}
 			if calls := stub.Calls(); len(calls) != 0 {
 				t.Errorf("Cognito called: %v", calls)
+			}
+		})
+	}
+}
+
+// TestViolationsAreCappedInSize: however long the names a body makes up,
+// the answer stays under 64 KiB: a pointer or message is cut short at 1 KiB,
+// and violations past 48 KiB of text are only counted.
+func TestViolationsAreCappedInSize(t *testing.T) {
+	cases := []struct {
+		name          string
+		members, size int
+		listed        int
+	}{
+		{"one name of 200 KiB", 1, 200 << 10, 1},
+		{"a hundred names of 2 KiB", 100, 2 << 10, 24},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var body strings.Builder
+			body.WriteString(`{"PoolName": "x"`)
+			for i := range tc.members {
+				fmt.Fprintf(&body, `, "%0*d": 1`, tc.size, i)
+			}
+			body.WriteString("}")
+			req := httptest.NewRequest("POST", "/pools", strings.NewReader(body.String()))
+			req.Header.Set("Content-Type", "application/json")
+			rec, p := serveProblem(t, newTestGateway(t, cognitotest.New(t)), req)
+			if rec.Code != http.StatusBadRequest || len(p.Errors) != tc.listed || p.ErrorsOmitted != tc.members-tc.listed {
+				t.Fatalf("%d with %d errors and %d omitted; want 400, %d and %d", rec.Code, len(p.Errors), p.ErrorsOmitted,
+					tc.listed, tc.members-tc.listed)
+			}
+			if rec.Body.Len() >= 64<<10 {
+				t.Errorf("an answer of %d bytes", rec.Body.Len())
+			}
+			if pointer := p.Errors[0].Pointer; len(pointer) > 1<<10 || !strings.HasSuffix(pointer, "…") {
+				t.Errorf("a pointer of %d bytes ending %q", len(pointer), pointer[max(0, len(pointer)-8):])
 			}
 		})
 	}
