@@ -1895,8 +1895,13 @@ type Problem struct {
 	// Detail Human-readable explanation of this occurrence.
 	Detail *string `json:"detail,omitempty"`
 
-	// Errors Individual validation failures.
+	// Errors Individual validation failures: at most 100, and at most 48 KiB of
+	// text (a pointer or message over 1 KiB is cut short, ending with
+	// `…`); `errorsOmitted` counts the rest.
 	Errors *[]Problem_Errors `json:"errors,omitempty"`
+
+	// ErrorsOmitted How many more validation failures were found and left out of `errors`; absent when none were.
+	ErrorsOmitted *int `json:"errorsOmitted,omitempty"`
 
 	// RequestID ID of the request, for correlating with logs.
 	RequestID *string `json:"requestId,omitempty"`
@@ -2844,12 +2849,15 @@ type PatchPoolParams struct {
 	// that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
-	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource. When
-	// given, the update is made only if the resource hasn't changed since;
-	// otherwise the response is 412 and nothing is changed. Cognito has no
-	// conditional write: the gateway compares against a Describe made just
-	// before the Update, which narrows the lost-update window but cannot
-	// close it.
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2860,12 +2868,15 @@ type ReplacePoolParams struct {
 	// that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
-	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource. When
-	// given, the update is made only if the resource hasn't changed since;
-	// otherwise the response is 412 and nothing is changed. Cognito has no
-	// conditional write: the gateway compares against a Describe made just
-	// before the Update, which narrows the lost-update window but cannot
-	// close it.
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2885,12 +2896,15 @@ type PatchClientParams struct {
 	// that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
-	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource. When
-	// given, the update is made only if the resource hasn't changed since;
-	// otherwise the response is 412 and nothing is changed. Cognito has no
-	// conditional write: the gateway compares against a Describe made just
-	// before the Update, which narrows the lost-update window but cannot
-	// close it.
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2901,12 +2915,15 @@ type ReplaceClientParams struct {
 	// that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
-	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource. When
-	// given, the update is made only if the resource hasn't changed since;
-	// otherwise the response is 412 and nothing is changed. Cognito has no
-	// conditional write: the gateway compares against a Describe made just
-	// before the Update, which narrows the lost-update window but cannot
-	// close it.
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2926,12 +2943,15 @@ type PatchGroupParams struct {
 	// that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
-	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource. When
-	// given, the update is made only if the resource hasn't changed since;
-	// otherwise the response is 412 and nothing is changed. Cognito has no
-	// conditional write: the gateway compares against a Describe made just
-	// before the Update, which narrows the lost-update window but cannot
-	// close it.
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -11981,6 +12001,11 @@ type PatchPoolResult200Headers struct {
 	ETag *string
 }
 
+// PatchPoolResult412Headers the declared response headers of an HTTP 412 response for PatchPool
+type PatchPoolResult412Headers struct {
+	ETag *string
+}
+
 // PatchPoolResult429Headers the declared response headers of an HTTP 429 response for PatchPool
 type PatchPoolResult429Headers struct {
 	RetryAfter *int
@@ -12017,6 +12042,8 @@ type PatchPoolResult struct {
 	ApplicationProblemJSON504 *GatewayTimeout
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *PatchPoolResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchPoolResult412Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PatchPoolResult429Headers
 }
@@ -12120,6 +12147,11 @@ type ReplacePoolResult200Headers struct {
 	ETag *string
 }
 
+// ReplacePoolResult412Headers the declared response headers of an HTTP 412 response for ReplacePool
+type ReplacePoolResult412Headers struct {
+	ETag *string
+}
+
 // ReplacePoolResult429Headers the declared response headers of an HTTP 429 response for ReplacePool
 type ReplacePoolResult429Headers struct {
 	RetryAfter *int
@@ -12156,6 +12188,8 @@ type ReplacePoolResult struct {
 	ApplicationProblemJSON504 *GatewayTimeout
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ReplacePoolResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplacePoolResult412Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ReplacePoolResult429Headers
 }
@@ -12717,6 +12751,11 @@ type PatchClientResult200Headers struct {
 	ETag *string
 }
 
+// PatchClientResult412Headers the declared response headers of an HTTP 412 response for PatchClient
+type PatchClientResult412Headers struct {
+	ETag *string
+}
+
 // PatchClientResult429Headers the declared response headers of an HTTP 429 response for PatchClient
 type PatchClientResult429Headers struct {
 	RetryAfter *int
@@ -12753,6 +12792,8 @@ type PatchClientResult struct {
 	ApplicationProblemJSON504 *GatewayTimeout
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *PatchClientResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchClientResult412Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PatchClientResult429Headers
 }
@@ -12856,6 +12897,11 @@ type ReplaceClientResult200Headers struct {
 	ETag *string
 }
 
+// ReplaceClientResult412Headers the declared response headers of an HTTP 412 response for ReplaceClient
+type ReplaceClientResult412Headers struct {
+	ETag *string
+}
+
 // ReplaceClientResult429Headers the declared response headers of an HTTP 429 response for ReplaceClient
 type ReplaceClientResult429Headers struct {
 	RetryAfter *int
@@ -12892,6 +12938,8 @@ type ReplaceClientResult struct {
 	ApplicationProblemJSON504 *GatewayTimeout
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ReplaceClientResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceClientResult412Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ReplaceClientResult429Headers
 }
@@ -13654,6 +13702,11 @@ type PatchGroupResult200Headers struct {
 	ETag *string
 }
 
+// PatchGroupResult412Headers the declared response headers of an HTTP 412 response for PatchGroup
+type PatchGroupResult412Headers struct {
+	ETag *string
+}
+
 // PatchGroupResult429Headers the declared response headers of an HTTP 429 response for PatchGroup
 type PatchGroupResult429Headers struct {
 	RetryAfter *int
@@ -13690,6 +13743,8 @@ type PatchGroupResult struct {
 	ApplicationProblemJSON504 *GatewayTimeout
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *PatchGroupResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchGroupResult412Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PatchGroupResult429Headers
 }
@@ -20119,6 +20174,16 @@ func ParsePatchPoolResult(rsp *http.Response) (*PatchPoolResult, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchPoolResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers PatchPoolResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20252,6 +20317,16 @@ func ParseReplacePoolResult(rsp *http.Response) (*ReplacePoolResult, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplacePoolResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplacePoolResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20819,6 +20894,16 @@ func ParsePatchClientResult(rsp *http.Response) (*PatchClientResult, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchClientResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers PatchClientResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20952,6 +21037,16 @@ func ParseReplaceClientResult(rsp *http.Response) (*ReplaceClientResult, error) 
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceClientResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceClientResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21702,6 +21797,16 @@ func ParsePatchGroupResult(rsp *http.Response) (*PatchGroupResult, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchGroupResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers PatchGroupResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -88,12 +87,16 @@ var clientEditor = editor{
 // replace is PUT: Cognito's own full-replacement semantics.
 func (e editor) replace(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	describe, update := c.op.actions[0], c.op.actions[1]
-	if c.req.Header.Get("If-Match") != "" {
+	condition, conditional, err := ifMatch(c.req)
+	if err != nil {
+		return nil, err
+	}
+	if conditional {
 		current, err := e.describe(ctx, g, c, describe)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkIfMatch(c.req, current); err != nil {
+		if err := checkIfMatch(condition, current); err != nil {
 			return nil, err
 		}
 	}
@@ -106,12 +109,18 @@ func (e editor) replace(ctx context.Context, g *Gateway, c *call) (*answer, erro
 // merged whole, so that nothing the patch does not mention is reset.
 func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	describe, update := c.op.actions[0], c.op.actions[1]
+	condition, conditional, err := ifMatch(c.req)
+	if err != nil {
+		return nil, err
+	}
 	current, err := e.describe(ctx, g, c, describe)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkIfMatch(c.req, current); err != nil {
-		return nil, err
+	if conditional {
+		if err := checkIfMatch(condition, current); err != nil {
+			return nil, err
+		}
 	}
 	merged, _ := mergePatch(e.project(current, update), c.body).(map[string]any)
 	e.resolveConflicts(merged, c.body)
@@ -238,32 +247,11 @@ func (g *Gateway) validateMerged(putOperation string, merged map[string]any) err
 	// is the gateway's own, and the Update input reads the same either way.
 	value := decodedJSON(merged)
 	if err := op.jsonBody.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsRequest()); err != nil {
-		p := problem.As(validationProblem(err))
+		p := problem.As(validationProblem(err, nil))
 		p.Detail = "The patched resource would not be valid: " + p.Detail
 		return p
 	}
 	return nil
-}
-
-// checkIfMatch fails with 412 unless If-Match is absent, "*", or lists the
-// resource's current ETag. ETags are strong; a weak one never matches.
-func checkIfMatch(r *http.Request, resource map[string]any) error {
-	header := r.Header.Get("If-Match")
-	if header == "" {
-		return nil
-	}
-	current := etag(resource)
-	for _, candidate := range strings.Split(header, ",") {
-		candidate = strings.TrimSpace(candidate)
-		if candidate == "*" || candidate == current {
-			return nil
-		}
-	}
-	p := problem.New(http.StatusPreconditionFailed, problem.CodePrecondition,
-		"The resource has changed since the ETag in If-Match was issued. Nothing was changed; GET it again and retry.")
-	p.Header = http.Header{}
-	p.Header.Set("ETag", current)
-	return p
 }
 
 func dryRun(c *call) bool {

@@ -177,7 +177,7 @@ func (g *Gateway) compile(method, path string, item *openapi3.PathItem, op *open
 		g.opts.Lazy.CompleteRequest(op)
 	}
 	g.complete(item.Parameters)
-	o, err := compileOperation(method, path, op, g.actions())
+	o, err := compileOperation(method, path, item, op, g.actions())
 	if err != nil {
 		return nil, err
 	}
@@ -266,6 +266,14 @@ func (g *Gateway) respond(w http.ResponseWriter, r *http.Request, requestID stri
 			status, cognitoCode = http.StatusInternalServerError, ""
 		}
 	}()
+	if r.Method == http.MethodHead {
+		// HEAD is the GET of the same route, status and headers (ETag
+		// among them) as the GET's, with no body.
+		w = headResponse{w}
+		get := r.WithContext(r.Context())
+		get.Method = http.MethodGet
+		r = get
+	}
 	a, err := g.serve(r, c)
 	if err != nil {
 		p := problem.As(err)
@@ -322,6 +330,13 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 	return a, err
 }
 
+// headResponse answers a HEAD request: it drops the body of the GET's
+// answer, so that none is sent whatever carries the answer (net/http, or
+// the Lambda adapter).
+type headResponse struct{ http.ResponseWriter }
+
+func (h headResponse) Write(body []byte) (int, error) { return len(body), nil }
+
 // routeError turns a router miss into 404, or 405 with Allow.
 func (g *Gateway) routeError(r *http.Request, err error) error {
 	if !errors.Is(err, routers.ErrMethodNotAllowed) {
@@ -332,8 +347,12 @@ func (g *Gateway) routeError(r *http.Request, err error) error {
 	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		probe := r.Clone(r.Context())
 		probe.Method = method
-		if _, _, err := g.router.FindRoute(probe); err == nil {
-			allow = append(allow, method)
+		if _, _, miss := g.router.FindRoute(probe); miss != nil {
+			continue
+		}
+		allow = append(allow, method)
+		if method == http.MethodGet {
+			allow = append(allow, http.MethodHead)
 		}
 	}
 	sort.Strings(allow)

@@ -116,7 +116,7 @@ func TestRoutingAndValidation(t *testing.T) {
 		{name: "unknown route is 404", method: "GET", target: "/nothing/here",
 			status: 404, code: "RouteNotFound"},
 		{name: "wrong method is 405 with Allow", method: "POST", target: "/pools/" + poolID,
-			status: 405, code: "MethodNotAllowed", headers: map[string]string{"Allow": "DELETE, GET, PATCH, PUT"}},
+			status: 405, code: "MethodNotAllowed", headers: map[string]string{"Allow": "DELETE, GET, HEAD, PATCH, PUT"}},
 		{name: "body that is not JSON is 400", method: "POST", target: "/pools", body: `{"PoolName": `,
 			status: 400, code: "MalformedBody"},
 		{name: "unsupported content type is 415", method: "POST", target: "/pools", body: `PoolName=x`,

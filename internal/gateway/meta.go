@@ -89,11 +89,7 @@ func acceptsGzip(acceptEncoding []string) bool {
 // noneMatch reports whether an If-None-Match value names etag, with the weak
 // comparison RFC 9110 prescribes for it.
 func noneMatch(ifNoneMatch, etag string) bool {
-	for _, candidate := range strings.Split(ifNoneMatch, ",") {
-		candidate = strings.TrimPrefix(strings.TrimSpace(candidate), "W/")
-		if candidate == "*" || candidate == etag {
-			return true
-		}
-	}
-	return false
+	// A malformed value names nothing: the file is sent whole.
+	list, ok, err := parseEntityTags([]string{ifNoneMatch})
+	return ok && err == nil && list.matchWeak(etag)
 }

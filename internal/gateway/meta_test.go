@@ -48,7 +48,7 @@ func TestMetaDocuments(t *testing.T) {
 		{name: "a file /docs does not have is 404", method: "GET", target: "/docs/jquery.js",
 			status: 404, code: "RouteNotFound"},
 		{name: "the page is read-only", method: "POST", target: "/docs",
-			status: 405, code: "MethodNotAllowed", headers: map[string]string{"Allow": "GET"}},
+			status: 405, code: "MethodNotAllowed", headers: map[string]string{"Allow": "GET, HEAD"}},
 	})
 }
 

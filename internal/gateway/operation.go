@@ -68,6 +68,9 @@ type operation struct {
 	accessToken bool
 	// single are the query parameters that take one value.
 	single []string
+	// queryNames are all the query parameters it declares, its path
+	// item's included; any other is refused.
+	queryNames []string
 	// mediaTypes are the request body's accepted content types.
 	mediaTypes map[string]bool
 	// jsonBody is the application/json body schema, which a PATCH's merged
@@ -100,7 +103,7 @@ type param struct {
 	max              *float64 // the schema maximum, if any
 }
 
-func compileOperation(method, path string, op *openapi3.Operation, actions map[string]cognito.Action) (*operation, error) {
+func compileOperation(method, path string, item *openapi3.PathItem, op *openapi3.Operation, actions map[string]cognito.Action) (*operation, error) {
 	o := &operation{id: op.OperationID, method: method, path: path}
 	if o.id == "" {
 		return nil, fmt.Errorf("%s %s: no operationId", method, path)
@@ -138,8 +141,16 @@ func compileOperation(method, path string, op *openapi3.Operation, actions map[s
 		}
 	}
 
+	for _, ref := range item.Parameters {
+		if ref.Value != nil && ref.Value.In == "query" && op.Parameters.GetByInAndName("query", ref.Value.Name) == nil {
+			o.queryNames = append(o.queryNames, ref.Value.Name)
+		}
+	}
 	for _, ref := range op.Parameters {
 		p := ref.Value
+		if p.In == "query" {
+			o.queryNames = append(o.queryNames, p.Name)
+		}
 		if p.In == "query" && (p.Schema == nil || p.Schema.Value == nil || !p.Schema.Value.Type.Is("array")) {
 			o.single = append(o.single, p.Name)
 		}

@@ -376,7 +376,7 @@ func TestStatusRulesAreCheckedAtStartUp(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			op := &openapi3.Operation{OperationID: "createUser", RequestBody: body, Responses: responses,
 				Extensions: map[string]any{extAction: "AdminCreateUser", extWhen: []any{tc.rule}}}
-			o, err := compileOperation("POST", "/pools/{poolId}/users", op, actions)
+			o, err := compileOperation("POST", "/pools/{poolId}/users", &openapi3.PathItem{}, op, actions)
 			if tc.err == "" {
 				if err != nil {
 					t.Fatal(err)

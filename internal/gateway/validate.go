@@ -2,12 +2,16 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -22,12 +26,13 @@ import (
 // once, and returns the decoded JSON body. Nothing reaches Cognito before it.
 // query is r's parsed query, which kin-openapi only reads.
 func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation, path map[string]string, query url.Values) (map[string]any, error) {
-	if err := checkMediaType(r, op); err != nil {
+	mediaType, err := checkMediaType(r, op)
+	if err != nil {
 		return nil, err
 	}
-	if err := checkSingleValues(query, op); err != nil {
-		return nil, err
-	}
+	// The query's own mistakes join those validation finds.
+	var violations problem.Violations
+	checkQuery(query, op, &violations)
 	if err := bufferBody(r); err != nil {
 		return nil, err
 	}
@@ -41,7 +46,10 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 		Options:     &g.validation,
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
-		return nil, validationProblem(err)
+		return nil, validationProblem(err, &violations)
+	}
+	if violations.Len() > 0 {
+		return nil, violations.Problem()
 	}
 	if op.mediaTypes == nil || r.Body == nil {
 		return nil, nil
@@ -52,6 +60,10 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 	}
 	switch v := validated.ValidatedValue().(type) {
 	case map[string]any:
+		exactNumbers(v, bodySchema(op, mediaType), nil, &violations)
+		if violations.Len() > 0 {
+			return nil, violations.Problem()
+		}
 		return v, nil
 	case nil:
 		return nil, nil
@@ -68,9 +80,18 @@ const MaxBodyBytes = 256 << 10
 // nests a few levels; a deeper one is an attack on the decoder, not a request.
 const MaxJSONDepth = 32
 
+// MaxJSONItems bounds the array items and object members of a body, all
+// levels together. Cognito's largest input (a pool with 50 schema
+// attributes, a client with 100 callback URLs) holds under a thousand.
+// Validation costs an error value for each wrong one, and a body of
+// MaxBodyBytes can hold 130,000 of them: held to this, 8 such requests at
+// once stay within a few megabytes.
+const MaxJSONItems = 10_000
+
 // bufferBody reads the body, bounded, and rejects what JSON decoding would
 // otherwise accept or choke on: invalid UTF-8 (which encoding/json would
-// silently replace) and absurd nesting. The body is put back for validation.
+// silently replace), absurd nesting, and more items than any Cognito input
+// takes. The body is put back for validation.
 func bufferBody(r *http.Request) error {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil
@@ -91,9 +112,14 @@ func bufferBody(r *http.Request) error {
 	if !utf8.Valid(data) {
 		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody, "The request body is not valid UTF-8.")
 	}
-	if jsonDepth(data) > MaxJSONDepth {
+	depth, items := jsonShape(data)
+	if depth > MaxJSONDepth {
 		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody,
 			fmt.Sprintf("The request body nests deeper than %d levels.", MaxJSONDepth))
+	}
+	if items > MaxJSONItems {
+		return problem.New(http.StatusRequestEntityTooLarge, problem.CodeTooLarge,
+			fmt.Sprintf("The request body holds more than %d array items and object members.", MaxJSONItems))
 	}
 	r.Body = io.NopCloser(bytes.NewReader(data))
 	r.ContentLength = int64(len(data))
@@ -101,71 +127,224 @@ func bufferBody(r *http.Request) error {
 	return nil
 }
 
-// jsonDepth is the deepest nesting of objects and arrays in data, strings
-// skipped. It does not validate; the decoder does that afterwards.
-func jsonDepth(data []byte) int {
-	depth, deepest, inString, escaped := 0, 0, false, false
+// jsonShape is the deepest nesting of objects and arrays in data, and the
+// number of their items and members, strings skipped. It does not validate;
+// the decoder does that afterwards.
+func jsonShape(data []byte) (deepest, items int) {
+	depth, inString, escaped := 0, false, false
+	// opened is set between a '[' or '{' and what follows it, which is
+	// its first item unless it closes it.
+	opened := false
 	for _, b := range data {
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && b == '\\':
-			escaped = true
-		case inString && b == '"':
-			inString = false
-		case inString:
-		case b == '"':
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+			continue
+		}
+		switch b {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '}', ']':
+			depth--
+			opened = false
+			continue
+		}
+		if opened || b == ',' {
+			items++
+		}
+		opened = false
+		switch b {
+		case '"':
 			inString = true
-		case b == '{' || b == '[':
+		case '{', '[':
 			depth++
 			deepest = max(deepest, depth)
-		case b == '}' || b == ']':
-			depth--
+			opened = true
 		}
 	}
-	return deepest
+	return deepest, items
 }
 
-// checkSingleValues rejects a query parameter repeated where the spec wants
-// one value: which of the values would count is a guess not worth making.
-func checkSingleValues(query url.Values, op *operation) error {
-	var violations []problem.Violation
+// checkQuery finds the query parameters op does not declare, as unknown
+// body members are refused rather than ignored: a misspelt Limit or dryRun
+// would otherwise be silently ignored, and a dry run become a real change.
+// A declared parameter that differs only in case is suggested. It also
+// finds a parameter repeated where the spec wants one value: which of the
+// values would count is a guess not worth making.
+func checkQuery(query url.Values, op *operation, violations *problem.Violations) {
+	for _, name := range sortedKeys(query) {
+		if slices.Contains(op.queryNames, name) {
+			continue
+		}
+		message := fmt.Sprintf("parameter %q is not one this operation takes", name)
+		if len(op.queryNames) == 0 {
+			message = fmt.Sprintf("parameter %q is not one this operation takes; it takes none", name)
+		}
+		for _, declared := range op.queryNames {
+			if strings.EqualFold(declared, name) {
+				message = fmt.Sprintf("parameter %q is not one this operation takes; did you mean %q?", name, declared)
+			}
+		}
+		violations.Add(problem.Violation{Parameter: name, Message: message})
+	}
 	for _, name := range op.single {
 		if len(query[name]) > 1 {
-			violations = append(violations, problem.Violation{Parameter: name,
+			violations.Add(problem.Violation{Parameter: name,
 				Message: fmt.Sprintf("parameter %q takes one value, got %d", name, len(query[name]))})
 		}
 	}
-	if len(violations) > 0 {
-		return problem.Validation(violations)
-	}
-	return nil
 }
 
-// checkMediaType rejects a body in a media type the operation does not take.
-func checkMediaType(r *http.Request, op *operation) error {
+// checkMediaType rejects a body in a media type the operation does not take,
+// and returns the body's media type.
+func checkMediaType(r *http.Request, op *operation) (string, error) {
 	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
-		return nil
+		return "", nil
 	}
 	if op.mediaTypes == nil {
 		if r.ContentLength > 0 {
-			return problem.New(http.StatusBadRequest, problem.CodeMalformedBody,
+			return "", problem.New(http.StatusBadRequest, problem.CodeMalformedBody,
 				fmt.Sprintf("%s %s takes no request body.", op.method, op.path))
 		}
-		return nil
+		return "", nil
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || !op.mediaTypes[mt] {
-		return problem.New(http.StatusUnsupportedMediaType, problem.CodeUnsupportedMedia,
+		return "", problem.New(http.StatusUnsupportedMediaType, problem.CodeUnsupportedMedia,
 			fmt.Sprintf("Content-Type must be one of: %s.", strings.Join(sortedKeys(op.mediaTypes), ", ")))
+	}
+	return mt, nil
+}
+
+// bodySchema is the schema of op's request body in mediaType, or nil.
+func bodySchema(op *operation, mediaType string) *openapi3.Schema {
+	body := op.unsecured.RequestBody
+	if body == nil || body.Value == nil {
+		return nil
+	}
+	content := body.Value.Content.Get(mediaType)
+	if content == nil || content.Schema == nil {
+		return nil
+	}
+	return content.Schema.Value
+}
+
+// exactNumbers replaces, in place, every number of a validated body (a
+// json.Number, as kin-openapi decodes it) with its exact value: an int64
+// when it is whole, whatever its spelling (1.0 and 1e2 are 1 and 100), and
+// a float64 otherwise. kin-openapi checks an integer member as a float64,
+// which takes 1e-400 (0 once rounded) for a whole number; against the exact
+// literal, a number that is not whole where schema wants an integer is a
+// violation at path. Either way, what Cognito is sent, and what a dry run
+// shows, is one number that the SDK's integer members decode.
+func exactNumbers(value any, schema *openapi3.Schema, path []string, violations *problem.Violations) any {
+	switch v := value.(type) {
+	case map[string]any:
+		for name, member := range v {
+			v[name] = exactNumbers(member, memberSchema(schema, name), append(path, name), violations)
+		}
+	case []any:
+		var items *openapi3.Schema
+		if schema != nil && schema.Items != nil {
+			items = schema.Items.Value
+		}
+		for i, item := range v {
+			v[i] = exactNumbers(item, items, append(path, strconv.Itoa(i)), violations)
+		}
+	case json.Number:
+		n, whole := exactNumber(string(v))
+		if !whole && schema != nil && schema.Type.Is(openapi3.TypeInteger) {
+			if violations.Full() {
+				violations.Omit(1)
+			} else {
+				violations.Add(violation("", path, "value must be an integer"))
+			}
+		}
+		return n
+	}
+	return value
+}
+
+// memberSchema is the schema of an object's member name, or nil.
+func memberSchema(schema *openapi3.Schema, name string) *openapi3.Schema {
+	if schema == nil {
+		return nil
+	}
+	if member := schema.Properties[name]; member != nil {
+		return member.Value
+	}
+	if more := schema.AdditionalProperties.Schema; more != nil {
+		return more.Value
 	}
 	return nil
 }
 
+// exactNumber is the value of a JSON number literal that validation has
+// read as a finite float64, and whether the literal, exactly, is a whole
+// number. A whole number is an int64 when float64 holds it exactly (up to
+// 2^53, beyond any Cognito member); anything else is the float64.
+func exactNumber(literal string) (any, bool) {
+	f, _ := strconv.ParseFloat(literal, 64)
+	whole := isWhole(literal)
+	if whole && math.Abs(f) <= 1<<53 {
+		return int64(f), true
+	}
+	return f, whole
+}
+
+// maxExponent is beyond any exponent of a finite float64, and of the
+// digits of a body of MaxBodyBytes.
+const maxExponent = 1 << 20
+
+// isWhole reports whether a JSON number literal is a whole number, from its
+// digits and exponent rather than a rounded float64: 1.0, 1e2 and 0e-999
+// are, 1.5 and 1e-400 are not.
+func isWhole(literal string) bool {
+	mantissa, exponent := literal, "0"
+	if i := strings.IndexAny(literal, "eE"); i >= 0 {
+		mantissa, exponent = literal[:i], literal[i+1:]
+	}
+	whole, fraction, _ := strings.Cut(strings.TrimPrefix(mantissa, "-"), ".")
+	fraction = strings.TrimRight(fraction, "0")
+	digits := strings.TrimLeft(whole+fraction, "0")
+	if digits == "" {
+		return true // zero, in any spelling
+	}
+	// The value is digits × 10^scale; it is whole unless scale is below
+	// the number of trailing zeros of digits, negated.
+	trailing := len(digits) - len(strings.TrimRight(digits, "0"))
+	scale, err := strconv.Atoi(exponent)
+	if err != nil || scale < -maxExponent || scale > maxExponent {
+		// Positive, the float64 would have been infinite, which
+		// validation refuses; negative, the number is far too small.
+		return !strings.HasPrefix(exponent, "-")
+	}
+	return scale-len(fraction)+trailing >= 0
+}
+
 // validationProblem turns kin-openapi's errors into one 400 with a violation
-// per failure. A body that is not JSON at all is a MalformedBody problem.
-func validationProblem(err error) error {
-	var violations []problem.Violation
+// per failure, after those already found (found may be nil), as many as
+// problem.Violations lists; the rest are only counted, so that a body wrong
+// in each of 10,000 items costs no message or pointer for each. A body that
+// is not JSON at all is a MalformedBody problem.
+func validationProblem(err error, found *problem.Violations) error {
+	violations := found
+	if violations == nil {
+		violations = &problem.Violations{}
+	}
+	add := func(param string, path func() []string, message func() string) {
+		if violations.Full() {
+			violations.Omit(1)
+			return
+		}
+		violations.Add(violation(param, path(), message()))
+	}
 	malformed := false
 	var collect func(err error, param string)
 	collect = func(err error, param string) {
@@ -183,21 +362,40 @@ func validationProblem(err error) error {
 			case e.RequestBody != nil && errors.As(e.Err, &parseErr):
 				malformed = true
 			case e.Err == nil:
-				violations = append(violations, violation(param, nil, e.Error()))
+				add(param, noPath, e.Error)
 			default:
 				collect(e.Err, param)
 			}
 		case *openapi3.SchemaError:
-			violations = append(violations, violation(param, e.JSONPointer(), e.Reason))
+			add(param, func() []string { return schemaErrorPath(e) }, func() string { return e.Reason })
 		default:
-			violations = append(violations, violation(param, nil, err.Error()))
+			add(param, noPath, err.Error)
 		}
 	}
 	collect(err, "")
 	if malformed {
 		return problem.New(http.StatusBadRequest, problem.CodeMalformedBody, "The request body is not valid JSON.")
 	}
-	return problem.Validation(violations)
+	return violations.Problem()
+}
+
+func noPath() []string { return nil }
+
+// schemaErrorPath is where e is in the body. kin-openapi places an unknown
+// member's error on the object that holds it, and names the member only in
+// its reason; the client is pointed at the member itself.
+func schemaErrorPath(e *openapi3.SchemaError) []string {
+	path := e.JSONPointer()
+	if e.SchemaField != "properties" {
+		return path
+	}
+	quoted, isProperty := strings.CutPrefix(e.Reason, "property ")
+	quoted, isUnknown := strings.CutSuffix(quoted, " is unsupported")
+	name, err := strconv.Unquote(quoted)
+	if !isProperty || !isUnknown || err != nil {
+		return path
+	}
+	return append(path, name)
 }
 
 // violation names a parameter, or else a place in the body.
@@ -216,7 +414,10 @@ func pointer(tokens []string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		if strings.ContainsAny(t, "~/") {
+			t = strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1")
+		}
+		b.WriteString(t)
 	}
 	if b.Len() == 0 {
 		return "/"

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 )
 
 // ContentType is the media type of every error body.
@@ -33,6 +34,9 @@ type Error struct {
 	Code       string
 	Detail     string
 	Violations []Violation
+	// Omitted counts the violations left out of Violations, past
+	// MaxViolations or the bound on their text.
+	Omitted int
 	// RetryAfter, in seconds, becomes a Retry-After header when positive.
 	RetryAfter int
 	// Header carries extra response headers, such as Allow on a 405.
@@ -89,13 +93,85 @@ func Internal(cause error) *Error {
 		Detail: "The gateway failed to handle the request. The failure was logged.", Cause: cause}
 }
 
-// Validation is a 400 listing every violation at once.
-func Validation(violations []Violation) *Error {
-	detail := "The request does not match the API description."
-	if len(violations) == 1 {
-		detail = violations[0].Message
+// MaxViolations bounds the violations an answer lists. A body can break the
+// spec in every one of ten thousand array items; listing them all would
+// make an answer larger than anyone reads, and, past 6 MB, than Lambda may
+// send. The rest are only counted.
+const MaxViolations = 100
+
+// The text of the violations an answer lists is bounded too, so that the
+// whole answer stays under 64 KiB however long the names a body makes up:
+// maxViolationText for all of them, and maxFieldText for one pointer,
+// parameter or message, which is cut short past it.
+const (
+	maxViolationText = 48 << 10
+	maxFieldText     = 1 << 10
+)
+
+// Violations collects the violations of one request, up to MaxViolations
+// and maxViolationText, and counts the rest. The zero value is empty.
+type Violations struct {
+	list    []Violation
+	text    int
+	omitted int
+}
+
+// Full reports whether a violation added now would only be counted: a
+// caller can then spare building it.
+func (v *Violations) Full() bool {
+	return len(v.list) >= MaxViolations || v.text >= maxViolationText
+}
+
+// Add adds one violation, or counts it if v is full.
+func (v *Violations) Add(violation Violation) {
+	if v.Full() {
+		v.omitted++
+		return
 	}
-	return &Error{Status: http.StatusBadRequest, Code: CodeValidation, Detail: detail, Violations: violations}
+	violation.Pointer = cut(violation.Pointer)
+	violation.Parameter = cut(violation.Parameter)
+	violation.Message = cut(violation.Message)
+	v.text += len(violation.Pointer) + len(violation.Parameter) + len(violation.Message)
+	v.list = append(v.list, violation)
+}
+
+// Omit counts n violations that were found and not added.
+func (v *Violations) Omit(n int) { v.omitted += n }
+
+// Len is the number of violations added or counted.
+func (v *Violations) Len() int { return len(v.list) + v.omitted }
+
+// Problem is the 400 listing v.
+func (v *Violations) Problem() *Error {
+	detail := "The request does not match the API description."
+	if len(v.list) == 1 && v.omitted == 0 {
+		detail = v.list[0].Message
+	}
+	return &Error{Status: http.StatusBadRequest, Code: CodeValidation, Detail: detail,
+		Violations: v.list, Omitted: v.omitted}
+}
+
+// cut shortens s to maxFieldText bytes, on a character boundary, marking
+// the cut.
+func cut(s string) string {
+	if len(s) <= maxFieldText {
+		return s
+	}
+	end := maxFieldText - len("…")
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return s[:end] + "…"
+}
+
+// Validation is a 400 listing every violation at once, as Violations
+// bounds them.
+func Validation(violations []Violation) *Error {
+	var v Violations
+	for _, violation := range violations {
+		v.Add(violation)
+	}
+	return v.Problem()
 }
 
 // As returns err as an *Error, turning anything else into an Internal error.
@@ -116,12 +192,19 @@ type body struct {
 	Code      string      `json:"code"`
 	RequestID string      `json:"requestId,omitempty"`
 	Errors    []Violation `json:"errors,omitempty"`
+	// ErrorsOmitted counts the violations left out of Errors.
+	ErrorsOmitted int `json:"errorsOmitted,omitempty"`
 }
 
 // Write sends err as problem+json. requestID ties the body to the logs.
 func Write(w http.ResponseWriter, requestID string, err error) {
 	p := As(err)
 	h := w.Header()
+	// What a handler set for the answer it meant to give does not describe
+	// this one; what the problem carries, such as the current ETag of a
+	// 412, does.
+	h.Del("ETag")
+	h.Del("Location")
 	for k, vs := range p.Header {
 		h[k] = vs
 	}
@@ -130,8 +213,6 @@ func Write(w http.ResponseWriter, requestID string, err error) {
 	}
 	h.Set("Content-Type", ContentType)
 	h.Set("Cache-Control", "no-store")
-	h.Del("ETag")
-	h.Del("Location")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(body{
 		Type:      "about:blank",
@@ -141,5 +222,7 @@ func Write(w http.ResponseWriter, requestID string, err error) {
 		Code:      p.Code,
 		RequestID: requestID,
 		Errors:    p.Violations,
+		// Set past the bounds of Violations only.
+		ErrorsOmitted: p.Omitted,
 	})
 }
