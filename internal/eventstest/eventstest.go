@@ -142,15 +142,7 @@ func Check(tb testing.TB, checker *spectest.Checker, c Case, event events.APIGat
 	if resp.StatusCode != c.Status {
 		tb.Errorf("%s: status %d, want %d: %s", c.Event, resp.StatusCode, c.Status, resp.Body)
 	}
-	header := http.Header{}
-	for k, vs := range resp.MultiValueHeaders {
-		for _, v := range vs {
-			header.Add(k, v)
-		}
-	}
-	for k, v := range resp.Headers {
-		header.Set(k, v)
-	}
+	header := Header(resp)
 	for k, want := range c.Header {
 		if got := strings.Join(header.Values(k), ","); !strings.Contains(got, want) {
 			tb.Errorf("%s: %s %q lacks %q", c.Event, k, got, want)
@@ -165,6 +157,21 @@ func Check(tb testing.TB, checker *spectest.Checker, c Case, event events.APIGat
 		tb.Errorf("%s: the answer carries the secret: %s", c.Event, resp.Body)
 	}
 	checker.Check(tb, answeredRequest(event), resp.StatusCode, header, []byte(resp.Body))
+}
+
+// Header is the answer's headers, single- and multi-value alike, as a
+// client of API Gateway sees them.
+func Header(resp events.APIGatewayProxyResponse) http.Header {
+	header := http.Header{}
+	for k, vs := range resp.MultiValueHeaders {
+		for _, v := range vs {
+			header.Add(k, v)
+		}
+	}
+	for k, v := range resp.Headers {
+		header.Set(k, v)
+	}
+	return header
 }
 
 // answeredRequest is the HTTP request an event stands for, as far as the

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/acme/cognito-admin-gateway/internal/eventstest"
 	"github.com/acme/cognito-admin-gateway/internal/spectest"
 )
@@ -25,22 +23,9 @@ func TestLambdaHeadSendsTheGetsHeadersWithoutItsBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	getETag, headETag := headerOf(get).Get("ETag"), headerOf(head).Get("ETag")
+	getETag, headETag := eventstest.Header(get).Get("ETag"), eventstest.Header(head).Get("ETag")
 	if head.StatusCode != get.StatusCode || head.Body != "" || get.Body == "" || getETag == "" || headETag != getETag {
 		t.Errorf("HEAD: %d, ETag %q, body %q; GET: %d, ETag %q", head.StatusCode, headETag, head.Body, get.StatusCode, getETag)
 	}
 	eventstest.Check(t, spectest.New(t), eventstest.Case{Event: "head-pool", Status: http.StatusOK}, event, head)
-}
-
-func headerOf(resp events.APIGatewayProxyResponse) http.Header {
-	header := http.Header{}
-	for k, vs := range resp.MultiValueHeaders {
-		for _, v := range vs {
-			header.Add(k, v)
-		}
-	}
-	for k, v := range resp.Headers {
-		header.Set(k, v)
-	}
-	return header
 }
