@@ -35,6 +35,10 @@ func assertSameJSON(t testing.TB, v any) {
 	}
 }
 
+// negativeZero is -0: the literal -0.0 is a constant expression, and Go's
+// constants have no negative zero, so it would be +0.
+var negativeZero = math.Copysign(0, -1)
+
 // TestAppendIsEncodingJSON pins the encoder of answers and ETags to
 // encoding/json byte for byte: an ETag that changed with it would fail every
 // If-Match issued before.
@@ -43,7 +47,7 @@ func TestAppendIsEncodingJSON(t *testing.T) {
 		nil, true, false, "", "plain", `quote " backslash \ slash /`,
 		"<script>&amp;</script>", "\b\f\n\r\t\x00\x1f\x7f", "\u2028\u2029", "caf\u00e9 \U0001F600",
 		"bad \xff utf-8 \xc3", int64(0), int64(-42), int64(math.MaxInt64), 7,
-		0.0, -0.0, 1.5, 1e20, 1e21, 1e-6, 1e-7, 123456789.125, -3.4e-9, 1763700000.123,
+		0.0, negativeZero, 1.5, 1e20, 1e21, 1e-6, 1e-7, 123456789.125, -3.4e-9, 1763700000.123,
 		[]any{}, []any(nil), map[string]any{}, map[string]any(nil),
 		map[string]any{"b": 1.0, "a": []any{"x", nil, map[string]any{"&": "<>"}}, "": false},
 		[]string{"a", "<b>"}, map[string]string{"z": "y"},

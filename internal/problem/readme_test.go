@@ -45,7 +45,7 @@ func TestREADMEListsEveryCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list := regexp.MustCompile("the gateway's own codes \\(([^)]*)\\)").FindSubmatch(readme)
+	list := regexp.MustCompile(`the gateway's own codes \(([^)]*)\)`).FindSubmatch(readme)
 	if list == nil {
 		t.Fatal(`README.md has no "the gateway's own codes (...)" list`)
 	}
