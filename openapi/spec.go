@@ -53,12 +53,6 @@ func LoadSpec() (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Servers are written inline, and decoded already, unless some are
-	// shared; a router must see them whole either way.
-	l.Complete(doc.Servers)
-	for _, item := range doc.Paths.Map() {
-		l.Complete(item.Servers)
-	}
 	return newSpec(doc, l), nil
 }
 
