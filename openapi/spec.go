@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"net/http"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -21,6 +22,7 @@ type Spec struct {
 	// operations, by operationId, is made when the Spec is and never
 	// changes: lookups need no lock.
 	operations map[string]*specOperation
+	ids        []string
 	whole      sync.Once
 }
 
@@ -61,21 +63,51 @@ func LoadSpec() (*Spec, error) {
 func SpecOf(doc *openapi3.T) *Spec { return newSpec(doc, nil) }
 
 func newSpec(doc *openapi3.T, l *lazy) *Spec {
-	s := &Spec{doc: doc, decode: l, operations: map[string]*specOperation{}}
+	// A cold start makes all of it: the bare path items, operations and
+	// index entries are each one allocation.
+	n := 0
+	for _, item := range doc.Paths.Map() {
+		for _, method := range methods {
+			if item.GetOperation(method) != nil {
+				n++
+			}
+		}
+	}
+	s := &Spec{doc: doc, decode: l, operations: make(map[string]*specOperation, n), ids: make([]string, 0, n)}
 	s.outline = &openapi3.T{OpenAPI: doc.OpenAPI, Info: doc.Info, Servers: doc.Servers,
 		Paths: openapi3.NewPathsWithCapacity(doc.Paths.Len())}
+	items := make([]openapi3.PathItem, 0, doc.Paths.Len())
+	bareOps := make([]openapi3.Operation, 0, n)
+	entries := make([]specOperation, 0, n)
 	for path, item := range doc.Paths.Map() {
-		bare := &openapi3.PathItem{Servers: item.Servers}
-		for method, op := range item.Operations() {
+		items = append(items, openapi3.PathItem{Servers: item.Servers})
+		bare := &items[len(items)-1]
+		for _, method := range methods {
+			op := item.GetOperation(method)
+			if op == nil {
+				continue
+			}
 			// An operation's id is decoded with the paths, and never
 			// written again.
-			bare.SetOperation(method, &openapi3.Operation{OperationID: op.OperationID})
-			s.operations[op.OperationID] = &specOperation{method: method, path: path, item: item, op: op}
+			bareOps = append(bareOps, openapi3.Operation{OperationID: op.OperationID})
+			bare.SetOperation(method, &bareOps[len(bareOps)-1])
+			entries = append(entries, specOperation{method: method, path: path, item: item, op: op})
+			s.operations[op.OperationID] = &entries[len(entries)-1]
+			s.ids = append(s.ids, op.OperationID)
 		}
 		s.outline.Paths.Set(path, bare)
 	}
 	return s
 }
+
+// methods are those an OpenAPI 3.0 path item has operations for, in the
+// order kin-openapi's PathItem.Operations would list them.
+var methods = [...]string{http.MethodConnect, http.MethodDelete, http.MethodGet, http.MethodHead,
+	http.MethodOptions, http.MethodPatch, http.MethodPost, http.MethodPut, http.MethodTrace}
+
+// OperationIDs are the ids of every operation of the spec. The slice is
+// the Spec's own: do not change it.
+func (s *Spec) OperationIDs() []string { return s.ids }
 
 // Outline is the document's version, info, servers and paths, each
 // operation in it bare but for its OperationID: what a router matches a

@@ -138,16 +138,16 @@ func New[S Spec](client *cip.Client, spec S, opts Options) (*Gateway, error) {
 	g := &Gateway{
 		client: client, spec: s, router: router, logger: logger, opts: opts,
 		actions: sync.OnceValue(cognito.Actions), composites: composites,
-		operations: map[string]*compilation{},
 		validation: openapi3filter.Options{
 			MultiError:         true,
 			KeepValidatedValue: true,
 		},
 	}
-	for _, item := range outline.Paths.Map() {
-		for _, op := range item.Operations() {
-			g.operations[op.OperationID] = &compilation{}
-		}
+	ids := s.OperationIDs()
+	compilations := make([]compilation, len(ids))
+	g.operations = make(map[string]*compilation, len(ids))
+	for i, id := range ids {
+		g.operations[id] = &compilations[i]
 	}
 	return g, nil
 }
