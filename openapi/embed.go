@@ -40,33 +40,34 @@ func Load() (*openapi3.T, error) {
 	return doc, nil
 }
 
-// LoadLazily returns the document as Load does, but for its operations and
+// loadLazily returns the document as Load does, but for its operations and
 // $ref'd components, which are decoded when lazy is first given a part of
 // the document that leads to them: an operation, a path item's
 // parameters, the document itself. Until then they are empty, but for each
 // operation's OperationID. A cold start then decodes paths and little else,
-// and each request the one operation it needs.
-func LoadLazily() (doc *openapi3.T, lazy *Lazy, err error) {
+// and each request the one operation it needs. LoadSpec wraps it, so that
+// no reader of the document ever sees a part of it still empty.
+func loadLazily() (doc *openapi3.T, l *lazy, err error) {
 	doc, c, err := compact.DecodeLazily(loaded)
 	if err != nil {
 		return nil, nil, fmt.Errorf("openapi.bin: %w; run go generate ./openapi", err)
 	}
-	return doc, &Lazy{c: c}, nil
+	return doc, &lazy{c: c}, nil
 }
 
-// Lazy decodes the parts of a lazily loaded document. It is safe for
+// lazy decodes the parts of a lazily loaded document. It is safe for
 // concurrent use; a part it returned from can be read concurrently.
-type Lazy struct{ c *compact.Lazy }
+type lazy struct{ c *compact.Lazy }
 
 // Complete decodes all of part.
-func (l *Lazy) Complete(part any) { l.c.Complete(part) }
+func (l *lazy) Complete(part any) { l.c.Complete(part) }
 
 // CompleteRequest decodes what serving a request of op reads: op itself,
 // its parameters, request body and security requirements, and its
 // responses but for their content. The schemas of its answers, the largest
 // part of most operations, stay empty until Complete is given them (the
 // whole document, for one): a request never reads them.
-func (l *Lazy) CompleteRequest(op *openapi3.Operation) {
+func (l *lazy) CompleteRequest(op *openapi3.Operation) {
 	l.c.Fill(op)
 	l.c.Complete(op.Parameters)
 	l.c.Complete(op.RequestBody)

@@ -132,9 +132,9 @@ func TestLoadReturnsANewDocumentEachTime(t *testing.T) {
 
 // lazyAndParsed is the document loaded lazily, and as the loader parses
 // openapi.yaml.
-func lazyAndParsed(t *testing.T) (*openapi3.T, *Lazy, *openapi3.T) {
+func lazyAndParsed(t *testing.T) (*openapi3.T, *lazy, *openapi3.T) {
 	t.Helper()
-	doc, lazy, err := LoadLazily()
+	doc, lazy, err := loadLazily()
 	if err != nil {
 		t.Fatal(err)
 	}

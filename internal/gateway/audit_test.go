@@ -59,14 +59,14 @@ func TestEveryCreateNamesWhatItMade(t *testing.T) {
 	var logs bytes.Buffer
 	g := gatewayWith(t, stub, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	creates := 0
-	for id, s := range g.inSpec {
+	for id := range g.operations {
 		o := g.operationByID(id)
 		if o.location == "" {
 			continue
 		}
 		creates++
 		if len(o.created) != 1 {
-			t.Errorf("%s (%s): the audit would name %v of what it created", id, s.path, o.created)
+			t.Errorf("%s (%s): the audit would name %v of what it created", id, o.path, o.created)
 		}
 	}
 	if creates != 5 {

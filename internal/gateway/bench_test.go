@@ -85,7 +85,7 @@ func BenchmarkRequest(b *testing.B) {
 // pacing that never has to wait, and host.Local's deadline and caller.
 func newBenchGateway(b *testing.B) http.Handler {
 	b.Helper()
-	doc, lazy, err := openapi.LoadLazily()
+	spec, err := openapi.LoadSpec()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,10 +93,9 @@ func newBenchGateway(b *testing.B) http.Handler {
 	for _, category := range quota.Categories() {
 		rates[category] = 1e9
 	}
-	g, err := gateway.New(benchmark.Client(), doc, gateway.Options{
+	g, err := gateway.New(benchmark.Client(), spec, gateway.Options{
 		Logger:  slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		Limiter: quota.New(rates),
-		Lazy:    lazy,
 	})
 	if err != nil {
 		b.Fatal(err)

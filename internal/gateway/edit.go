@@ -313,8 +313,7 @@ func remove(doc map[string]any, path []string) {
 
 // serveSpec answers GET /openapi.json with the document the gateway runs on.
 func serveSpec(_ context.Context, g *Gateway, _ *call) (*answer, error) {
-	g.complete(g.doc)
-	encoded, err := json.Marshal(g.doc)
+	encoded, err := json.Marshal(g.spec.Document())
 	if err != nil {
 		return nil, problem.Internal(err)
 	}

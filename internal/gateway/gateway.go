@@ -32,23 +32,19 @@ import (
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
 	"github.com/acme/cognito-admin-gateway/internal/redact"
+	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
 // Gateway is the http.Handler. Build it with New.
 type Gateway struct {
 	client *cip.Client
-	doc    *openapi3.T
+	spec   *openapi.Spec
 	router *router
-	// ops are the compiled operations, by their spec operation and by id;
-	// with Options.Lazy, each is compiled when first needed.
-	ops       sync.Map // *openapi3.Operation -> *operation
-	byID      sync.Map // operationId -> *operation
-	compiling sync.Mutex
-	// inSpec finds each operation in the spec by id, read once in New:
-	// later, a lazily loaded operation may be being decoded, fields and
-	// all, while a request looks for another.
-	inSpec  map[string]specOperation
-	actions func() map[string]cognito.Action // the action table, made when first needed
+	// operations are the compiled operations, by operationId, one for
+	// each of the spec's, made in New; each is compiled when a request
+	// first needs it, so that a cold start compiles one.
+	operations map[string]*compilation
+	actions    func() map[string]cognito.Action // the action table, made when first needed
 	// composites is the package's table of composite handlers, held here
 	// because some of them compile operations themselves.
 	composites map[string]handlerFunc
@@ -104,20 +100,6 @@ type Options struct {
 	AllowedPools []string
 	// Limiter, when set, paces the Cognito calls.
 	Limiter Limiter
-	// Lazy, when set, says that the document was loaded lazily
-	// (openapi.LoadLazily): the gateway hands it each part of the document
-	// before it reads it, and compiles each operation when a request first
-	// needs it, instead of all of them in New.
-	Lazy Completer
-}
-
-// Completer decodes the parts of a lazily loaded document, as openapi.Lazy
-// does.
-type Completer interface {
-	// Complete decodes all of part.
-	Complete(part any)
-	// CompleteRequest decodes what serving a request of op reads.
-	CompleteRequest(op *openapi3.Operation)
 }
 
 // Limiter paces Cognito calls. Wait returns when action may be called, or
@@ -126,10 +108,25 @@ type Limiter interface {
 	Wait(ctx context.Context, action string) error
 }
 
+// Spec is the API description a gateway runs on: a document already
+// whole (openapi.Load, or one a test makes), or an *openapi.Spec
+// (openapi.LoadSpec), which decodes each operation when it is asked for.
+type Spec interface {
+	*openapi3.T | *openapi.Spec
+}
+
 // New builds the gateway from the spec and a Cognito client. It compiles
-// every operation and builds the router once.
-func New(client *cip.Client, doc *openapi3.T, opts Options) (*Gateway, error) {
-	router, err := newRouter(doc)
+// no operation: each is compiled when a request first needs it.
+func New[S Spec](client *cip.Client, spec S, opts Options) (*Gateway, error) {
+	var s *openapi.Spec
+	switch spec := any(spec).(type) {
+	case *openapi3.T:
+		s = openapi.SpecOf(spec)
+	case *openapi.Spec:
+		s = spec
+	}
+	outline := s.Outline()
+	router, err := newRouter(outline)
 	if err != nil {
 		return nil, fmt.Errorf("build router: %w", err)
 	}
@@ -139,50 +136,57 @@ func New(client *cip.Client, doc *openapi3.T, opts Options) (*Gateway, error) {
 		logger = slog.New(redact.Handler(opts.Logger.Handler()))
 	}
 	g := &Gateway{
-		client: client, doc: doc, router: router, logger: logger, opts: opts,
+		client: client, spec: s, router: router, logger: logger, opts: opts,
 		actions: sync.OnceValue(cognito.Actions), composites: composites,
 		validation: openapi3filter.Options{
 			MultiError:         true,
 			KeepValidatedValue: true,
 		},
 	}
-	g.inSpec = map[string]specOperation{}
-	for path, item := range doc.Paths.Map() {
-		for method, op := range item.Operations() {
-			g.inSpec[op.OperationID] = specOperation{method: method, path: path, item: item, op: op}
-		}
-	}
-	if opts.Lazy != nil {
-		return g, nil
-	}
-	for _, s := range g.inSpec {
-		if _, err := g.compile(s.method, s.path, s.item, s.op); err != nil {
-			return nil, err
-		}
+	ids := s.OperationIDs()
+	compilations := make([]compilation, len(ids))
+	g.operations = make(map[string]*compilation, len(ids))
+	for i, id := range ids {
+		g.operations[id] = &compilations[i]
 	}
 	return g, nil
 }
 
-// compile compiles one operation of the spec, once.
-func (g *Gateway) compile(method, path string, item *openapi3.PathItem, op *openapi3.Operation) (*operation, error) {
-	if o, ok := g.ops.Load(op); ok {
-		return o.(*operation), nil
+// compilation is one operation of the spec, compiled once.
+type compilation struct {
+	once sync.Once
+	op   *operation
+	err  error
+}
+
+// compiled is the compiled operation with the operationId id.
+func (g *Gateway) compiled(id string) (*operation, error) {
+	c, ok := g.operations[id]
+	if !ok {
+		return nil, fmt.Errorf("the spec has no operation %q", id)
 	}
-	g.compiling.Lock()
-	defer g.compiling.Unlock()
-	if o, ok := g.ops.Load(op); ok {
-		return o.(*operation), nil
+	c.once.Do(func() { c.op, c.err = g.compile(id) })
+	return c.op, c.err
+}
+
+// compile compiles one operation, as the spec hands it out: decoded for
+// requests, whatever the spec decoded before.
+func (g *Gateway) compile(id string) (*operation, error) {
+	spec, ok := g.spec.Operation(id)
+	if !ok {
+		return nil, fmt.Errorf("the spec has no operation %q", id)
 	}
-	if g.opts.Lazy != nil {
-		g.opts.Lazy.CompleteRequest(op)
-	}
-	g.complete(item.Parameters)
-	o, err := compileOperation(method, path, item, op, g.actions())
+	item := &openapi3.PathItem{Parameters: spec.PathParameters}
+	o, err := compileOperation(spec.Method, spec.Path, item, spec.Operation, g.actions())
 	if err != nil {
 		return nil, err
 	}
+	// Validation sees the operation without its security requirement
+	// (operation.unsecured), under its path item's parameters.
+	o.route = &routers.Route{Spec: g.spec.Outline(), Path: spec.Path, PathItem: item,
+		Method: spec.Method, Operation: o.unsecured}
 	if o.location != "" {
-		o.created = createdNames(o.location, path, g.inSpec)
+		o.created = createdNames(o.location, spec.Path, g.spec.Outline().Paths.Map())
 	}
 	o.handle = g.composites[o.id]
 	if o.handle == nil {
@@ -191,17 +195,13 @@ func (g *Gateway) compile(method, path string, item *openapi3.PathItem, op *open
 		}
 		o.handle = translate
 	}
-	g.byID.Store(o.id, o)
-	g.ops.Store(op, o)
 	return o, nil
 }
 
-// operation is the compiled operation of a route.
+// operation is the compiled operation of a route. The route's operation
+// is the outline's, bare but for its id.
 func (g *Gateway) operation(route *routers.Route) (*operation, error) {
-	if o, ok := g.ops.Load(route.Operation); ok {
-		return o.(*operation), nil
-	}
-	o, err := g.compile(route.Method, route.Path, route.PathItem, route.Operation)
+	o, err := g.compiled(route.Operation.OperationID)
 	if err != nil {
 		return nil, problem.Internal(err)
 	}
@@ -210,30 +210,8 @@ func (g *Gateway) operation(route *routers.Route) (*operation, error) {
 
 // operationByID is the compiled operation with the operationId id, or nil.
 func (g *Gateway) operationByID(id string) *operation {
-	if o, ok := g.byID.Load(id); ok {
-		return o.(*operation)
-	}
-	s, ok := g.inSpec[id]
-	if !ok {
-		return nil
-	}
-	o, _ := g.compile(s.method, s.path, s.item, s.op)
+	o, _ := g.compiled(id)
 	return o
-}
-
-// specOperation is where an operation is in the spec.
-type specOperation struct {
-	method, path string
-	item         *openapi3.PathItem
-	op           *openapi3.Operation
-}
-
-// complete hands part of a lazily loaded document to Options.Lazy
-// before it is read.
-func (g *Gateway) complete(part any) {
-	if g.opts.Lazy != nil {
-		g.opts.Lazy.Complete(part)
-	}
 }
 
 // ServeHTTP answers one request, and records it in the audit trail if it
@@ -320,7 +298,7 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 	}
 	// The query is parsed once, here, for validation and translation alike.
 	c.query = r.URL.Query()
-	if c.body, err = g.validate(r, route, op, path, c.query); err != nil {
+	if c.body, err = g.validate(r, op, path, c.query); err != nil {
 		return nil, err
 	}
 	a, err := op.handle(r.Context(), g, c)

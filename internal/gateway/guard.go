@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
@@ -176,14 +178,14 @@ var targetParams = []string{"username", "groupName", "clientId", "jobId", "devic
 // resource in the spec: "/pools/{Id}" is the path "/pools/{poolId}", so a
 // created pool's Id is audited as its poolId. The spec's x-location is
 // the one list of what each create makes.
-func createdNames(location, path string, spec map[string]specOperation) map[string]string {
+func createdNames(location, path string, paths map[string]*openapi3.PathItem) map[string]string {
 	own := map[string]bool{}
 	for _, name := range templateNames(path) {
 		own[name] = true
 	}
 	want := strings.Split(location, "/")
-	for _, s := range spec {
-		got := strings.Split(s.path, "/")
+	for other := range paths {
+		got := strings.Split(other, "/")
 		if len(got) != len(want) {
 			continue
 		}

@@ -15,7 +15,7 @@ func health(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 		"status":  "ok",
 		"version": buildinfo.Version(),
 		"commit":  buildinfo.Commit(),
-		"api":     g.doc.Info.Version,
+		"api":     g.spec.Outline().Info.Version,
 	}
 	if c.query.Get("deep") == "true" {
 		if _, err := g.invoke(ctx, c.op.actions[0], map[string]any{"MaxResults": 1}); err != nil {

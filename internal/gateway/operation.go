@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 )
@@ -83,7 +84,10 @@ type operation struct {
 	// to call, would only look the scheme up in the components and read the
 	// body a second time.
 	unsecured *openapi3.Operation
-	handle    handlerFunc
+	// route is what request validation is given: unsecured, under its
+	// path item's parameters. Set by Gateway.compile.
+	route  *routers.Route
+	handle handlerFunc
 }
 
 // statusRule is one x-status-when rule. AdminCreateUser with MessageAction

@@ -17,7 +17,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/acme/cognito-admin-gateway/internal/problem"
 )
@@ -25,7 +24,7 @@ import (
 // validate checks the request against the spec, reporting every violation at
 // once, and returns the decoded JSON body. Nothing reaches Cognito before it.
 // query is r's parsed query, which kin-openapi only reads.
-func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation, path map[string]string, query url.Values) (map[string]any, error) {
+func (g *Gateway) validate(r *http.Request, op *operation, path map[string]string, query url.Values) (map[string]any, error) {
 	mediaType, err := checkMediaType(r, op)
 	if err != nil {
 		return nil, err
@@ -36,13 +35,11 @@ func (g *Gateway) validate(r *http.Request, route *routers.Route, op *operation,
 	if err := bufferBody(r); err != nil {
 		return nil, err
 	}
-	unsecured := *route
-	unsecured.Operation = op.unsecured
 	input := &openapi3filter.RequestValidationInput{
 		Request:     r,
 		PathParams:  path,
 		QueryParams: query,
-		Route:       &unsecured,
+		Route:       op.route,
 		Options:     &g.validation,
 	}
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {

@@ -132,7 +132,7 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	}
 	// Lazily: a cold start decodes the paths, and each operation is decoded
 	// when a request first needs it.
-	doc, lazy, err := openapi.LoadLazily()
+	spec, err := openapi.LoadSpec()
 	if err != nil {
 		return nil, cfg, err
 	}
@@ -143,11 +143,10 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		logger.Info("Cognito is on this machine: calls are paced only in the categories COGNITO_RATE_LIMITS names",
 			"cognitoHost", cfg.LocalCognito, "pacedCategories", slices.Sorted(maps.Keys(cfg.RateLimits)))
 	}
-	h, err := gateway.New(client, doc, gateway.Options{
+	h, err := gateway.New(client, spec, gateway.Options{
 		Logger:       logger,
 		AllowedPools: cfg.AllowedPools,
 		Limiter:      limiter,
-		Lazy:         lazy,
 	})
 	if err != nil {
 		return nil, cfg, err
