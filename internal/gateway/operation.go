@@ -64,6 +64,9 @@ type operation struct {
 	etag bool
 	// omit and only trim the resource before it is returned.
 	omit, only []string
+	// etagFilter picks the members an ETag covers: those returned, less
+	// the volatile ones.
+	etagFilter cognito.Filter
 	// accessToken is set for operations that act as the signed-in user.
 	accessToken bool
 	// single are the query parameters that take one value.
@@ -130,6 +133,7 @@ func compileOperation(method, path string, item *openapi3.PathItem, op *openapi3
 	if o.only, err = stringList(extSelect, op.Extensions[extSelect]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
+	o.etagFilter = cognito.Filter{Only: o.only, Omit: append(slices.Clip(o.omit), volatileMembers...)}
 	unsecured := *op
 	unsecured.Security = &openapi3.SecurityRequirements{}
 	o.unsecured = &unsecured
