@@ -49,9 +49,6 @@ type editor struct {
 	// conflicts pairs a deprecated member with the one that replaced it;
 	// Cognito refuses an input that sets both.
 	conflicts []conflict
-	// putOperation is the operation whose body schema the merged result of
-	// a PATCH must satisfy; empty means the PATCH operation's own.
-	putOperation string
 }
 
 // conflict is a deprecated member path and the member path that supersedes it.
@@ -67,21 +64,19 @@ var poolEditor = editor{
 		{[]string{"EmailVerificationSubject"}, []string{"VerificationMessageTemplate", "EmailSubject"}},
 		{[]string{"SmsVerificationMessage"}, []string{"VerificationMessageTemplate", "SmsMessage"}},
 	},
-	putOperation: "replacePool",
 }
 
 // groupEditor merges a PATCH into UpdateGroup, which resets what it is not
-// given. Groups have no PUT: the merged result is checked against the PATCH
-// schema itself.
+// given. Groups have no PUT, so patchGroup names no x-merged-schema: the
+// merged result is checked against the PATCH schema itself.
 var groupEditor = editor{
 	output: "Group",
 	ids:    map[string]string{"poolId": "UserPoolId", "groupName": "GroupName"},
 }
 
 var clientEditor = editor{
-	output:       "UserPoolClient",
-	ids:          map[string]string{"poolId": "UserPoolId", "clientId": "ClientId"},
-	putOperation: "replaceClient",
+	output: "UserPoolClient",
+	ids:    map[string]string{"poolId": "UserPoolId", "clientId": "ClientId"},
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.
@@ -124,7 +119,7 @@ func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error)
 	}
 	merged, _ := mergePatch(e.project(current, update, c.shown()), c.body).(map[string]any)
 	e.resolveConflicts(merged, c.body)
-	schemaOf := e.putOperation
+	schemaOf := c.op.mergedSchema // x-merged-schema
 	if schemaOf == "" {
 		schemaOf = c.op.id
 	}
@@ -238,12 +233,13 @@ func (e editor) resolveConflicts(merged, patch map[string]any) {
 	}
 }
 
-// validateMerged checks a PATCH's result against the PUT body schema, so a
-// patch cannot send Cognito what a PUT could not.
-func (g *Gateway) validateMerged(putOperation string, merged map[string]any) error {
-	op := g.operationByID(putOperation)
+// validateMerged checks a PATCH's result against the body schema of the
+// operation x-merged-schema names, the PUT, so a patch cannot send Cognito
+// what a PUT could not.
+func (g *Gateway) validateMerged(schemaOf string, merged map[string]any) error {
+	op := g.operationByID(schemaOf)
 	if op == nil || op.jsonBody == nil {
-		return problem.Internal(fmt.Errorf("%s has no JSON body schema", putOperation))
+		return problem.Internal(fmt.Errorf("%s has no JSON body schema", schemaOf))
 	}
 	// Numbers as float64, as the validator expects of decoded JSON; merged
 	// is the gateway's own, and the Update input reads the same either way.

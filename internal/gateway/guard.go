@@ -17,7 +17,8 @@ import (
 
 // checkPool enforces the pool allow-list, as defence in depth behind IAM: a
 // request naming any other pool is a 403 before Cognito is called. With an
-// allow-list, the gateway manages only those pools, so it creates none.
+// allow-list, the gateway manages only those pools, so it creates none: the
+// spec marks that create x-refused-under-allow-list.
 func (g *Gateway) checkPool(op *operation, path map[string]string) error {
 	if len(g.opts.AllowedPools) == 0 {
 		return nil
@@ -26,7 +27,7 @@ func (g *Gateway) checkPool(op *operation, path map[string]string) error {
 		return problem.New(http.StatusForbidden, problem.CodeForbidden,
 			"This gateway is not allowed to act on that user pool (ALLOWED_POOL_IDS).")
 	}
-	if op.id == "createPool" {
+	if op.refusedUnderAllowList {
 		return problem.New(http.StatusForbidden, problem.CodeForbidden,
 			"This gateway is limited to the pools in ALLOWED_POOL_IDS, so it creates no new pool.")
 	}
