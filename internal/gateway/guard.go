@@ -169,9 +169,6 @@ func changes(method string) bool {
 	return true
 }
 
-// targetParams are the path parameters that name what a change acts on.
-var targetParams = []string{"username", "groupName", "clientId", "jobId", "deviceKey"}
-
 // createdNames maps each {Member} of a create's Location template (one its
 // own path does not fill) to the path parameter that names the created
 // resource in the spec: "/pools/{Id}" is the path "/pools/{poolId}", so a
@@ -259,9 +256,16 @@ func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string,
 		slog.Attr{Key: "actions", Value: c.op.actionNames},
 		slog.String("poolId", poolID),
 	}
-	for _, name := range targetParams {
-		if v, ok := target(name); ok {
+	// Every path parameter names what the change acts on, under its own
+	// name, and so does what a create made (its own path does not hold it).
+	for _, name := range c.op.pathParams {
+		if v, ok := c.path[name]; ok && name != "poolId" {
 			attrs = append(attrs, slog.String(name, v))
+		}
+	}
+	for _, name := range sortedKeys(c.created) {
+		if _, inPath := c.path[name]; !inPath && name != "poolId" {
+			attrs = append(attrs, slog.String(name, c.created[name]))
 		}
 	}
 	if c.claims != nil {

@@ -67,7 +67,10 @@ type operation struct {
 	// mergedSchema is the operation whose JSON body schema a PATCH's merged
 	// result must satisfy; empty means the PATCH's own.
 	mergedSchema string
-	location     string
+	// pathParams are the path template's parameters, in order: the audit
+	// line names what a change acts on by each of them.
+	pathParams []string
+	location   string
 	// created maps the {Member}s of location that name the created
 	// resource to the path parameter that names it, for the audit line
 	// (Id is poolId). Set by Gateway.compile, which sees every path.
@@ -142,6 +145,7 @@ func compileOperation(method, path string, item *openapi3.PathItem, op *openapi3
 	if o.refusedUnderAllowList, err = boolean(extRefusedUnderAllowList, op.Extensions[extRefusedUnderAllowList]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
+	o.pathParams = templateNames(path)
 	o.location, _ = op.Extensions[extLocation].(string)
 	if o.omit, err = stringList(extOmit, op.Extensions[extOmit]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
