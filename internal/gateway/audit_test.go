@@ -3,12 +3,16 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
 	"github.com/acme/cognito-admin-gateway/internal/spectest"
@@ -183,5 +187,61 @@ func TestChangeAppliedButNotReadAgain(t *testing.T) {
 				t.Errorf("the re-read's failure is not logged: %s", logs.String())
 			}
 		})
+	}
+}
+
+// TestAuditNamesEveryPathParameter: the audit line of every change names
+// each parameter of its route's path, under the parameter's own name, with
+// no list to keep: a route added with a new parameter (teamName here) is
+// audited by it too.
+func TestAuditNamesEveryPathParameter(t *testing.T) {
+	doc := loadSpec(t)
+	deleteGroup := *doc.Paths.Find("/pools/{poolId}/groups/{groupName}").Delete
+	deleteGroup.OperationID = "deleteTeam"
+	deleteGroup.Parameters = openapi3.Parameters{deleteGroup.Parameters[0], {Value: &openapi3.Parameter{
+		Name: "teamName", In: "path", Required: true, Example: "team-1",
+		Schema:     openapi3.NewStringSchema().NewRef(),
+		Extensions: map[string]any{extMember: "GroupName"}}}}
+	doc.Paths.Set("/pools/{poolId}/teams/{teamName}", &openapi3.PathItem{Delete: &deleteGroup})
+	var logs bytes.Buffer
+	g, err := New(cognitotest.New(t).Client(), doc, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if method == http.MethodGet {
+				continue
+			}
+			changes++
+			// Each parameter's example, as a contract tool would send it.
+			want := map[string]string{}
+			target := path
+			for _, ref := range op.Parameters {
+				if p := ref.Value; p.In == "path" {
+					want[p.Name] = fmt.Sprint(p.Example)
+					target = strings.Replace(target, "{"+p.Name+"}", url.PathEscape(want[p.Name]), 1)
+				}
+			}
+			if strings.Contains(target, "{") {
+				t.Fatalf("%s %s: a path parameter without its declaration", method, path)
+			}
+			logs.Reset()
+			g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, target, nil))
+			records := logRecords(t, &logs, "audit")
+			if len(records) != 1 {
+				t.Errorf("%s %s: %d audit records", method, target, len(records))
+				continue
+			}
+			for name, value := range want {
+				if records[0][name] != value {
+					t.Errorf("%s %s (%s): audit %s = %v, want %q", method, path, op.OperationID, name, records[0][name], value)
+				}
+			}
+		}
+	}
+	if changes < 30 {
+		t.Errorf("only %d changes in the spec", changes)
 	}
 }

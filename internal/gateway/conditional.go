@@ -122,9 +122,8 @@ func ifMatch(r *http.Request) (list entityTags, ok bool, err error) {
 }
 
 // checkIfMatch fails with 412, and the resource's current ETag, unless
-// list names it.
-func checkIfMatch(list entityTags, resource map[string]any) error {
-	current := etag(resource)
+// list names current.
+func checkIfMatch(list entityTags, current string) error {
 	if list.matchStrong(current) {
 		return nil
 	}

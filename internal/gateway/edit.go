@@ -49,9 +49,6 @@ type editor struct {
 	// conflicts pairs a deprecated member with the one that replaced it;
 	// Cognito refuses an input that sets both.
 	conflicts []conflict
-	// putOperation is the operation whose body schema the merged result of
-	// a PATCH must satisfy; empty means the PATCH operation's own.
-	putOperation string
 }
 
 // conflict is a deprecated member path and the member path that supersedes it.
@@ -67,21 +64,19 @@ var poolEditor = editor{
 		{[]string{"EmailVerificationSubject"}, []string{"VerificationMessageTemplate", "EmailSubject"}},
 		{[]string{"SmsVerificationMessage"}, []string{"VerificationMessageTemplate", "SmsMessage"}},
 	},
-	putOperation: "replacePool",
 }
 
 // groupEditor merges a PATCH into UpdateGroup, which resets what it is not
-// given. Groups have no PUT: the merged result is checked against the PATCH
-// schema itself.
+// given. Groups have no PUT, so patchGroup names no x-merged-schema: the
+// merged result is checked against the PATCH schema itself.
 var groupEditor = editor{
 	output: "Group",
 	ids:    map[string]string{"poolId": "UserPoolId", "groupName": "GroupName"},
 }
 
 var clientEditor = editor{
-	output:       "UserPoolClient",
-	ids:          map[string]string{"poolId": "UserPoolId", "clientId": "ClientId"},
-	putOperation: "replaceClient",
+	output: "UserPoolClient",
+	ids:    map[string]string{"poolId": "UserPoolId", "clientId": "ClientId"},
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.
@@ -96,7 +91,7 @@ func (e editor) replace(ctx context.Context, g *Gateway, c *call) (*answer, erro
 		if err != nil {
 			return nil, err
 		}
-		if err := checkIfMatch(condition, current); err != nil {
+		if err := checkIfMatch(condition, resourceETag(current, c.op.etagFilter)); err != nil {
 			return nil, err
 		}
 	}
@@ -118,13 +113,13 @@ func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error)
 		return nil, err
 	}
 	if conditional {
-		if err := checkIfMatch(condition, current); err != nil {
+		if err := checkIfMatch(condition, resourceETag(current, c.op.etagFilter)); err != nil {
 			return nil, err
 		}
 	}
-	merged, _ := mergePatch(e.project(current, update), c.body).(map[string]any)
+	merged, _ := mergePatch(e.project(current, update, c.shown()), c.body).(map[string]any)
 	e.resolveConflicts(merged, c.body)
-	schemaOf := e.putOperation
+	schemaOf := c.op.mergedSchema // x-merged-schema
 	if schemaOf == "" {
 		schemaOf = c.op.id
 	}
@@ -143,7 +138,7 @@ func (e editor) write(ctx context.Context, g *Gateway, c *call, describe, update
 	if _, err := g.call(ctx, update, input); err != nil {
 		return nil, err
 	}
-	a, err := e.answer(ctx, g, c, describe)
+	resource, err := e.describe(ctx, g, c, describe)
 	if err != nil {
 		// The change is made: a 5xx now would tell the client that it was
 		// not, and a retry would make it again. Answer with what was sent,
@@ -152,12 +147,13 @@ func (e editor) write(ctx context.Context, g *Gateway, c *call, describe, update
 		c.reread = err
 		return &answer{status: http.StatusOK, header: http.Header{}, body: c.trim(input)}, nil
 	}
-	return a, nil
+	return c.answerResource(http.StatusOK, resource, true)
 }
 
-// answer describes the resource again and answers with it and its ETag,
-// written straight from the SDK's output, as translate does.
-func (e editor) answer(ctx context.Context, g *Gateway, c *call, describe cognito.Action) (*answer, error) {
+// describe reads the resource as the SDK value Cognito answers with: the
+// one representation that its ETag, the If-Match check, the merge and the
+// answer are all made from.
+func (e editor) describe(ctx context.Context, g *Gateway, c *call, describe cognito.Action) (any, error) {
 	out, err := g.call(ctx, describe, e.withIDs(c, nil))
 	if err != nil {
 		return nil, err
@@ -166,21 +162,7 @@ func (e editor) answer(ctx context.Context, g *Gateway, c *call, describe cognit
 	if !ok || !cognito.IsObject(resource) {
 		return nil, problem.Internal(fmt.Errorf("%s answered without %s", describe.Name, e.output))
 	}
-	return c.answerResource(http.StatusOK, resource, true)
-}
-
-func (e editor) describe(ctx context.Context, g *Gateway, c *call, describe cognito.Action) (map[string]any, error) {
-	out, err := g.invoke(ctx, describe, e.withIDs(c, nil))
-	if err != nil {
-		return nil, err
-	}
-	resource, _ := out[e.output].(map[string]any)
-	if resource == nil {
-		return nil, problem.Internal(fmt.Errorf("%s answered without %s", describe.Name, e.output))
-	}
-	// Trimmed before anything else, so that an ETag or a dry run never
-	// depends on, or shows, an omitted member such as ClientSecret.
-	return c.trim(resource), nil
+	return resource, nil
 }
 
 // withIDs returns body plus the identifying members from the path.
@@ -195,17 +177,32 @@ func (e editor) withIDs(c *call, body map[string]any) map[string]any {
 	return input
 }
 
-// project keeps the members of a described resource that the Update input
-// takes, as the SDK's Update input type shows them, renamed where the two
-// names differ. Identifiers come from the path, not from here.
-func (e editor) project(resource map[string]any, update cognito.Action) map[string]any {
+// project is the part of a described resource that the Update input
+// takes, as the SDK's Update input type shows it, renamed where the two
+// names differ, as a JSON-shaped tree to merge a patch into. Only those
+// members are converted; identifiers come from the path, not from here, and
+// a member the operation does not show (ClientSecret) is never read, so
+// that a dry run cannot show it.
+func (e editor) project(resource any, update cognito.Action, shown cognito.Filter) map[string]any {
 	out := make(map[string]any, len(update.Members))
-	for name, value := range resource {
-		if renamed, ok := e.renames[name]; ok {
-			name = renamed
+	for name := range update.Members {
+		if e.isID(name) {
+			continue
 		}
-		if update.Members[name] && !e.isID(name) {
-			out[name] = value
+		if _, renamed := e.renames[name]; renamed {
+			continue // a described member of this name sets another one
+		}
+		described := name
+		for from, to := range e.renames {
+			if to == name {
+				described = from
+			}
+		}
+		if !shown.Keeps(described) {
+			continue
+		}
+		if value, ok := cognito.Member(resource, described); ok {
+			out[name] = cognito.Document(value)
 		}
 	}
 	return out
@@ -236,12 +233,13 @@ func (e editor) resolveConflicts(merged, patch map[string]any) {
 	}
 }
 
-// validateMerged checks a PATCH's result against the PUT body schema, so a
-// patch cannot send Cognito what a PUT could not.
-func (g *Gateway) validateMerged(putOperation string, merged map[string]any) error {
-	op := g.operationByID(putOperation)
+// validateMerged checks a PATCH's result against the body schema of the
+// operation x-merged-schema names, the PUT, so a patch cannot send Cognito
+// what a PUT could not.
+func (g *Gateway) validateMerged(schemaOf string, merged map[string]any) error {
+	op := g.operationByID(schemaOf)
 	if op == nil || op.jsonBody == nil {
-		return problem.Internal(fmt.Errorf("%s has no JSON body schema", putOperation))
+		return problem.Internal(fmt.Errorf("%s has no JSON body schema", schemaOf))
 	}
 	// Numbers as float64, as the validator expects of decoded JSON; merged
 	// is the gateway's own, and the Update input reads the same either way.

@@ -19,7 +19,8 @@ import (
 
 // checkPool enforces the pool allow-list, as defence in depth behind IAM: a
 // request naming any other pool is a 403 before Cognito is called. With an
-// allow-list, the gateway manages only those pools, so it creates none.
+// allow-list, the gateway manages only those pools, so it creates none: the
+// spec marks that create x-refused-under-allow-list.
 func (g *Gateway) checkPool(op *operation, path map[string]string) error {
 	if len(g.opts.AllowedPools) == 0 {
 		return nil
@@ -28,7 +29,7 @@ func (g *Gateway) checkPool(op *operation, path map[string]string) error {
 		return problem.New(http.StatusForbidden, problem.CodeForbidden,
 			"This gateway is not allowed to act on that user pool (ALLOWED_POOL_IDS).")
 	}
-	if op.id == "createPool" {
+	if op.refusedUnderAllowList {
 		return problem.New(http.StatusForbidden, problem.CodeForbidden,
 			"This gateway is limited to the pools in ALLOWED_POOL_IDS, so it creates no new pool.")
 	}
@@ -170,9 +171,6 @@ func changes(method string) bool {
 	return true
 }
 
-// targetParams are the path parameters that name what a change acts on.
-var targetParams = []string{"username", "groupName", "clientId", "jobId", "deviceKey"}
-
 // createdNames maps each {Member} of a create's Location template (one its
 // own path does not fill) to the path parameter that names the created
 // resource in the spec: "/pools/{Id}" is the path "/pools/{poolId}", so a
@@ -260,9 +258,16 @@ func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string,
 		slog.Attr{Key: "actions", Value: c.op.actionNames},
 		slog.String("poolId", poolID),
 	}
-	for _, name := range targetParams {
-		if v, ok := target(name); ok {
+	// Every path parameter names what the change acts on, under its own
+	// name, and so does what a create made (its own path does not hold it).
+	for _, name := range c.op.pathParams {
+		if v, ok := c.path[name]; ok && name != "poolId" {
 			attrs = append(attrs, slog.String(name, v))
+		}
+	}
+	for _, name := range sortedKeys(c.created) {
+		if _, inPath := c.path[name]; !inPath && name != "poolId" {
+			attrs = append(attrs, slog.String(name, c.created[name]))
 		}
 	}
 	if c.claims != nil {

@@ -18,7 +18,7 @@ func health(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 		"api":     g.spec.Outline().Info.Version,
 	}
 	if c.query.Get("deep") == "true" {
-		if _, err := g.invoke(ctx, c.op.actions[0], map[string]any{"MaxResults": 1}); err != nil {
+		if _, err := g.call(ctx, c.op.actions[0], map[string]any{"MaxResults": 1}); err != nil {
 			return nil, err
 		}
 		body["cognito"] = "ok"

@@ -29,6 +29,12 @@ const (
 	// the member of a list's items that is a pool id, which the pool
 	// allow-list filters (allowlist.go)
 	extAllowList = "x-allow-list"
+	// true on an operation that a pool allow-list refuses outright: the
+	// create of a pool, which would be outside the list (guard.go)
+	extRefusedUnderAllowList = "x-refused-under-allow-list"
+	// the operationId whose JSON body schema the result of a merge PATCH
+	// must satisfy: the PUT of the same resource (edit.go)
+	extMergedSchema = "x-merged-schema"
 )
 
 // accessTokenScheme is the security scheme of the /me operations: the end
@@ -56,7 +62,16 @@ type operation struct {
 	// allowList is the member of the list's items that the pool
 	// allow-list filters, if any.
 	allowList string
-	location  string
+	// refusedUnderAllowList is set when a pool allow-list refuses the
+	// operation whatever its path names.
+	refusedUnderAllowList bool
+	// mergedSchema is the operation whose JSON body schema a PATCH's merged
+	// result must satisfy; empty means the PATCH's own.
+	mergedSchema string
+	// pathParams are the path template's parameters, in order: the audit
+	// line names what a change acts on by each of them.
+	pathParams []string
+	location   string
 	// created maps the {Member}s of location that name the created
 	// resource to the path parameter that names it, for the audit line
 	// (Id is poolId). Set by Gateway.compile, which sees every path.
@@ -65,6 +80,9 @@ type operation struct {
 	etag bool
 	// omit and only trim the resource before it is returned.
 	omit, only []string
+	// etagFilter picks the members an ETag covers: those returned, less
+	// the volatile ones.
+	etagFilter cognito.Filter
 	// accessToken is set for operations that act as the signed-in user.
 	accessToken bool
 	// single are the query parameters that take one value.
@@ -127,6 +145,11 @@ func compileOperation(method, path string, item *openapi3.PathItem, op *openapi3
 	o.output, _ = op.Extensions[extOutput].(string)
 	o.list, _ = op.Extensions[extList].(string)
 	o.allowList, _ = op.Extensions[extAllowList].(string)
+	o.mergedSchema, _ = op.Extensions[extMergedSchema].(string)
+	if o.refusedUnderAllowList, err = boolean(extRefusedUnderAllowList, op.Extensions[extRefusedUnderAllowList]); err != nil {
+		return nil, fmt.Errorf("%s: %w", o.id, err)
+	}
+	o.pathParams = templateNames(path)
 	o.location, _ = op.Extensions[extLocation].(string)
 	if o.omit, err = stringList(extOmit, op.Extensions[extOmit]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
@@ -134,6 +157,7 @@ func compileOperation(method, path string, item *openapi3.PathItem, op *openapi3
 	if o.only, err = stringList(extSelect, op.Extensions[extSelect]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
+	o.etagFilter = cognito.Filter{Only: o.only, Omit: append(slices.Clip(o.omit), volatileMembers...)}
 	unsecured := *op
 	unsecured.Security = &openapi3.SecurityRequirements{}
 	o.unsecured = &unsecured
@@ -254,6 +278,23 @@ func stringList(name string, ext any) ([]string, error) {
 		return stringList(name, names)
 	}
 	return nil, fmt.Errorf("%s must be a string or a list", name)
+}
+
+// boolean reads an extension that is a boolean, false when absent.
+func boolean(name string, ext any) (bool, error) {
+	switch v := ext.(type) {
+	case nil:
+		return false, nil
+	case bool:
+		return v, nil
+	case json.RawMessage:
+		var b bool
+		if err := json.Unmarshal(v, &b); err != nil {
+			return false, fmt.Errorf("%s must be true or false", name)
+		}
+		return b, nil
+	}
+	return false, fmt.Errorf("%s must be true or false", name)
 }
 
 // successStatus is the lowest 2xx the operation declares but for those

@@ -1,13 +1,11 @@
 package gateway
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 
@@ -20,53 +18,19 @@ import (
 // configuration, so ETags leave them out.
 var volatileMembers = []string{"EstimatedNumberOfUsers", "LastModifiedDate"}
 
-// etag is a strong validator of a resource's configuration: a digest of its
-// canonical JSON (as json.Marshal writes it, map keys sorted) without
-// volatile members.
-func etag(resource map[string]any) string {
+// resourceETag is a strong validator of a resource's configuration, and the one
+// way the gateway makes one: GET and HEAD, the answers of PUT and PATCH,
+// and their If-Match check all hand it the SDK value Cognito described.
+// It is a digest of that value's JSON as json.Marshal writes its document
+// (members sorted, <, > and & escaped), of the members covered picks:
+// those the operation shows, less the volatile ones (operation.etagFilter).
+func resourceETag(resource any, covered cognito.Filter) string {
 	buf := encodeBuffers.Get().(*[]byte)
 	defer encodeBuffers.Put(buf)
-	encoded, err := canonjson.AppendObject((*buf)[:0], resource, true, volatileMembers)
+	encoded, err := cognito.AppendJSON((*buf)[:0], resource, covered, true)
 	if err != nil {
 		encoded = nil // as json.Marshal would have returned
 	}
-	*buf = encoded[:0]
-	return etagOf(encoded)
-}
-
-// resourceETag is etag(Document(resource)) trimmed by shown, written straight
-// from the SDK value.
-func resourceETag(resource any, shown cognito.Filter) string {
-	buf := encodeBuffers.Get().(*[]byte)
-	defer encodeBuffers.Put(buf)
-	skip := cognito.Filter{Only: shown.Only, Omit: append(slices.Clip(shown.Omit), volatileMembers...)}
-	encoded, err := cognito.AppendJSON((*buf)[:0], resource, skip, true)
-	if err != nil {
-		encoded = nil // as etag does
-	}
-	*buf = encoded[:0]
-	return etagOf(encoded)
-}
-
-// bodyETag is the ETag of a resource whose answer body is body, an object
-// whose members other than the volatile ones are at the spans stable: the
-// object of those members alone is what etag would encode, unless HTML
-// escaping tells the two encodings apart. It can only if the body has one
-// of <, > and &; then slow encodes the resource again.
-func bodyETag(body []byte, stable [][2]int, slow func() string) string {
-	if bytes.IndexByte(body, '<') >= 0 || bytes.IndexByte(body, '>') >= 0 || bytes.IndexByte(body, '&') >= 0 {
-		return slow()
-	}
-	buf := encodeBuffers.Get().(*[]byte)
-	defer encodeBuffers.Put(buf)
-	encoded := append((*buf)[:0], '{')
-	for i, span := range stable {
-		if i > 0 {
-			encoded = append(encoded, ',')
-		}
-		encoded = append(encoded, body[span[0]:span[1]]...)
-	}
-	encoded = append(encoded, '}')
 	*buf = encoded[:0]
 	return etagOf(encoded)
 }

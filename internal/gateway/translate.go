@@ -6,7 +6,6 @@ import (
 	"maps"
 	"math"
 	"net/http"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,20 +34,6 @@ func translate(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 		return nil, err
 	}
 	return c.shape(out)
-}
-
-// invoke calls one Cognito action with a JSON-shaped input, and returns its
-// output as a JSON-shaped tree, for the handlers that edit it.
-func (g *Gateway) invoke(ctx context.Context, a cognito.Action, input map[string]any) (map[string]any, error) {
-	out, err := g.call(ctx, a, input)
-	if err != nil {
-		return nil, err
-	}
-	doc, _ := cognito.Document(out).(map[string]any)
-	if doc == nil {
-		doc = map[string]any{}
-	}
-	return doc, nil
 }
 
 // call calls one Cognito action with a JSON-shaped input, and returns the
@@ -249,14 +234,7 @@ func (c *call) answerResource(status int, resource any, withETag bool) (*answer,
 // them, encoded in buf, which a keeps; its Location, if the operation has
 // one; and its ETag if withETag.
 func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Filter, withETag bool) (*answer, error) {
-	// Where the stable members are, to make the ETag of them alone.
-	var stable [][2]int
-	note := func(name string, start, end int) {
-		if !slices.Contains(volatileMembers, name) {
-			stable = append(stable, [2]int{start, end})
-		}
-	}
-	body, err := cognito.AppendMembers((*buf)[:0], resource, shown, false, note)
+	body, err := cognito.AppendMembers((*buf)[:0], resource, shown, false, nil)
 	if err != nil {
 		return nil, problem.Internal(err)
 	}
@@ -277,7 +255,7 @@ func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Fi
 		}))
 	}
 	if withETag {
-		a.header.Set("ETag", bodyETag(body, stable, func() string { return resourceETag(resource, shown) }))
+		a.header.Set("ETag", resourceETag(resource, c.op.etagFilter))
 	}
 	a.sendFrom(buf, body)
 	return a, nil
