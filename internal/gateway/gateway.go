@@ -31,6 +31,7 @@ import (
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
+	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/internal/redact"
 )
 
@@ -120,10 +121,10 @@ type Completer interface {
 	CompleteRequest(op *openapi3.Operation)
 }
 
-// Limiter paces Cognito calls. Wait returns when action may be called, or
-// an error if it cannot be called before ctx's deadline.
+// Limiter paces Cognito calls. Wait returns when an action of category
+// may be called, or an error if it cannot be called before ctx's deadline.
 type Limiter interface {
-	Wait(ctx context.Context, action string) error
+	Wait(ctx context.Context, category quota.Category) error
 }
 
 // New builds the gateway from the spec and a Cognito client. It compiles

@@ -19,7 +19,7 @@ func BenchmarkWait(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := bc.limiter.Wait(ctx, "AdminGetUser"); err != nil {
+				if err := bc.limiter.Wait(ctx, UserRead); err != nil {
 					b.Fatal(err)
 				}
 			}
