@@ -1,7 +1,8 @@
 // Package cognito owns everything the gateway knows about the Cognito API:
-// the table of actions it can call through aws-sdk-go-v2, the conversion of
-// SDK values to JSON documents, and the mapping of Cognito's errors to
-// problem details.
+// the table of actions it can call through aws-sdk-go-v2, one row per action
+// with all that is known of it (its SDK method, its quota category, whether
+// it writes), the conversion of SDK values to JSON documents, and the
+// mapping of Cognito's errors to problem details.
 //
 // It does not know about HTTP routes or the OpenAPI document; the gateway
 // package decides which action a request performs.
@@ -15,6 +16,8 @@ import (
 	"strings"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/acme/cognito-admin-gateway/internal/quota"
 )
 
 // Action is one Cognito API action, callable with a JSON-shaped input.
@@ -27,7 +30,13 @@ type Action struct {
 	Output reflect.Type
 	// Members are the input's member names, the exported fields of Input.
 	Members map[string]bool
-	call    func(ctx context.Context, client *cip.Client, input []byte) (any, error)
+	// Category is the Cognito quota category the action is metered in,
+	// which the gateway paces it by.
+	Category quota.Category
+	// Writes is set when the action changes something in Cognito; a test
+	// holds it to the HTTP methods of the operations that perform it.
+	Writes bool
+	call   func(ctx context.Context, client *cip.Client, input []byte) (any, error)
 }
 
 // Call decodes input (JSON with Cognito's member names) into the action's SDK
@@ -39,16 +48,26 @@ func (a Action) Call(ctx context.Context, client *cip.Client, input []byte) (any
 // sdkMethod is the shape of every operation method on *cip.Client.
 type sdkMethod[In, Out any] func(*cip.Client, context.Context, *In, ...func(*cip.Options)) (*Out, error)
 
-// action adapts one SDK method to an Action. Its name comes from the input
-// type (DescribeUserPoolInput -> DescribeUserPool), so a table line cannot
-// name one action and call another.
-func action[In, Out any](method sdkMethod[In, Out]) Action {
+// reads and writes say, in a row of the table, whether the action changes
+// anything in Cognito.
+const (
+	reads  = false
+	writes = true
+)
+
+// action adapts one SDK method to an Action, with its quota category and
+// whether it writes. Its name comes from the input type
+// (DescribeUserPoolInput -> DescribeUserPool), so a table line cannot name
+// one action and call another.
+func action[In, Out any](method sdkMethod[In, Out], category quota.Category, write bool) Action {
 	in := reflect.TypeFor[In]()
 	return Action{
-		Name:    strings.TrimSuffix(in.Name(), "Input"),
-		Input:   in,
-		Output:  reflect.TypeFor[Out](),
-		Members: members(in),
+		Name:     strings.TrimSuffix(in.Name(), "Input"),
+		Input:    in,
+		Output:   reflect.TypeFor[Out](),
+		Members:  members(in),
+		Category: category,
+		Writes:   write,
 		call: func(ctx context.Context, client *cip.Client, input []byte) (any, error) {
 			var params In
 			if len(input) > 0 {
@@ -61,71 +80,78 @@ func action[In, Out any](method sdkMethod[In, Out]) Action {
 	}
 }
 
-// Actions returns the table of callable actions, by name. Adding an action
-// the spec names costs one line here.
+// Actions returns the table of callable actions, by name.
 func Actions() map[string]Action {
-	list := []Action{
-		action((*cip.Client).ListUserPools),
-		action((*cip.Client).CreateUserPool),
-		action((*cip.Client).DescribeUserPool),
-		action((*cip.Client).UpdateUserPool),
-		action((*cip.Client).DeleteUserPool),
-		// Users, their groups and devices.
-		action((*cip.Client).ListUsers),
-		action((*cip.Client).AdminCreateUser),
-		action((*cip.Client).AdminGetUser),
-		action((*cip.Client).AdminDeleteUser),
-		action((*cip.Client).AdminUpdateUserAttributes),
-		action((*cip.Client).AdminDeleteUserAttributes),
-		action((*cip.Client).AdminEnableUser),
-		action((*cip.Client).AdminDisableUser),
-		action((*cip.Client).AdminResetUserPassword),
-		action((*cip.Client).AdminSetUserPassword),
-		action((*cip.Client).AdminConfirmSignUp),
-		action((*cip.Client).AdminSetUserSettings),
-		action((*cip.Client).AdminSetUserMFAPreference),
-		action((*cip.Client).AdminUserGlobalSignOut),
-		action((*cip.Client).AdminListGroupsForUser),
-		action((*cip.Client).AdminAddUserToGroup),
-		action((*cip.Client).AdminRemoveUserFromGroup),
-		action((*cip.Client).AdminListDevices),
-		action((*cip.Client).AdminGetDevice),
-		action((*cip.Client).AdminUpdateDeviceStatus),
-		action((*cip.Client).AdminForgetDevice),
-		// Groups.
-		action((*cip.Client).ListGroups),
-		action((*cip.Client).CreateGroup),
-		action((*cip.Client).GetGroup),
-		action((*cip.Client).UpdateGroup),
-		action((*cip.Client).DeleteGroup),
-		action((*cip.Client).ListUsersInGroup),
-		// App clients.
-		action((*cip.Client).ListUserPoolClients),
-		action((*cip.Client).CreateUserPoolClient),
-		action((*cip.Client).DescribeUserPoolClient),
-		action((*cip.Client).UpdateUserPoolClient),
-		action((*cip.Client).DeleteUserPoolClient),
-		// Import jobs.
-		action((*cip.Client).ListUserImportJobs),
-		action((*cip.Client).CreateUserImportJob),
-		action((*cip.Client).DescribeUserImportJob),
-		action((*cip.Client).StartUserImportJob),
-		action((*cip.Client).StopUserImportJob),
-		action((*cip.Client).GetCSVHeader),
-		// Self-service (/me), with the user's access token.
-		action((*cip.Client).GetUser),
-		action((*cip.Client).DeleteUser),
-		action((*cip.Client).UpdateUserAttributes),
-		action((*cip.Client).DeleteUserAttributes),
-		action((*cip.Client).SetUserSettings),
-		action((*cip.Client).ListDevices),
-		action((*cip.Client).GetDevice),
-	}
+	list := rows()
 	table := make(map[string]Action, len(list))
 	for _, a := range list {
 		table[a.Name] = a
 	}
 	return table
+}
+
+// rows are the table of callable actions, one row per action. Adding an action
+// the spec names costs one row here: its SDK method, its quota category
+// (from the page cited in package quota) and whether it writes. Tests in
+// package gateway hold the rows to the spec and to template.yaml.
+func rows() []Action {
+	return []Action{
+		action((*cip.Client).ListUserPools, quota.UserPoolRead, reads),
+		action((*cip.Client).CreateUserPool, quota.UserPoolUpdate, writes),
+		action((*cip.Client).DescribeUserPool, quota.UserPoolRead, reads),
+		action((*cip.Client).UpdateUserPool, quota.UserPoolUpdate, writes),
+		action((*cip.Client).DeleteUserPool, quota.UserPoolUpdate, writes),
+		// Users, their groups and devices.
+		action((*cip.Client).ListUsers, quota.UserList, reads),
+		action((*cip.Client).AdminCreateUser, quota.UserCreation, writes),
+		action((*cip.Client).AdminGetUser, quota.UserRead, reads),
+		action((*cip.Client).AdminDeleteUser, quota.UserUpdate, writes),
+		action((*cip.Client).AdminUpdateUserAttributes, quota.UserUpdate, writes),
+		action((*cip.Client).AdminDeleteUserAttributes, quota.UserUpdate, writes),
+		action((*cip.Client).AdminEnableUser, quota.UserUpdate, writes),
+		action((*cip.Client).AdminDisableUser, quota.UserUpdate, writes),
+		action((*cip.Client).AdminResetUserPassword, quota.UserAccountRecovery, writes),
+		action((*cip.Client).AdminSetUserPassword, quota.UserAccountRecovery, writes),
+		action((*cip.Client).AdminConfirmSignUp, quota.UserCreation, writes),
+		action((*cip.Client).AdminSetUserSettings, quota.UserUpdate, writes),
+		action((*cip.Client).AdminSetUserMFAPreference, quota.UserUpdate, writes),
+		action((*cip.Client).AdminUserGlobalSignOut, quota.UserUpdate, writes),
+		action((*cip.Client).AdminListGroupsForUser, quota.UserResourceRead, reads),
+		action((*cip.Client).AdminAddUserToGroup, quota.UserResourceUpdate, writes),
+		action((*cip.Client).AdminRemoveUserFromGroup, quota.UserResourceUpdate, writes),
+		action((*cip.Client).AdminListDevices, quota.UserResourceRead, reads),
+		action((*cip.Client).AdminGetDevice, quota.UserResourceRead, reads),
+		action((*cip.Client).AdminUpdateDeviceStatus, quota.UserResourceUpdate, writes),
+		action((*cip.Client).AdminForgetDevice, quota.UserResourceUpdate, writes),
+		// Groups.
+		action((*cip.Client).ListGroups, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).CreateGroup, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).GetGroup, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).UpdateGroup, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DeleteGroup, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).ListUsersInGroup, quota.UserList, reads),
+		// App clients.
+		action((*cip.Client).ListUserPoolClients, quota.UserPoolClientRead, reads),
+		action((*cip.Client).CreateUserPoolClient, quota.UserPoolClientUpdate, writes),
+		action((*cip.Client).DescribeUserPoolClient, quota.UserPoolClientRead, reads),
+		action((*cip.Client).UpdateUserPoolClient, quota.UserPoolClientUpdate, writes),
+		action((*cip.Client).DeleteUserPoolClient, quota.UserPoolClientUpdate, writes),
+		// Import jobs.
+		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DescribeUserImportJob, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).StartUserImportJob, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).StopUserImportJob, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).GetCSVHeader, quota.UserPoolResourceRead, reads),
+		// Self-service (/me), with the user's access token.
+		action((*cip.Client).GetUser, quota.UserRead, reads),
+		action((*cip.Client).DeleteUser, quota.UserUpdate, writes),
+		action((*cip.Client).UpdateUserAttributes, quota.UserUpdate, writes),
+		action((*cip.Client).DeleteUserAttributes, quota.UserUpdate, writes),
+		action((*cip.Client).SetUserSettings, quota.UserUpdate, writes),
+		action((*cip.Client).ListDevices, quota.UserResourceRead, reads),
+		action((*cip.Client).GetDevice, quota.UserResourceRead, reads),
+	}
 }
 
 // members lists the exported fields of an SDK input struct.

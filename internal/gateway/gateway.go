@@ -31,6 +31,7 @@ import (
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
+	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/internal/redact"
 	"github.com/acme/cognito-admin-gateway/openapi"
 )
@@ -102,10 +103,10 @@ type Options struct {
 	Limiter Limiter
 }
 
-// Limiter paces Cognito calls. Wait returns when action may be called, or
-// an error if it cannot be called before ctx's deadline.
+// Limiter paces Cognito calls. Wait returns when an action of category
+// may be called, or an error if it cannot be called before ctx's deadline.
 type Limiter interface {
-	Wait(ctx context.Context, action string) error
+	Wait(ctx context.Context, category quota.Category) error
 }
 
 // Spec is the API description a gateway runs on: a document already

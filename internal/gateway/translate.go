@@ -40,7 +40,7 @@ func translate(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 // SDK's output.
 func (g *Gateway) call(ctx context.Context, a cognito.Action, input map[string]any) (any, error) {
 	if g.opts.Limiter != nil {
-		if err := g.opts.Limiter.Wait(ctx, a.Name); err != nil {
+		if err := g.opts.Limiter.Wait(ctx, a.Category); err != nil {
 			return nil, throttled(err)
 		}
 	}

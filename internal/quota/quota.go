@@ -6,8 +6,9 @@
 // sign-ups and profile updates, so each gateway instance paces itself with
 // one token bucket per category.
 //
-// It owns the table of which category each Cognito action the gateway calls
-// belongs to, and Cognito's default quota of each category. It does not call
+// It owns the categories and Cognito's default quota of each. Which
+// category an action falls in is part of the action's row in package
+// cognito, so that adding an action cannot forget it. It does not call
 // Cognito, and it does not retry: a call it refuses is the caller's to answer.
 package quota
 
@@ -27,97 +28,52 @@ import (
 // takes for a category that configuration does not name.
 const DefaultShare = 0.2
 
-// cognitoDefaultRPS is Cognito's default quota, in requests per second, of
-// every category the gateway's actions fall in. Source: "Quotas in Amazon
+// Category is one of Cognito's request-rate quota categories, as the
+// quotas page names it.
+type Category string
+
+// The categories the gateway's actions fall in. Source: "Quotas in Amazon
 // Cognito", section "Amazon Cognito user pools API operation categories and
 // request rate quotas",
 // https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html#category_operations
-var cognitoDefaultRPS = map[string]float64{
-	"UserCreation":           50,
-	"UserAccountRecovery":    30,
-	"UserRead":               120,
-	"UserUpdate":             25,
-	"UserResourceRead":       50,
-	"UserResourceUpdate":     25,
-	"UserList":               30,
-	"UserPoolRead":           15,
-	"UserPoolUpdate":         15,
-	"UserPoolResourceRead":   20,
-	"UserPoolResourceUpdate": 15,
-	"UserPoolClientRead":     15,
-	"UserPoolClientUpdate":   15,
-}
+const (
+	UserCreation           Category = "UserCreation"
+	UserAccountRecovery    Category = "UserAccountRecovery"
+	UserRead               Category = "UserRead"
+	UserUpdate             Category = "UserUpdate"
+	UserResourceRead       Category = "UserResourceRead"
+	UserResourceUpdate     Category = "UserResourceUpdate"
+	UserList               Category = "UserList"
+	UserPoolRead           Category = "UserPoolRead"
+	UserPoolUpdate         Category = "UserPoolUpdate"
+	UserPoolResourceRead   Category = "UserPoolResourceRead"
+	UserPoolResourceUpdate Category = "UserPoolResourceUpdate"
+	UserPoolClientRead     Category = "UserPoolClientRead"
+	UserPoolClientUpdate   Category = "UserPoolClientUpdate"
+)
 
-// categoryOf is the quota category of every Cognito action the gateway
-// calls, from the same page as cognitoDefaultRPS. A test keeps it equal to
-// the action table in package cognito.
-var categoryOf = map[string]string{
-	"ListUserPools":    "UserPoolRead",
-	"DescribeUserPool": "UserPoolRead",
-	"CreateUserPool":   "UserPoolUpdate",
-	"UpdateUserPool":   "UserPoolUpdate",
-	"DeleteUserPool":   "UserPoolUpdate",
-
-	"ListUsers":        "UserList",
-	"ListUsersInGroup": "UserList",
-
-	"AdminCreateUser":    "UserCreation",
-	"AdminConfirmSignUp": "UserCreation",
-
-	"AdminGetUser": "UserRead",
-	"GetUser":      "UserRead",
-
-	"AdminDeleteUser":           "UserUpdate",
-	"AdminUpdateUserAttributes": "UserUpdate",
-	"AdminDeleteUserAttributes": "UserUpdate",
-	"AdminEnableUser":           "UserUpdate",
-	"AdminDisableUser":          "UserUpdate",
-	"AdminSetUserSettings":      "UserUpdate",
-	"AdminSetUserMFAPreference": "UserUpdate",
-	"AdminUserGlobalSignOut":    "UserUpdate",
-	"DeleteUser":                "UserUpdate",
-	"UpdateUserAttributes":      "UserUpdate",
-	"DeleteUserAttributes":      "UserUpdate",
-	"SetUserSettings":           "UserUpdate",
-
-	"AdminResetUserPassword": "UserAccountRecovery",
-	"AdminSetUserPassword":   "UserAccountRecovery",
-
-	"AdminListGroupsForUser": "UserResourceRead",
-	"AdminListDevices":       "UserResourceRead",
-	"AdminGetDevice":         "UserResourceRead",
-	"ListDevices":            "UserResourceRead",
-	"GetDevice":              "UserResourceRead",
-
-	"AdminAddUserToGroup":      "UserResourceUpdate",
-	"AdminRemoveUserFromGroup": "UserResourceUpdate",
-	"AdminUpdateDeviceStatus":  "UserResourceUpdate",
-	"AdminForgetDevice":        "UserResourceUpdate",
-
-	"ListGroups":            "UserPoolResourceRead",
-	"GetGroup":              "UserPoolResourceRead",
-	"ListUserImportJobs":    "UserPoolResourceRead",
-	"DescribeUserImportJob": "UserPoolResourceRead",
-	"GetCSVHeader":          "UserPoolResourceRead",
-
-	"CreateGroup":         "UserPoolResourceUpdate",
-	"UpdateGroup":         "UserPoolResourceUpdate",
-	"DeleteGroup":         "UserPoolResourceUpdate",
-	"CreateUserImportJob": "UserPoolResourceUpdate",
-	"StartUserImportJob":  "UserPoolResourceUpdate",
-	"StopUserImportJob":   "UserPoolResourceUpdate",
-
-	"ListUserPoolClients":    "UserPoolClientRead",
-	"DescribeUserPoolClient": "UserPoolClientRead",
-	"CreateUserPoolClient":   "UserPoolClientUpdate",
-	"UpdateUserPoolClient":   "UserPoolClientUpdate",
-	"DeleteUserPoolClient":   "UserPoolClientUpdate",
+// cognitoDefaultRPS is Cognito's default quota, in requests per second, of
+// each category, from the same page.
+var cognitoDefaultRPS = map[Category]float64{
+	UserCreation:           50,
+	UserAccountRecovery:    30,
+	UserRead:               120,
+	UserUpdate:             25,
+	UserResourceRead:       50,
+	UserResourceUpdate:     25,
+	UserList:               30,
+	UserPoolRead:           15,
+	UserPoolUpdate:         15,
+	UserPoolResourceRead:   20,
+	UserPoolResourceUpdate: 15,
+	UserPoolClientRead:     15,
+	UserPoolClientUpdate:   15,
 }
 
 // Limiter paces Cognito calls with one token bucket per quota category.
 // It is safe for concurrent use.
 type Limiter struct {
-	buckets map[string]*rate.Limiter
+	buckets map[Category]*rate.Limiter
 }
 
 // New builds a Limiter. rates gives requests per second by category, as
@@ -125,9 +81,9 @@ type Limiter struct {
 // Cognito's default quota. Each bucket holds one second's worth of tokens,
 // and at least one.
 func New(rates map[string]float64) *Limiter {
-	l := &Limiter{buckets: make(map[string]*rate.Limiter, len(cognitoDefaultRPS))}
+	l := &Limiter{buckets: make(map[Category]*rate.Limiter, len(cognitoDefaultRPS))}
 	for category, quota := range cognitoDefaultRPS {
-		rps, ok := rates[category]
+		rps, ok := rates[string(category)]
 		if !ok {
 			rps = quota * DefaultShare
 		}
@@ -141,9 +97,9 @@ func New(rates map[string]float64) *Limiter {
 // quota that production shares, and pacing it at production's share only
 // makes a burst of local calls wait.
 func Only(rates map[string]float64) *Limiter {
-	l := &Limiter{buckets: make(map[string]*rate.Limiter, len(rates))}
+	l := &Limiter{buckets: make(map[Category]*rate.Limiter, len(rates))}
 	for category, rps := range rates {
-		l.buckets[category] = bucket(rps)
+		l.buckets[Category(category)] = bucket(rps)
 	}
 	return l
 }
@@ -157,7 +113,7 @@ func bucket(rps float64) *rate.Limiter {
 // the call could not have started before the request's deadline.
 type ThrottledError struct {
 	// Category is the Cognito quota category the call belongs to.
-	Category string
+	Category Category
 	// RetryAfter is how long until the category has room again.
 	RetryAfter time.Duration
 }
@@ -166,13 +122,12 @@ func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("throttled by the gateway to protect Cognito's shared quota (%s)", e.Category)
 }
 
-// Wait returns nil when action may be called, after waiting for its
-// category's bucket if need be. If the wait would end after ctx's deadline
-// it returns a *ThrottledError at once, without waiting; if ctx ends while
-// waiting, ctx's error. Actions outside the table, and categories the
-// Limiter has no bucket for (see Only), are not paced.
-func (l *Limiter) Wait(ctx context.Context, action string) error {
-	category := categoryOf[action]
+// Wait returns nil when an action of category may be called, after waiting
+// for the category's bucket if need be. If the wait would end after ctx's
+// deadline it returns a *ThrottledError at once, without waiting; if ctx
+// ends while waiting, ctx's error. A category the Limiter has no bucket for
+// (see Only) is not paced.
+func (l *Limiter) Wait(ctx context.Context, category Category) error {
 	bucket, ok := l.buckets[category]
 	if !ok {
 		return nil
@@ -211,7 +166,7 @@ func ParseRates(s string) (map[string]float64, error) {
 		if !found {
 			return nil, fmt.Errorf("%q is not Category=requests-per-second, such as UserUpdate=5", entry)
 		}
-		if _, known := cognitoDefaultRPS[category]; !known {
+		if _, known := cognitoDefaultRPS[Category(category)]; !known {
 			return nil, fmt.Errorf("unknown quota category %q; the gateway's categories are %s",
 				category, strings.Join(Categories(), ", "))
 		}
@@ -231,8 +186,15 @@ func ParseRates(s string) (map[string]float64, error) {
 func Categories() []string {
 	categories := make([]string, 0, len(cognitoDefaultRPS))
 	for category := range cognitoDefaultRPS {
-		categories = append(categories, category)
+		categories = append(categories, string(category))
 	}
 	slices.Sort(categories)
 	return categories
+}
+
+// Known reports whether c is a category with a default quota here: an
+// action of any other category would never be paced.
+func (c Category) Known() bool {
+	_, ok := cognitoDefaultRPS[c]
+	return ok
 }

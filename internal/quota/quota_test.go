@@ -3,48 +3,14 @@ package quota
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/acme/cognito-admin-gateway/internal/cognito"
 )
-
-func TestEveryGatewayActionHasAQuotaCategory(t *testing.T) {
-	var missing []string
-	for action := range cognito.Actions() {
-		if _, ok := categoryOf[action]; !ok {
-			missing = append(missing, action)
-		}
-	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		t.Errorf("actions in cognito.Actions() without a quota category in categoryOf "+
-			"(see the Cognito quotas page cited there): %s", strings.Join(missing, ", "))
-	}
-}
-
-func TestEveryCategoryHasCognitosDefault(t *testing.T) {
-	for action, category := range categoryOf {
-		if cognitoDefaultRPS[category] <= 0 {
-			t.Errorf("%s: category %q has no default quota in cognitoDefaultRPS", action, category)
-		}
-	}
-	used := map[string]bool{}
-	for _, category := range categoryOf {
-		used[category] = true
-	}
-	for category := range cognitoDefaultRPS {
-		if !used[category] {
-			t.Errorf("category %s has no action in categoryOf; remove it", category)
-		}
-	}
-}
 
 func TestDefaultRatesAreAFifthOfCognitos(t *testing.T) {
 	l := New(map[string]float64{"UserList": 2})
-	cases := map[string]struct {
+	cases := map[Category]struct {
 		rps   float64
 		burst int
 	}{
@@ -71,13 +37,13 @@ func TestSlowRatesStillAllowOneCall(t *testing.T) {
 
 func TestWaitRefusesAtOnceWhatTheDeadlineCannotWaitFor(t *testing.T) {
 	l := New(map[string]float64{"UserUpdate": 1})
-	if err := l.Wait(context.Background(), "AdminUpdateUserAttributes"); err != nil {
+	if err := l.Wait(context.Background(), UserUpdate); err != nil {
 		t.Fatalf("first call: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := l.Wait(ctx, "AdminDisableUser") // same category
+	err := l.Wait(ctx, UserUpdate)
 	if elapsed := time.Since(start); elapsed > 50*time.Millisecond {
 		t.Errorf("refusal took %v; it should not wait", elapsed)
 	}
@@ -92,7 +58,7 @@ func TestWaitRefusesAtOnceWhatTheDeadlineCannotWaitFor(t *testing.T) {
 		t.Errorf("message %q", msg)
 	}
 	// Each category has a bucket of its own.
-	if err := l.Wait(ctx, "ListUsers"); err != nil {
+	if err := l.Wait(ctx, UserList); err != nil {
 		t.Errorf("other category: %v", err)
 	}
 }
@@ -100,14 +66,14 @@ func TestWaitRefusesAtOnceWhatTheDeadlineCannotWaitFor(t *testing.T) {
 func TestWaitWaitsWhenTheDeadlineAllows(t *testing.T) {
 	l := New(map[string]float64{"UserUpdate": 20}) // a token every 50ms
 	for range 20 {
-		if err := l.Wait(context.Background(), "AdminEnableUser"); err != nil {
+		if err := l.Wait(context.Background(), UserUpdate); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
-	if err := l.Wait(ctx, "AdminEnableUser"); err != nil {
+	if err := l.Wait(ctx, UserUpdate); err != nil {
 		t.Fatalf("with room before the deadline: %v", err)
 	}
 	if elapsed := time.Since(start); elapsed < 20*time.Millisecond {
@@ -115,10 +81,10 @@ func TestWaitWaitsWhenTheDeadlineAllows(t *testing.T) {
 	}
 }
 
-func TestWaitLetsUnknownActionsThrough(t *testing.T) {
+func TestWaitLetsUnknownCategoriesThrough(t *testing.T) {
 	l := New(nil)
 	for range 100 {
-		if err := l.Wait(context.Background(), "SomeFutureAction"); err != nil {
+		if err := l.Wait(context.Background(), "SomeFutureCategory"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -171,15 +137,15 @@ func TestOnlyPacesTheNamedCategories(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	for i := range 100 {
-		if err := l.Wait(ctx, "DescribeUserPool"); err != nil {
+		if err := l.Wait(ctx, UserPoolRead); err != nil {
 			t.Fatalf("read %d of a burst: %v", i, err)
 		}
 	}
-	if err := l.Wait(ctx, "AdminEnableUser"); err != nil {
+	if err := l.Wait(ctx, UserUpdate); err != nil {
 		t.Fatalf("first update: %v", err)
 	}
 	var throttled *ThrottledError
-	if err := l.Wait(ctx, "AdminDisableUser"); !errors.As(err, &throttled) || throttled.Category != "UserUpdate" {
+	if err := l.Wait(ctx, UserUpdate); !errors.As(err, &throttled) || throttled.Category != "UserUpdate" {
 		t.Errorf("second update within the second: %v, want a UserUpdate *ThrottledError", err)
 	}
 }
