@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -307,13 +306,4 @@ func remove(doc map[string]any, path []string) {
 		}
 		doc = next
 	}
-}
-
-// serveSpec answers GET /openapi.json with the document the gateway runs on.
-func serveSpec(_ context.Context, g *Gateway, _ *call) (*answer, error) {
-	encoded, err := json.Marshal(g.spec.Document())
-	if err != nil {
-		return nil, problem.Internal(err)
-	}
-	return &answer{status: http.StatusOK, header: http.Header{}, raw: encoded}, nil
 }

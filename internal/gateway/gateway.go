@@ -5,20 +5,23 @@
 // Ordinary operations need no code here: the spec's x-cognito-* extensions and
 // the action table in package cognito drive them. Composite operations, such
 // as PATCH on a pool, are the handlers in the composites table.
+//
+// Its files follow a request: gateway.go (New, ServeHTTP), route.go,
+// compile.go, validate.go (with token.go for /me's bearer token and
+// conditional.go for If-Match), guard.go (the allow-list), call.go,
+// shape.go, edit.go (PUT and PATCH, and the composites table), observe.go
+// (access line, metrics, audit) and meta.go (/health, /openapi.*, /docs).
 package gateway
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,7 +29,6 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
@@ -153,68 +155,6 @@ func New[S Spec](client *cip.Client, spec S, opts Options) (*Gateway, error) {
 	return g, nil
 }
 
-// compilation is one operation of the spec, compiled once.
-type compilation struct {
-	once sync.Once
-	op   *operation
-	err  error
-}
-
-// compiled is the compiled operation with the operationId id.
-func (g *Gateway) compiled(id string) (*operation, error) {
-	c, ok := g.operations[id]
-	if !ok {
-		return nil, fmt.Errorf("the spec has no operation %q", id)
-	}
-	c.once.Do(func() { c.op, c.err = g.compile(id) })
-	return c.op, c.err
-}
-
-// compile compiles one operation, as the spec hands it out: decoded for
-// requests, whatever the spec decoded before.
-func (g *Gateway) compile(id string) (*operation, error) {
-	spec, ok := g.spec.Operation(id)
-	if !ok {
-		return nil, fmt.Errorf("the spec has no operation %q", id)
-	}
-	item := &openapi3.PathItem{Parameters: spec.PathParameters}
-	o, err := compileOperation(spec.Method, spec.Path, item, spec.Operation, g.actions())
-	if err != nil {
-		return nil, err
-	}
-	// Validation sees the operation without its security requirement
-	// (operation.unsecured), under its path item's parameters.
-	o.route = &routers.Route{Spec: g.spec.Outline(), Path: spec.Path, PathItem: item,
-		Method: spec.Method, Operation: o.unsecured}
-	if o.location != "" {
-		o.created = createdNames(o.location, spec.Path, g.spec.Outline().Paths.Map())
-	}
-	o.handle = g.composites[o.id]
-	if o.handle == nil {
-		if len(o.actions) != 1 {
-			return nil, fmt.Errorf("%s: names %d actions but has no composite handler", o.id, len(o.actions))
-		}
-		o.handle = translate
-	}
-	return o, nil
-}
-
-// operation is the compiled operation of a route. The route's operation
-// is the outline's, bare but for its id.
-func (g *Gateway) operation(route *routers.Route) (*operation, error) {
-	o, err := g.compiled(route.Operation.OperationID)
-	if err != nil {
-		return nil, problem.Internal(err)
-	}
-	return o, nil
-}
-
-// operationByID is the compiled operation with the operationId id, or nil.
-func (g *Gateway) operationByID(id string) *operation {
-	o, _ := g.compiled(id)
-	return o
-}
-
 // ServeHTTP answers one request, and records it in the audit trail if it
 // asks for a change.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -307,54 +247,6 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 		err = tokenRefused(err)
 	}
 	return a, err
-}
-
-// headResponse answers a HEAD request: it drops the body of the GET's
-// answer, so that none is sent whatever carries the answer (net/http, or
-// the Lambda adapter).
-type headResponse struct{ http.ResponseWriter }
-
-func (h headResponse) Write(body []byte) (int, error) { return len(body), nil }
-
-// routeError turns a router miss into 404, or 405 with Allow.
-func (g *Gateway) routeError(r *http.Request, err error) error {
-	if !errors.Is(err, routers.ErrMethodNotAllowed) {
-		return problem.New(http.StatusNotFound, problem.CodeNotFound,
-			fmt.Sprintf("No resource at %s.", r.URL.Path))
-	}
-	var allow []string
-	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		probe := r.Clone(r.Context())
-		probe.Method = method
-		if _, _, miss := g.router.FindRoute(probe); miss != nil {
-			continue
-		}
-		allow = append(allow, method)
-		if method == http.MethodGet {
-			allow = append(allow, http.MethodHead)
-		}
-	}
-	sort.Strings(allow)
-	p := problem.New(http.StatusMethodNotAllowed, problem.CodeMethodNotAllowed,
-		fmt.Sprintf("%s is not allowed on %s. Allowed: %s.", r.Method, r.URL.Path, strings.Join(allow, ", ")))
-	p.Header = http.Header{"Allow": {strings.Join(allow, ", ")}}
-	return p
-}
-
-// decodePathParams percent-decodes the router's parameters: the router
-// matches the encoded path, so that "a%2Fb" is one segment, and hands the
-// values back still encoded.
-func decodePathParams(raw map[string]string) (map[string]string, error) {
-	decoded := make(map[string]string, len(raw))
-	for name, value := range raw {
-		v, err := url.PathUnescape(value)
-		if err != nil {
-			return nil, problem.Validation([]problem.Violation{{Parameter: name,
-				Message: fmt.Sprintf("path parameter %q is not validly percent-encoded", name)}})
-		}
-		decoded[name] = v
-	}
-	return decoded, nil
 }
 
 func newRequestID() string {

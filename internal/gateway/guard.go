@@ -2,20 +2,22 @@ package gateway
 
 import (
 	"context"
-	"log/slog"
+	"errors"
+	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
-	"github.com/acme/cognito-admin-gateway/internal/invocation"
+	"github.com/acme/cognito-admin-gateway/internal/cursor"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
-	"github.com/acme/cognito-admin-gateway/internal/redact"
 )
+
+// Guards: the pool allow-list (ALLOWED_POOL_IDS) on paths, /me tokens and
+// pool listings, and the refusal to delete a pool with deletion protection.
 
 // checkPool enforces the pool allow-list, as defence in depth behind IAM: a
 // request naming any other pool is a 403 before Cognito is called. With an
@@ -87,209 +89,154 @@ func deletePool(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	return &answer{status: c.op.status, header: http.Header{}}, nil
 }
 
-// access writes one line per request: what ran, how it ended and how long
-// it took. The first request of a process is marked as its cold start.
-func (g *Gateway) access(r *http.Request, requestID string, c *call, status int, cognitoCode string, took time.Duration) {
-	route, operation, names := "", "", slog.AnyValue([]string(nil))
-	if c.op != nil {
-		route, operation, names = c.op.path, c.op.id, c.op.actionNames
-	}
-	ms := float64(took.Microseconds()) / 1000
-	attrs := make([]slog.Attr, 0, 9+metricAttrs)
-	attrs = append(attrs,
-		slog.String("requestId", requestID),
-		slog.String("method", r.Method),
-		slog.String("route", route),
-		slog.String("operation", operation),
-		slog.Attr{Key: "actions", Value: names},
-		slog.Int("status", status),
-		slog.String("cognitoError", cognitoCode),
-		slog.Float64("durationMs", ms),
-		slog.Bool("coldStart", g.served.Add(1) == 1),
-	)
-	attrs = appendMetrics(attrs, route, status, cognitoCode, ms)
-	g.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
-}
-
-// MetricsNamespace is the CloudWatch namespace of the gateway's metrics.
-const MetricsNamespace = "CognitoAdminGateway"
-
-// metricAttrs is how many attributes appendMetrics appends.
-const metricAttrs = 8
-
-// appendMetrics makes the access line a CloudWatch Embedded Metric Format
-// record: in Lambda, CloudWatch Logs turns it into metrics with no API call.
-// Requests and Latency by route and status class; Errors (5xx), Cognito
-// throttles (after retries: every code the SDK's retryer takes for a
-// throttle, the same list that makes the answer a 429) and the gateway's own
-// throttles.
-func appendMetrics(attrs []slog.Attr, route string, status int, cognitoCode string, ms float64) []slog.Attr {
-	if route == "" {
-		route = "unmatched"
-	}
-	flag := func(b bool) int {
-		if b {
-			return 1
+// fillPage answers a list that the pool allow-list filters (x-allow-list)
+// with pages as full as the client asked for. Cognito lists every pool of
+// the account; shown as Cognito pages them, the allowed few would be spread
+// over pages that are mostly empty, and the number of empty pages would
+// tell how many other pools there are. So each page reads Cognito's pages
+// until it has Limit allowed items, every allowed pool has been shown, or
+// the list ends, and stops early, with a NextToken, when the request's
+// deadline leaves no time for another read.
+//
+// The NextToken holds a position: Cognito's token of the page to read
+// next, how many of that page's items were already passed (a page can stop
+// in the middle of Cognito's), and how many allowed items were shown
+// before, so that the last page says so without a further, empty one.
+func (g *Gateway) fillPage(ctx context.Context, c *call, input map[string]any) (*answer, error) {
+	action := c.op.actions[0]
+	limitMember, pageSize, limit := c.pageLimits(input)
+	tokenMember := c.nextTokenMember()
+	at := position{}
+	if token, ok := input[tokenMember].(string); ok {
+		var err error
+		if at, err = parsePosition(token, pageSize); err != nil {
+			return nil, problem.Validation([]problem.Violation{{Parameter: "NextToken", Message: err.Error()}})
 		}
-		return 0
 	}
-	cognitoThrottled := cognito.Throttle(cognitoCode)
-	return append(attrs,
-		slog.Any("_aws", emfMetadata(time.Now())),
-		slog.String("Route", route),
-		slog.String("StatusClass", strconv.Itoa(status/100)+"xx"),
-		slog.Int("Requests", 1),
-		slog.Float64("Latency", ms),
-		slog.Int("Errors", flag(status >= 500)),
-		slog.Int("CognitoThrottles", flag(cognitoThrottled)),
-		slog.Int("GatewayThrottles", flag(status == http.StatusTooManyRequests && cognitoCode == "")),
-	)
+	allowed := slices.Compact(slices.Sorted(slices.Values(g.opts.AllowedPools)))
+	var items reflect.Value // the page, a slice of Cognito's item type
+	shown := 0
+	deadline, hasDeadline := ctx.Deadline()
+	var slowest time.Duration
+	for read := 0; ; read++ {
+		page := maps.Clone(input)
+		page[limitMember] = int64(pageSize)
+		delete(page, tokenMember)
+		if at.token != "" {
+			page[tokenMember] = at.token
+		}
+		started := time.Now()
+		out, err := g.call(ctx, action, page)
+		if err != nil {
+			if read > 0 && ctx.Err() != nil {
+				// The deadline came during a further read: what was read
+				// is an answer, and at is where the next one resumes.
+				return c.listAnswer(sliceOrNil(items), at.String())
+			}
+			return nil, err
+		}
+		slowest = max(slowest, time.Since(started))
+		list := reflect.ValueOf(nil)
+		if member, ok := cognito.Member(out, c.op.list); ok {
+			list = reflect.ValueOf(member)
+		}
+		next, _ := cognito.StringMember(out, tokenMember)
+		n := 0
+		if list.Kind() == reflect.Slice {
+			n = list.Len()
+			if !items.IsValid() {
+				items = reflect.MakeSlice(list.Type(), 0, limit)
+			}
+		}
+		isAllowed := func(i int) bool {
+			id, _ := cognito.StringMember(list.Index(i).Interface(), c.op.allowList)
+			_, found := slices.BinarySearch(allowed, id)
+			return found
+		}
+		i := min(at.skip, n)
+		for ; i < n && shown < limit && at.seen < len(allowed); i++ {
+			if isAllowed(i) {
+				items = reflect.Append(items, list.Index(i))
+				shown++
+				at.seen++
+			}
+		}
+		if at.seen >= len(allowed) {
+			// Every allowed pool has been shown: nothing is left to page.
+			return c.listAnswer(sliceOrNil(items), "")
+		}
+		for rest := i; rest < n; rest++ {
+			if isAllowed(rest) {
+				// The page is full, and this Cognito page holds more.
+				at.skip = i
+				return c.listAnswer(sliceOrNil(items), at.String())
+			}
+		}
+		if next == "" {
+			return c.listAnswer(sliceOrNil(items), "")
+		}
+		at = position{token: next, seen: at.seen}
+		if shown >= limit || hasDeadline && time.Until(deadline) < 2*slowest {
+			return c.listAnswer(sliceOrNil(items), at.String())
+		}
+	}
 }
 
-// emfDirective declares the metrics of every access line; only the
-// timestamp before it changes, so it is encoded once.
-var emfDirective = []byte(`,"CloudWatchMetrics":[{"Namespace":"` + MetricsNamespace + `",` +
-	`"Dimensions":[["Route","StatusClass"]],"Metrics":[` +
-	`{"Name":"Requests","Unit":"Count"},{"Name":"Latency","Unit":"Milliseconds"},` +
-	`{"Name":"Errors","Unit":"Count"},{"Name":"CognitoThrottles","Unit":"Count"},` +
-	`{"Name":"GatewayThrottles","Unit":"Count"}]}]}`)
-
-// emfMetadata is the "_aws" member of an EMF record made at now.
-func emfMetadata(now time.Time) redact.Trusted {
-	b := make([]byte, 0, 16+len(emfDirective)+20)
-	b = append(b, `{"Timestamp":`...)
-	b = strconv.AppendInt(b, now.UnixMilli(), 10)
-	return append(b, emfDirective...)
-}
-
-// changes reports whether a method asks for a change, and so is audited.
-func changes(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return false
-	}
-	return true
-}
-
-// createdNames maps each {Member} of a create's Location template (one its
-// own path does not fill) to the path parameter that names the created
-// resource in the spec: "/pools/{Id}" is the path "/pools/{poolId}", so a
-// created pool's Id is audited as its poolId. The spec's x-location is
-// the one list of what each create makes.
-func createdNames(location, path string, paths map[string]*openapi3.PathItem) map[string]string {
-	own := map[string]bool{}
-	for _, name := range templateNames(path) {
-		own[name] = true
-	}
-	want := strings.Split(location, "/")
-	for other := range paths {
-		got := strings.Split(other, "/")
-		if len(got) != len(want) {
+// pageLimits are the input member that takes a page's size, the most
+// Cognito gives in one page (the parameter's maximum), and the client's
+// Limit.
+func (c *call) pageLimits(input map[string]any) (member string, pageSize, limit int) {
+	for _, p := range c.op.params {
+		if p.name != "Limit" {
 			continue
 		}
-		names := map[string]string{}
-		for i := range want {
-			member, isMember := placeholder(want[i])
-			param, isParam := placeholder(got[i])
-			if isMember != isParam || !isMember && want[i] != got[i] {
-				names = nil
-				break
-			}
-			if isMember && !own[member] {
-				names[member] = param
-			}
+		member, pageSize = p.member, 60
+		if p.max != nil {
+			pageSize = int(*p.max)
 		}
-		if names != nil {
-			return names
+		limit = pageSize
+		switch v := input[p.member].(type) {
+		case int64:
+			limit = int(v)
+		case int:
+			limit = v
+		case float64:
+			limit = int(v)
 		}
+		return member, pageSize, max(1, min(limit, pageSize))
 	}
-	return nil
+	return "MaxResults", 60, 60
 }
 
-// placeholder returns the name in a "{name}" path segment.
-func placeholder(segment string) (string, bool) {
-	if len(segment) > 2 && segment[0] == '{' && segment[len(segment)-1] == '}' {
-		return segment[1 : len(segment)-1], true
-	}
-	return "", false
+// position is where a filled page stopped in Cognito's list.
+type position struct {
+	token string // Cognito's token of the page to read next; "" for the first
+	skip  int    // the items of that page already passed
+	seen  int    // the allowed items shown on the pages before
 }
 
-// templateNames are the {names} in a path template.
-func templateNames(path string) []string {
-	var names []string
-	for _, segment := range strings.Split(path, "/") {
-		if name, ok := placeholder(segment); ok {
-			names = append(names, name)
-		}
-	}
-	return names
+// String is the position as a NextToken holds it: "seen.skip.token".
+func (p position) String() string {
+	return strconv.Itoa(p.seen) + "." + strconv.Itoa(p.skip) + "." + p.token
 }
 
-// audit writes the one structured record of a request that asked for a
-// change. It holds who, what, on which pool and target, and the outcome;
-// never a body, so never a password or token.
-func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string, c *call, status int, cognitoCode string, took time.Duration) {
-	caller := info.CallerARN
-	if caller == "" {
-		caller = "unknown"
+func parsePosition(s string, pageSize int) (position, error) {
+	seen, rest, ok1 := strings.Cut(s, ".")
+	skip, token, ok2 := strings.Cut(rest, ".")
+	p := position{token: token}
+	var err1, err2 error
+	p.seen, err1 = strconv.Atoi(seen)
+	p.skip, err2 = strconv.Atoi(skip)
+	if !ok1 || !ok2 || errors.Join(err1, err2) != nil || p.seen < 0 || p.skip < 0 || p.skip > pageSize {
+		return position{}, cursor.ErrMalformed
 	}
-	// What the change names: its path, what a create made and, on the
-	// routes that act as the signed-in user, what the token claims (never
-	// the token itself).
-	target := func(name string) (string, bool) {
-		if v, ok := c.path[name]; ok {
-			return v, true
-		}
-		v, ok := c.created[name]
-		return v, ok
+	return p, nil
+}
+
+// sliceOrNil is the slice items holds, or nil if no page had a list.
+func sliceOrNil(items reflect.Value) any {
+	if !items.IsValid() {
+		return nil
 	}
-	poolID, _ := target("poolId")
-	if c.claims != nil && poolID == "" {
-		poolID = c.claims.pool
-	}
-	attrs := []slog.Attr{
-		slog.String("requestId", requestID),
-		slog.String("caller", caller),
-		slog.String("accessKey", info.AccessKey),
-		slog.String("sourceIp", info.SourceIP),
-		slog.String("method", r.Method),
-		slog.String("route", c.op.path),
-		slog.String("operation", c.op.id),
-		slog.Attr{Key: "actions", Value: c.op.actionNames},
-		slog.String("poolId", poolID),
-	}
-	// Every path parameter names what the change acts on, under its own
-	// name, and so does what a create made (its own path does not hold it).
-	for _, name := range c.op.pathParams {
-		if v, ok := c.path[name]; ok && name != "poolId" {
-			attrs = append(attrs, slog.String(name, v))
-		}
-	}
-	for _, name := range sortedKeys(c.created) {
-		if _, inPath := c.path[name]; !inPath && name != "poolId" {
-			attrs = append(attrs, slog.String(name, c.created[name]))
-		}
-	}
-	if c.claims != nil {
-		attrs = append(attrs, slog.String("sub", c.claims.Subject), slog.String("username", c.claims.Username))
-	}
-	if dryRun(c) {
-		attrs = append(attrs, slog.Bool("dryRun", true))
-	}
-	if c.reread != nil {
-		p := problem.As(c.reread)
-		code := p.CognitoCode
-		if code == "" {
-			code = p.Code
-		}
-		attrs = append(attrs, slog.Bool("applied", true), slog.String("rereadError", code))
-		g.logger.Error("re-read after a change failed", "requestId", requestID, "method", r.Method,
-			"path", r.URL.Path, "status", p.Status, "code", p.Code, "error", p.Error())
-	}
-	attrs = append(attrs,
-		slog.Int("status", status),
-		slog.String("cognitoError", cognitoCode),
-		slog.Float64("durationMs", float64(took.Microseconds())/1000),
-	)
-	g.logger.LogAttrs(r.Context(), slog.LevelInfo, "audit", attrs...)
+	return items.Interface()
 }

@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/acme/cognito-admin-gateway/internal/buildinfo"
 	"github.com/acme/cognito-admin-gateway/internal/docs"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
 	"github.com/acme/cognito-admin-gateway/openapi"
@@ -92,4 +94,32 @@ func noneMatch(ifNoneMatch, etag string) bool {
 	// A malformed value names nothing: the file is sent whole.
 	list, ok, err := parseEntityTags([]string{ifNoneMatch})
 	return ok && err == nil && list.matchWeak(etag)
+}
+
+// serveSpec answers GET /openapi.json with the document the gateway runs on.
+func serveSpec(_ context.Context, g *Gateway, _ *call) (*answer, error) {
+	encoded, err := json.Marshal(g.spec.Document())
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	return &answer{status: http.StatusOK, header: http.Header{}, raw: encoded}, nil
+}
+
+// health answers GET /health with the build, without calling Cognito. With
+// ?deep=true it also proves Cognito answers, with the cheapest call the
+// function's role may make: ListUserPools for one pool.
+func health(ctx context.Context, g *Gateway, c *call) (*answer, error) {
+	body := map[string]any{
+		"status":  "ok",
+		"version": buildinfo.Version(),
+		"commit":  buildinfo.Commit(),
+		"api":     g.spec.Outline().Info.Version,
+	}
+	if c.query.Get("deep") == "true" {
+		if _, err := g.call(ctx, c.op.actions[0], map[string]any{"MaxResults": 1}); err != nil {
+			return nil, err
+		}
+		body["cognito"] = "ok"
+	}
+	return &answer{status: http.StatusOK, header: http.Header{}, body: body}, nil
 }

@@ -1,14 +1,24 @@
 package gateway
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"sort"
 	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/acme/cognito-admin-gateway/internal/problem"
 )
+
+// Routing: which spec operation a request is for (a 404, or a 405 with
+// Allow, when none is), its path parameters percent-decoded, and HEAD as the
+// GET without its body.
 
 // router finds a request's route in the spec with kin-openapi's gorillamux
 // router, split by the number of segments in the path: a request is matched
@@ -99,4 +109,52 @@ func (rt *router) FindRoute(r *http.Request) (*routers.Route, map[string]string,
 		return nil, nil, err
 	}
 	return group.router.FindRoute(r)
+}
+
+// headResponse answers a HEAD request: it drops the body of the GET's
+// answer, so that none is sent whatever carries the answer (net/http, or
+// the Lambda adapter).
+type headResponse struct{ http.ResponseWriter }
+
+func (h headResponse) Write(body []byte) (int, error) { return len(body), nil }
+
+// routeError turns a router miss into 404, or 405 with Allow.
+func (g *Gateway) routeError(r *http.Request, err error) error {
+	if !errors.Is(err, routers.ErrMethodNotAllowed) {
+		return problem.New(http.StatusNotFound, problem.CodeNotFound,
+			fmt.Sprintf("No resource at %s.", r.URL.Path))
+	}
+	var allow []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = method
+		if _, _, miss := g.router.FindRoute(probe); miss != nil {
+			continue
+		}
+		allow = append(allow, method)
+		if method == http.MethodGet {
+			allow = append(allow, http.MethodHead)
+		}
+	}
+	sort.Strings(allow)
+	p := problem.New(http.StatusMethodNotAllowed, problem.CodeMethodNotAllowed,
+		fmt.Sprintf("%s is not allowed on %s. Allowed: %s.", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+	p.Header = http.Header{"Allow": {strings.Join(allow, ", ")}}
+	return p
+}
+
+// decodePathParams percent-decodes the router's parameters: the router
+// matches the encoded path, so that "a%2Fb" is one segment, and hands the
+// values back still encoded.
+func decodePathParams(raw map[string]string) (map[string]string, error) {
+	decoded := make(map[string]string, len(raw))
+	for name, value := range raw {
+		v, err := url.PathUnescape(value)
+		if err != nil {
+			return nil, problem.Validation([]problem.Violation{{Parameter: name,
+				Message: fmt.Sprintf("path parameter %q is not validly percent-encoded", name)}})
+		}
+		decoded[name] = v
+	}
+	return decoded, nil
 }

@@ -8,12 +8,19 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
+	"github.com/acme/cognito-admin-gateway/internal/problem"
 )
+
+// Compiling: what the gateway reads of a spec operation, once, when a
+// request first needs it: its action rows, parameters, extensions, success
+// status, and the names a create's audit line gives what it made.
 
 // The spec's extensions that drive translation. They are documented in the
 // README's "How the spec drives the gateway".
@@ -27,7 +34,7 @@ const (
 	extSelect   = "x-cognito-select" // the only output members returned
 	extWhen     = "x-status-when"    // success statuses a body member decides
 	// the member of a list's items that is a pool id, which the pool
-	// allow-list filters (allowlist.go)
+	// allow-list filters (guard.go)
 	extAllowList = "x-allow-list"
 	// true on an operation that a pool allow-list refuses outright: the
 	// create of a pool, which would be outside the list (guard.go)
@@ -312,4 +319,120 @@ func successStatus(op *openapi3.Operation, when []statusRule) int {
 	}
 	sort.Ints(codes)
 	return codes[0]
+}
+
+// compilation is one operation of the spec, compiled once.
+type compilation struct {
+	once sync.Once
+	op   *operation
+	err  error
+}
+
+// compiled is the compiled operation with the operationId id.
+func (g *Gateway) compiled(id string) (*operation, error) {
+	c, ok := g.operations[id]
+	if !ok {
+		return nil, fmt.Errorf("the spec has no operation %q", id)
+	}
+	c.once.Do(func() { c.op, c.err = g.compile(id) })
+	return c.op, c.err
+}
+
+// compile compiles one operation, as the spec hands it out: decoded for
+// requests, whatever the spec decoded before.
+func (g *Gateway) compile(id string) (*operation, error) {
+	spec, ok := g.spec.Operation(id)
+	if !ok {
+		return nil, fmt.Errorf("the spec has no operation %q", id)
+	}
+	item := &openapi3.PathItem{Parameters: spec.PathParameters}
+	o, err := compileOperation(spec.Method, spec.Path, item, spec.Operation, g.actions())
+	if err != nil {
+		return nil, err
+	}
+	// Validation sees the operation without its security requirement
+	// (operation.unsecured), under its path item's parameters.
+	o.route = &routers.Route{Spec: g.spec.Outline(), Path: spec.Path, PathItem: item,
+		Method: spec.Method, Operation: o.unsecured}
+	if o.location != "" {
+		o.created = createdNames(o.location, spec.Path, g.spec.Outline().Paths.Map())
+	}
+	o.handle = g.composites[o.id]
+	if o.handle == nil {
+		if len(o.actions) != 1 {
+			return nil, fmt.Errorf("%s: names %d actions but has no composite handler", o.id, len(o.actions))
+		}
+		o.handle = translate
+	}
+	return o, nil
+}
+
+// operation is the compiled operation of a route. The route's operation
+// is the outline's, bare but for its id.
+func (g *Gateway) operation(route *routers.Route) (*operation, error) {
+	o, err := g.compiled(route.Operation.OperationID)
+	if err != nil {
+		return nil, problem.Internal(err)
+	}
+	return o, nil
+}
+
+// operationByID is the compiled operation with the operationId id, or nil.
+func (g *Gateway) operationByID(id string) *operation {
+	o, _ := g.compiled(id)
+	return o
+}
+
+// createdNames maps each {Member} of a create's Location template (one its
+// own path does not fill) to the path parameter that names the created
+// resource in the spec: "/pools/{Id}" is the path "/pools/{poolId}", so a
+// created pool's Id is audited as its poolId. The spec's x-location is
+// the one list of what each create makes.
+func createdNames(location, path string, paths map[string]*openapi3.PathItem) map[string]string {
+	own := map[string]bool{}
+	for _, name := range templateNames(path) {
+		own[name] = true
+	}
+	want := strings.Split(location, "/")
+	for other := range paths {
+		got := strings.Split(other, "/")
+		if len(got) != len(want) {
+			continue
+		}
+		names := map[string]string{}
+		for i := range want {
+			member, isMember := placeholder(want[i])
+			param, isParam := placeholder(got[i])
+			if isMember != isParam || !isMember && want[i] != got[i] {
+				names = nil
+				break
+			}
+			if isMember && !own[member] {
+				names[member] = param
+			}
+		}
+		if names != nil {
+			return names
+		}
+	}
+	return nil
+}
+
+// placeholder returns the name in a "{name}" path segment.
+func placeholder(segment string) (string, bool) {
+	if len(segment) > 2 && segment[0] == '{' && segment[len(segment)-1] == '}' {
+		return segment[1 : len(segment)-1], true
+	}
+	return "", false
+}
+
+// templateNames are the {names} in a path template.
+func templateNames(path string) []string {
+	var names []string
+	for _, segment := range strings.Split(path, "/") {
+		if name, ok := placeholder(segment); ok {
+			names = append(names, name)
+		}
+	}
+	return names
 }

@@ -1,159 +1,26 @@
 package gateway
 
 import (
-	"context"
-	"errors"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"maps"
-	"math"
 	"net/http"
+	"net/url"
 	"sort"
-	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/acme/cognito-admin-gateway/internal/canonjson"
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/cursor"
+	"github.com/acme/cognito-admin-gateway/internal/invocation"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
-	"github.com/acme/cognito-admin-gateway/internal/quota"
-	"github.com/acme/cognito-admin-gateway/internal/userfilter"
 )
 
-// translate is the handler of every ordinary operation: the request's
-// parameters and body become the action's input, and the action's output
-// becomes the answer the spec describes.
-func translate(ctx context.Context, g *Gateway, c *call) (*answer, error) {
-	input, err := c.input()
-	if err != nil {
-		return nil, err
-	}
-	if c.op.allowList != "" && len(g.opts.AllowedPools) > 0 {
-		return g.fillPage(ctx, c, input)
-	}
-	out, err := g.call(ctx, c.op.actions[0], input)
-	if err != nil {
-		return nil, err
-	}
-	return c.shape(out)
-}
-
-// call calls one Cognito action with a JSON-shaped input, and returns the
-// SDK's output.
-func (g *Gateway) call(ctx context.Context, a cognito.Action, input map[string]any) (any, error) {
-	if g.opts.Limiter != nil {
-		if err := g.opts.Limiter.Wait(ctx, a.Category); err != nil {
-			return nil, throttled(err)
-		}
-	}
-	buf := encodeBuffers.Get().(*[]byte)
-	defer encodeBuffers.Put(buf)
-	encoded, err := canonjson.Append((*buf)[:0], input, true)
-	if err != nil {
-		return nil, problem.Internal(err)
-	}
-	*buf = encoded[:0]
-	out, err := a.Call(ctx, g.client, encoded)
-	if err != nil {
-		return nil, cognito.Problem(err)
-	}
-	return out, nil
-}
-
-// throttled is the answer when the gateway's own rate limit, kept below
-// Cognito's shared quota, has no room before the request's deadline.
-func throttled(err error) error {
-	p := problem.New(http.StatusTooManyRequests, problem.CodeThrottled, err.Error())
-	p.RetryAfter = 1
-	var wait *quota.ThrottledError
-	if errors.As(err, &wait) {
-		p.RetryAfter = max(1, int(math.Ceil(wait.RetryAfter.Seconds())))
-	}
-	return p
-}
-
-// input merges the body, path and query parameters into the action's input.
-func (c *call) input() (map[string]any, error) {
-	input := make(map[string]any, len(c.body)+len(c.op.params))
-	for k, v := range c.body {
-		input[k] = v
-	}
-	for _, p := range c.op.params {
-		switch p.in {
-		case "path":
-			input[p.member] = c.path[p.name]
-		case "query":
-			values, present := c.query[p.name]
-			if !present {
-				if p.def != nil {
-					input[p.member] = p.def
-				}
-				continue
-			}
-			if p.name == "NextToken" {
-				token, err := cursor.Decode(c.scope(), values[0])
-				if err != nil {
-					return nil, problem.Validation([]problem.Violation{{Parameter: p.name, Message: err.Error()}})
-				}
-				input[p.member] = token
-				continue
-			}
-			if check := queryChecks[p.member]; check != nil {
-				if err := check(values[0]); err != nil {
-					return nil, problem.Validation([]problem.Violation{{Parameter: p.name, Message: err.Error()}})
-				}
-			}
-			input[p.member] = queryValue(p.kind, values)
-		}
-	}
-	if c.op.accessToken {
-		input["AccessToken"] = c.accessToken
-	}
-	return input, nil
-}
-
-// queryChecks are checks beyond the spec's schema for query parameters, by
-// the Cognito member they fill.
-var queryChecks = map[string]func(string) error{
-	"Filter": userfilter.Check,
-}
-
-// queryValue converts query strings to the JSON type the spec declares.
-// Validation has already proved that they convert.
-func queryValue(kind string, values []string) any {
-	switch kind {
-	case "array":
-		list := make([]any, len(values))
-		for i, v := range values {
-			list[i] = v
-		}
-		return list
-	case "integer":
-		n, _ := strconv.ParseInt(values[0], 10, 64)
-		return n
-	case "boolean":
-		b, _ := strconv.ParseBool(values[0])
-		return b
-	}
-	return values[0]
-}
-
-// scope identifies the query a paging cursor belongs to: the operation, its
-// path parameters and every query parameter but the paging ones.
-func (c *call) scope() string {
-	var b strings.Builder
-	b.WriteString(c.op.id)
-	for _, k := range sortedKeys(c.path) {
-		b.WriteString("\x00" + k + "=" + c.path[k])
-	}
-	for _, k := range sortedKeys(c.query) {
-		if k == "NextToken" || k == "Limit" {
-			continue
-		}
-		for _, v := range c.query[k] {
-			b.WriteString("\x00" + k + "=" + v)
-		}
-	}
-	return b.String()
-}
+// Shaping: an action's output becomes the answer the spec describes: the
+// resource, list or nothing, with Location, Link and ETag, written from the
+// SDK value.
 
 // shape turns an action's output into the answer the spec describes. The
 // body is written straight from the SDK's output (cognito.AppendJSON), as
@@ -358,4 +225,100 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// volatileMembers change without anyone changing the resource's
+// configuration, so ETags leave them out.
+var volatileMembers = []string{"EstimatedNumberOfUsers", "LastModifiedDate"}
+
+// resourceETag is a strong validator of a resource's configuration, and the one
+// way the gateway makes one: GET and HEAD, the answers of PUT and PATCH,
+// and their If-Match check all hand it the SDK value Cognito described.
+// It is a digest of that value's JSON as json.Marshal writes its document
+// (members sorted, <, > and & escaped), of the members covered picks:
+// those the operation shows, less the volatile ones (operation.etagFilter).
+func resourceETag(resource any, covered cognito.Filter) string {
+	buf := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(buf)
+	encoded, err := cognito.AppendJSON((*buf)[:0], resource, covered, true)
+	if err != nil {
+		encoded = nil // as json.Marshal would have returned
+	}
+	*buf = encoded[:0]
+	return etagOf(encoded)
+}
+
+// etagOf is the ETag of a canonical encoding.
+func etagOf(encoded []byte) string {
+	sum := sha256.Sum256(encoded)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+}
+
+// writeAnswer sends a handler's answer as JSON.
+func writeAnswer(w http.ResponseWriter, a *answer) {
+	defer a.recycle()
+	h := w.Header()
+	for k, vs := range a.header {
+		h[k] = vs
+	}
+	// Admin answers (client secrets among them) are never for a cache. Only
+	// a handler that says otherwise, for a static file of /docs, opts out.
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	if a.status == http.StatusNoContent || (a.body == nil && a.raw == nil) {
+		w.WriteHeader(a.status)
+		return
+	}
+	body := a.raw
+	if body == nil {
+		buf := encodeBuffers.Get().(*[]byte)
+		defer encodeBuffers.Put(buf)
+		encoded, err := canonjson.Append((*buf)[:0], a.body, false)
+		if err != nil {
+			panic(fmt.Sprintf("encode answer: %v", err)) // only JSON-shaped trees reach here
+		}
+		// As json.Encoder writes it, newline and all.
+		body = append(encoded, '\n')
+		*buf = body[:0]
+	}
+	// A handler may name another type for a raw body, such as /docs's HTML.
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(a.status)
+	_, _ = w.Write(body)
+}
+
+// sendFrom makes body, encoded in buf (from encodeBuffers), a's raw body,
+// as json.Encoder writes it, newline and all. a keeps buf until
+// writeAnswer has sent it.
+func (a *answer) sendFrom(buf *[]byte, body []byte) {
+	a.raw = append(body, '\n')
+	*buf = a.raw[:0] // with the capacity it grew to
+	a.buf = buf
+}
+
+// recycle gives a's buffer back to encodeBuffers, unless it grew past what
+// is worth keeping for the next answer (a long page of users, say).
+func (a *answer) recycle() {
+	if a.buf != nil && cap(*a.buf) <= 64<<10 {
+		encodeBuffers.Put(a.buf)
+	}
+	a.buf, a.raw = nil, nil
+}
+
+// encodeBuffers recycles the buffers answers and ETags are encoded in.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// basePath is the prefix the client called through, such as "/v1".
+func basePath(r *http.Request) string {
+	return strings.TrimSuffix(invocation.From(r.Context()).BasePath, "/")
+}
+
+// pathEscape escapes a value for one path segment, '/' included.
+func pathEscape(s string) string { return url.PathEscape(s) }
+
+func errMissingOutput(op *operation) error {
+	return fmt.Errorf("%s: Cognito's answer has no %s", op.id, op.output)
 }
