@@ -109,15 +109,15 @@ func (rt runtimeAPI) next(ctx context.Context) (id string, header http.Header, e
 	}
 	resp, err := rt.client.Do(req)
 	if err != nil {
-		return "", nil, nil, fmt.Errorf("Lambda Runtime API: next invocation: %w", err)
+		return "", nil, nil, fmt.Errorf("the Runtime API's next invocation: %w", err)
 	}
 	defer resp.Body.Close()
 	event, err = io.ReadAll(resp.Body)
 	if err != nil {
-		return "", nil, nil, fmt.Errorf("Lambda Runtime API: next invocation: %w", err)
+		return "", nil, nil, fmt.Errorf("the Runtime API's next invocation: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", nil, nil, fmt.Errorf("Lambda Runtime API: next invocation: status %d", resp.StatusCode)
+		return "", nil, nil, fmt.Errorf("the Runtime API's next invocation: status %d", resp.StatusCode)
 	}
 	return resp.Header.Get("Lambda-Runtime-Aws-Request-Id"), resp.Header, event, nil
 }
@@ -181,12 +181,12 @@ func (rt runtimeAPI) post(ctx context.Context, path string, body io.Reader) erro
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := rt.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("Lambda Runtime API: %s: %w", path, err)
+		return fmt.Errorf("posting %s to the Runtime API: %w", path, err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("Lambda Runtime API: %s: status %d", path, resp.StatusCode)
+		return fmt.Errorf("posting %s to the Runtime API: status %d", path, resp.StatusCode)
 	}
 	return nil
 }
