@@ -19,9 +19,11 @@ build:
 
 # Called by `sam build` (Metadata.BuildMethod: makefile in template.yaml),
 # which sets ARTIFACTS_DIR. provided.al2023 runs an executable named bootstrap;
-# lambda.norpc drops the legacy RPC mode that this runtime never uses.
+# lambda.norpc drops the legacy RPC mode that this runtime never uses;
+# lambdaenv reads the AWS configuration from the environment Lambda sets,
+# without linking LoadDefaultConfig's credential chains (internal/host).
 build-ApiFunction:
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags="-s $(STAMP)" -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc,lambdaenv -trimpath -ldflags="-s $(STAMP)" -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
 
 # Installs moto into .venv unless a moto_server is already available.
 moto:

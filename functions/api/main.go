@@ -5,33 +5,41 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/acme/cognito-admin-gateway/internal/host"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	h, cfg, err := host.Build(context.Background(), os.Getenv, logger)
-	if err == nil && cfg.Lambda {
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		os.Exit(1)
+	}
+}
+
+// run is the program, with the process's parts passed in so that a test
+// can run it in-process in either mode and stop it by ending ctx. It takes
+// no arguments and writes only JSON log lines, to stdout, its failure too.
+func run(ctx context.Context, _ []string, getenv func(string) string, stdout, _ io.Writer) error {
+	logger := slog.New(slog.NewJSONHandler(stdout, nil))
+	h, cfg, err := host.Build(ctx, getenv, logger)
+	switch {
+	case err != nil:
+	case cfg.Lambda:
 		// No signal handling: Lambda freezes and ends the process itself,
 		// and starting Go's signal thread took 0.2 ms of every cold start.
-		lambda.Start(host.LambdaHandler(h))
-		return
-	}
-	if err == nil {
+		err = host.ServeLambda(ctx, getenv, host.LambdaHandler(h))
+	default:
 		// The local server shuts down gracefully on Ctrl-C or SIGTERM.
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		err = host.ServeHTTP(ctx, cfg, host.Local(h, cfg.RequestTimeout), logger, nil)
 	}
 	if err != nil {
 		logger.Error("gateway stopped", "error", err.Error())
-		os.Exit(1)
 	}
+	return err
 }

@@ -28,7 +28,7 @@ import (
 func buildBootstrap(t *testing.T) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s", "-o", out, ".")
+	cmd := exec.Command("go", "build", "-tags", lambdaTags, "-trimpath", "-ldflags=-s", "-o", out, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build bootstrap: %v\n%s", err, msg)

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
@@ -114,7 +113,8 @@ func loopbackHost(endpoint string) string {
 }
 
 // Build reads the configuration and assembles the gateway: the embedded
-// spec, a Cognito client from the SDK's default configuration chain with the
+// spec, a Cognito client from AWSConfig (the SDK's default configuration
+// chain, or in the Lambda build only Lambda's environment) with the
 // gateway's policy (cognito.Policy: retries, bounds on Cognito's answers),
 // and the per-category pacing of Cognito calls. The endpoint is overridden
 // only by the SDK's own AWS_ENDPOINT_URL and
@@ -126,7 +126,7 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return nil, cfg, err
 	}
-	awsConfig, err := config.LoadDefaultConfig(ctx)
+	awsConfig, err := AWSConfig(ctx, getenv)
 	if err != nil {
 		return nil, cfg, fmt.Errorf("load AWS configuration: %w", err)
 	}

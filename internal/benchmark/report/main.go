@@ -125,7 +125,7 @@ func moduleRoot() (string, error) {
 
 // goBuild builds pkg into out with the SAM build's flags, for goarch.
 func goBuild(ctx context.Context, root, out, pkg, goarch string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s", "-o", out, pkg)
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc,lambdaenv", "-trimpath", "-ldflags=-s", "-o", out, pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
 	if msg, err := cmd.CombinedOutput(); err != nil {
