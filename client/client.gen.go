@@ -641,6 +641,24 @@ func (e UserStatusType) Valid() bool {
 	}
 }
 
+// Defines values for UserVerificationType.
+const (
+	UserVerificationTypePreferred UserVerificationType = "preferred"
+	UserVerificationTypeRequired  UserVerificationType = "required"
+)
+
+// Valid indicates whether the value is a known member of the UserVerificationType enum.
+func (e UserVerificationType) Valid() bool {
+	switch e {
+	case UserVerificationTypePreferred:
+		return true
+	case UserVerificationTypeRequired:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UsernameAttributeType.
 const (
 	UsernameAttributeTypeEmail       UsernameAttributeType = "email"
@@ -671,6 +689,24 @@ func (e VerifiedAttributeType) Valid() bool {
 	case VerifiedAttributeTypeEmail:
 		return true
 	case VerifiedAttributeTypePhoneNumber:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebAuthnFactorConfigurationType.
+const (
+	WebAuthnFactorConfigurationTypeMULTIFACTORWITHUSERVERIFICATION WebAuthnFactorConfigurationType = "MULTI_FACTOR_WITH_USER_VERIFICATION"
+	WebAuthnFactorConfigurationTypeSINGLEFACTOR                    WebAuthnFactorConfigurationType = "SINGLE_FACTOR"
+)
+
+// Valid indicates whether the value is a known member of the WebAuthnFactorConfigurationType enum.
+func (e WebAuthnFactorConfigurationType) Valid() bool {
+	switch e {
+	case WebAuthnFactorConfigurationTypeMULTIFACTORWITHUSERVERIFICATION:
+		return true
+	case WebAuthnFactorConfigurationTypeSINGLEFACTOR:
 		return true
 	default:
 		return false
@@ -1272,6 +1308,19 @@ type EmailConfigurationType struct {
 	SourceArn *ArnType `json:"SourceArn,omitempty"`
 }
 
+// EmailMfaConfigType The message and subject of email MFA codes; the pool must send email
+// with Amazon SES and be in the Essentials tier or higher.
+type EmailMfaConfigType struct {
+	// Message An email message body containing the `{####}` code placeholder; may span
+	// lines. Cognito's pattern is
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{####\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*`.
+	Message *EmailVerificationMessageType `json:"Message,omitempty"`
+
+	// Subject An email subject line. Cognito's pattern is
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+`.
+	Subject *EmailVerificationSubjectType `json:"Subject,omitempty"`
+}
+
 // EmailMfaSettingsType Email message MFA for one user; needs the Essentials or Plus feature plan and SES email sending.
 type EmailMfaSettingsType struct {
 	// Enabled Whether email MFA is active.
@@ -1690,6 +1739,49 @@ type PatchUserPoolClientRequest_TokenValidityUnits struct {
 	RefreshToken nullable.Nullable[string] `json:"RefreshToken,omitempty"`
 }
 
+// PatchUserPoolMfaConfigRequest A JSON merge patch (RFC 7396) over the pool's MFA configuration. Each
+// member may be left out (kept), set (merged, for objects; replaced,
+// otherwise) or set to `null` (removed, which turns that factor off).
+// The merged result is validated against `SetUserPoolMfaConfigRequest`.
+type PatchUserPoolMfaConfigRequest struct {
+	EmailMfaConfiguration         nullable.Nullable[PatchUserPoolMfaConfigRequest_EmailMfaConfiguration]         `json:"EmailMfaConfiguration,omitempty"`
+	MfaConfiguration              nullable.Nullable[string]                                                      `json:"MfaConfiguration,omitempty"`
+	SmsMfaConfiguration           nullable.Nullable[PatchUserPoolMfaConfigRequest_SmsMfaConfiguration]           `json:"SmsMfaConfiguration,omitempty"`
+	SoftwareTokenMfaConfiguration nullable.Nullable[PatchUserPoolMfaConfigRequest_SoftwareTokenMfaConfiguration] `json:"SoftwareTokenMfaConfiguration,omitempty"`
+	WebAuthnConfiguration         nullable.Nullable[PatchUserPoolMfaConfigRequest_WebAuthnConfiguration]         `json:"WebAuthnConfiguration,omitempty"`
+}
+
+// PatchUserPoolMfaConfigRequest_EmailMfaConfiguration defines model for PatchUserPoolMfaConfigRequest.EmailMfaConfiguration.
+type PatchUserPoolMfaConfigRequest_EmailMfaConfiguration struct {
+	Message nullable.Nullable[string] `json:"Message,omitempty"`
+	Subject nullable.Nullable[string] `json:"Subject,omitempty"`
+}
+
+// PatchUserPoolMfaConfigRequest_SmsMfaConfiguration_SmsConfiguration defines model for PatchUserPoolMfaConfigRequest.SmsMfaConfiguration.SmsConfiguration.
+type PatchUserPoolMfaConfigRequest_SmsMfaConfiguration_SmsConfiguration struct {
+	ExternalID   nullable.Nullable[string] `json:"ExternalId,omitempty"`
+	SnsCallerArn nullable.Nullable[string] `json:"SnsCallerArn,omitempty"`
+	SnsRegion    nullable.Nullable[string] `json:"SnsRegion,omitempty"`
+}
+
+// PatchUserPoolMfaConfigRequest_SmsMfaConfiguration defines model for PatchUserPoolMfaConfigRequest.SmsMfaConfiguration.
+type PatchUserPoolMfaConfigRequest_SmsMfaConfiguration struct {
+	SmsAuthenticationMessage nullable.Nullable[string]                                                             `json:"SmsAuthenticationMessage,omitempty"`
+	SmsConfiguration         nullable.Nullable[PatchUserPoolMfaConfigRequest_SmsMfaConfiguration_SmsConfiguration] `json:"SmsConfiguration,omitempty"`
+}
+
+// PatchUserPoolMfaConfigRequest_SoftwareTokenMfaConfiguration defines model for PatchUserPoolMfaConfigRequest.SoftwareTokenMfaConfiguration.
+type PatchUserPoolMfaConfigRequest_SoftwareTokenMfaConfiguration struct {
+	Enabled nullable.Nullable[bool] `json:"Enabled,omitempty"`
+}
+
+// PatchUserPoolMfaConfigRequest_WebAuthnConfiguration defines model for PatchUserPoolMfaConfigRequest.WebAuthnConfiguration.
+type PatchUserPoolMfaConfigRequest_WebAuthnConfiguration struct {
+	FactorConfiguration nullable.Nullable[string] `json:"FactorConfiguration,omitempty"`
+	RelyingPartyID      nullable.Nullable[string] `json:"RelyingPartyId,omitempty"`
+	UserVerification    nullable.Nullable[string] `json:"UserVerification,omitempty"`
+}
+
 // PatchUserPoolRequest A JSON merge patch (RFC 7396) over UpdateUserPoolRequest. Every member,
 // at every level, may be left out or set to `null` (remove, so Cognito
 // resets it to its default). Only member names and JSON types are checked
@@ -2008,6 +2100,27 @@ type SchemaAttributeType struct {
 // ScopeType An OAuth 2.0 scope.
 type ScopeType = string
 
+// SetUserPoolMfaConfigRequest The whole MFA configuration of a pool, as SetUserPoolMfaConfig takes
+// it: a factor left out is turned off.
+type SetUserPoolMfaConfigRequest struct {
+	// EmailMfaConfiguration The message and subject of email MFA codes; the pool must send email
+	// with Amazon SES and be in the Essentials tier or higher.
+	EmailMfaConfiguration *EmailMfaConfigType `json:"EmailMfaConfiguration,omitempty"`
+
+	// MfaConfiguration OFF: no MFA. ON: MFA required (only when creating a pool). OPTIONAL:
+	// users choose.
+	MfaConfiguration *UserPoolMfaType `json:"MfaConfiguration,omitempty"`
+
+	// SmsMfaConfiguration The message and the SNS role of SMS MFA codes.
+	SmsMfaConfiguration *SmsMfaConfigType `json:"SmsMfaConfiguration,omitempty"`
+
+	// SoftwareTokenMfaConfiguration Whether TOTP (authenticator app) MFA is enabled.
+	SoftwareTokenMfaConfiguration *SoftwareTokenMfaConfigType `json:"SoftwareTokenMfaConfiguration,omitempty"`
+
+	// WebAuthnConfiguration Passkey (WebAuthn) sign-in settings.
+	WebAuthnConfiguration *WebAuthnConfigurationType `json:"WebAuthnConfiguration,omitempty"`
+}
+
 // SetUserSettingsRequest The members of Cognito's SetUserSettings input except `AccessToken`, which comes from `Authorization`.
 type SetUserSettingsRequest struct {
 	// MFAOptions The user's SMS MFA options; they replace the current ones.
@@ -2031,9 +2144,24 @@ type SmsConfigurationType struct {
 	SnsRegion *RegionCodeType `json:"SnsRegion,omitempty"`
 }
 
+// SmsMfaConfigType The message and the SNS role of SMS MFA codes.
+type SmsMfaConfigType struct {
+	// SmsAuthenticationMessage An SMS message containing the `{####}` code placeholder. Cognito's
+	// pattern is `.*\{####\}.*`; here it also matches across line breaks.
+	SmsAuthenticationMessage *SmsVerificationMessageType `json:"SmsAuthenticationMessage,omitempty"`
+
+	// SmsConfiguration The IAM role and Region the user pool uses to send SMS through Amazon SNS.
+	SmsConfiguration *SmsConfigurationType `json:"SmsConfiguration,omitempty"`
+}
+
 // SmsVerificationMessageType An SMS message containing the `{####}` code placeholder. Cognito's
 // pattern is `.*\{####\}.*`; here it also matches across line breaks.
 type SmsVerificationMessageType = string
+
+// SoftwareTokenMfaConfigType Whether TOTP (authenticator app) MFA is enabled.
+type SoftwareTokenMfaConfigType struct {
+	Enabled *bool `json:"Enabled,omitempty"`
+}
 
 // SoftwareTokenMfaSettingsType Authenticator-app (TOTP) MFA for one user; the user must have associated a token first.
 type SoftwareTokenMfaSettingsType struct {
@@ -2425,6 +2553,28 @@ type UserPoolDescriptionType struct {
 // UserPoolIDType A user pool ID, for example `us-east-1_EXAMPLE`.
 type UserPoolIDType = string
 
+// UserPoolMfaConfigType A pool's MFA configuration as GetUserPoolMfaConfig describes it.
+// Additional members are allowed so that newer Cognito fields, and the
+// dry-run SetUserPoolMfaConfig input, fit.
+type UserPoolMfaConfigType struct {
+	// EmailMfaConfiguration The message and subject of email MFA codes; the pool must send email
+	// with Amazon SES and be in the Essentials tier or higher.
+	EmailMfaConfiguration *EmailMfaConfigType `json:"EmailMfaConfiguration,omitempty"`
+
+	// MfaConfiguration OFF: no MFA. ON: MFA required (only when creating a pool). OPTIONAL:
+	// users choose.
+	MfaConfiguration *UserPoolMfaType `json:"MfaConfiguration,omitempty"`
+
+	// SmsMfaConfiguration The message and the SNS role of SMS MFA codes.
+	SmsMfaConfiguration *SmsMfaConfigType `json:"SmsMfaConfiguration,omitempty"`
+
+	// SoftwareTokenMfaConfiguration Whether TOTP (authenticator app) MFA is enabled.
+	SoftwareTokenMfaConfiguration *SoftwareTokenMfaConfigType `json:"SoftwareTokenMfaConfiguration,omitempty"`
+
+	// WebAuthnConfiguration Passkey (WebAuthn) sign-in settings.
+	WebAuthnConfiguration *WebAuthnConfigurationType `json:"WebAuthnConfiguration,omitempty"`
+}
+
 // UserPoolMfaType OFF: no MFA. ON: MFA required (only when creating a pool). OPTIONAL:
 // users choose.
 type UserPoolMfaType string
@@ -2621,6 +2771,9 @@ type UserType struct {
 	Username *UsernameType `json:"Username,omitempty"`
 }
 
+// UserVerificationType Whether passkeys must verify the user (required) or only should (preferred).
+type UserVerificationType string
+
 // UsernameAttributeType defines model for UsernameAttributeType.
 type UsernameAttributeType string
 
@@ -2676,6 +2829,21 @@ type VerificationMessageTemplateType struct {
 
 // VerifiedAttributeType defines model for VerifiedAttributeType.
 type VerifiedAttributeType string
+
+// WebAuthnConfigurationType Passkey (WebAuthn) sign-in settings.
+type WebAuthnConfigurationType struct {
+	// FactorConfiguration Whether a passkey with user verification also satisfies MFA.
+	FactorConfiguration *WebAuthnFactorConfigurationType `json:"FactorConfiguration,omitempty"`
+
+	// RelyingPartyID The domain passkey providers must trust as the relying party, usually the pool's domain.
+	RelyingPartyID *string `json:"RelyingPartyId,omitempty"`
+
+	// UserVerification Whether passkeys must verify the user (required) or only should (preferred).
+	UserVerification *UserVerificationType `json:"UserVerification,omitempty"`
+}
+
+// WebAuthnFactorConfigurationType Whether a passkey with user verification also satisfies MFA.
+type WebAuthnFactorConfigurationType string
 
 // WebAuthnMfaSettingsType Whether passkey sign-in counts as MFA for one user.
 type WebAuthnMfaSettingsType struct {
@@ -2781,6 +2949,11 @@ type InternalError = Problem
 // MethodNotAllowed Problem details (RFC 9457).
 type MethodNotAllowed = Problem
 
+// MfaUpdated A pool's MFA configuration as GetUserPoolMfaConfig describes it.
+// Additional members are allowed so that newer Cognito fields, and the
+// dry-run SetUserPoolMfaConfig input, fit.
+type MfaUpdated = UserPoolMfaConfigType
+
 // NotFound Problem details (RFC 9457).
 type NotFound = Problem
 
@@ -2845,8 +3018,8 @@ type ListPoolsParams struct {
 // PatchPoolParams defines parameters for PatchPool.
 type PatchPoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup) but don't send it; the 200 body is
-	// that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
+	// send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -2864,8 +3037,8 @@ type PatchPoolParams struct {
 // ReplacePoolParams defines parameters for ReplacePool.
 type ReplacePoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup) but don't send it; the 200 body is
-	// that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
+	// send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -2892,8 +3065,8 @@ type ListClientsParams struct {
 // PatchClientParams defines parameters for PatchClient.
 type PatchClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup) but don't send it; the 200 body is
-	// that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
+	// send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -2911,8 +3084,8 @@ type PatchClientParams struct {
 // ReplaceClientParams defines parameters for ReplaceClient.
 type ReplaceClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup) but don't send it; the 200 body is
-	// that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
+	// send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -2939,8 +3112,8 @@ type ListGroupsParams struct {
 // PatchGroupParams defines parameters for PatchGroup.
 type PatchGroupParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup) but don't send it; the 200 body is
-	// that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
+	// send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -2971,6 +3144,44 @@ type ListImportJobsParams struct {
 
 	// NextToken The `NextToken` from the previous page's response.
 	NextToken *PaginationToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
+// PatchMfaParams defines parameters for PatchMfa.
+type PatchMfaParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
+	// send it; the 200 body is that input.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceMfaParams defines parameters for ReplaceMfa.
+type ReplaceMfaParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
+	// send it; the 200 body is that input.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListUsersParams defines parameters for ListUsers.
@@ -3066,6 +3277,15 @@ type PatchGroupApplicationMergePatchPlusJSONRequestBody = PatchGroupRequest
 
 // CreateImportJobJSONRequestBody defines body for CreateImportJob for application/json ContentType.
 type CreateImportJobJSONRequestBody = CreateUserImportJobRequest
+
+// PatchMfaJSONRequestBody defines body for PatchMfa for application/json ContentType.
+type PatchMfaJSONRequestBody = PatchUserPoolMfaConfigRequest
+
+// PatchMfaApplicationMergePatchPlusJSONRequestBody defines body for PatchMfa for application/merge-patch+json ContentType.
+type PatchMfaApplicationMergePatchPlusJSONRequestBody = PatchUserPoolMfaConfigRequest
+
+// ReplaceMfaJSONRequestBody defines body for ReplaceMfa for application/json ContentType.
+type ReplaceMfaJSONRequestBody = SetUserPoolMfaConfigRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = AdminCreateUserRequest
@@ -3808,6 +4028,120 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /pools/{poolId}/import-jobs/{jobId}/stop (the `StopImportJob` operationId).
 	StopImportJob(ctx context.Context, poolID PoolID, jobID JobID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMfa Get a user pool's MFA configuration
+	//
+	// Returns the pool's multi-factor authentication configuration with
+	// GetUserPoolMfaConfig: whether MFA is off, on or optional, and the
+	// settings of each factor (SMS, TOTP, email, passkeys). The `ETag`
+	// header identifies this version of it; send it back in `If-Match` on
+	// PUT or PATCH to make the update conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/mfa (the `GetMfa` operationId).
+	GetMfa(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchMfaWithBody Change some of a user pool's MFA configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+	// configuration and sends the result to SetUserPoolMfaConfig, which
+	// replaces the whole configuration. Members not mentioned keep their
+	// current value (unlike PUT, which turns off each factor it is not
+	// given); a member set to `null` is removed, which turns that factor
+	// off; nested objects merge member by member.
+	//
+	// The gateway calls GetUserPoolMfaConfig for the current configuration
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+	// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+	// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+	// that would have been sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+	PatchMfaWithBody(ctx context.Context, poolID PoolID, params *PatchMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchMfa Change some of a user pool's MFA configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+	// configuration and sends the result to SetUserPoolMfaConfig, which
+	// replaces the whole configuration. Members not mentioned keep their
+	// current value (unlike PUT, which turns off each factor it is not
+	// given); a member set to `null` is removed, which turns that factor
+	// off; nested objects merge member by member.
+	//
+	// The gateway calls GetUserPoolMfaConfig for the current configuration
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+	// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+	// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+	// that would have been sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+	PatchMfa(ctx context.Context, poolID PoolID, params *PatchMfaParams, body PatchMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchMfaWithApplicationMergePatchPlusJSONBody Change some of a user pool's MFA configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+	// configuration and sends the result to SetUserPoolMfaConfig, which
+	// replaces the whole configuration. Members not mentioned keep their
+	// current value (unlike PUT, which turns off each factor it is not
+	// given); a member set to `null` is removed, which turns that factor
+	// off; nested objects merge member by member.
+	//
+	// The gateway calls GetUserPoolMfaConfig for the current configuration
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+	// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+	// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+	// that would have been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+	PatchMfaWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchMfaParams, body PatchMfaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceMfaWithBody Replace a user pool's MFA configuration
+	//
+	// Replaces the pool's MFA configuration with the body, through
+	// SetUserPoolMfaConfig. This is a full replacement, as in Cognito: a
+	// factor left out of the body is turned off (leaving out
+	// `SoftwareTokenMfaConfiguration` turns TOTP off). To change only some
+	// settings, use PATCH.
+	//
+	// The gateway first calls GetUserPoolMfaConfig to check `If-Match` (412
+	// when the configuration changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// SetUserPoolMfaConfig input that would have been sent (the body members
+	// plus `UserPoolId`); otherwise the 200 body is the configuration as it
+	// is after the update, with its new `ETag`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
+	ReplaceMfaWithBody(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceMfa Replace a user pool's MFA configuration
+	//
+	// Replaces the pool's MFA configuration with the body, through
+	// SetUserPoolMfaConfig. This is a full replacement, as in Cognito: a
+	// factor left out of the body is turned off (leaving out
+	// `SoftwareTokenMfaConfiguration` turns TOTP off). To change only some
+	// settings, use PATCH.
+	//
+	// The gateway first calls GetUserPoolMfaConfig to check `If-Match` (412
+	// when the configuration changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// SetUserPoolMfaConfig input that would have been sent (the body members
+	// plus `UserPoolId`); otherwise the 200 body is the configuration as it
+	// is after the update, with its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
+	ReplaceMfa(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
 	//
@@ -5314,6 +5648,180 @@ func (c *Client) StartImportJob(ctx context.Context, poolID PoolID, jobID JobID,
 // Corresponds with POST /pools/{poolId}/import-jobs/{jobId}/stop (the `StopImportJob` operationId).
 func (c *Client) StopImportJob(ctx context.Context, poolID PoolID, jobID JobID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStopImportJobRequest(c.Server, poolID, jobID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMfa Get a user pool's MFA configuration
+//
+// Returns the pool's multi-factor authentication configuration with
+// GetUserPoolMfaConfig: whether MFA is off, on or optional, and the
+// settings of each factor (SMS, TOTP, email, passkeys). The `ETag`
+// header identifies this version of it; send it back in `If-Match` on
+// PUT or PATCH to make the update conditional.
+//
+// Corresponds with GET /pools/{poolId}/mfa (the `GetMfa` operationId).
+func (c *Client) GetMfa(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMfaRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchMfaWithBody Change some of a user pool's MFA configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+// configuration and sends the result to SetUserPoolMfaConfig, which
+// replaces the whole configuration. Members not mentioned keep their
+// current value (unlike PUT, which turns off each factor it is not
+// given); a member set to `null` is removed, which turns that factor
+// off; nested objects merge member by member.
+//
+// The gateway calls GetUserPoolMfaConfig for the current configuration
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+// that would have been sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+func (c *Client) PatchMfaWithBody(ctx context.Context, poolID PoolID, params *PatchMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchMfaRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchMfa Change some of a user pool's MFA configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+// configuration and sends the result to SetUserPoolMfaConfig, which
+// replaces the whole configuration. Members not mentioned keep their
+// current value (unlike PUT, which turns off each factor it is not
+// given); a member set to `null` is removed, which turns that factor
+// off; nested objects merge member by member.
+//
+// The gateway calls GetUserPoolMfaConfig for the current configuration
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+// that would have been sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+func (c *Client) PatchMfa(ctx context.Context, poolID PoolID, params *PatchMfaParams, body PatchMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchMfaRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchMfaWithApplicationMergePatchPlusJSONBody Change some of a user pool's MFA configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+// configuration and sends the result to SetUserPoolMfaConfig, which
+// replaces the whole configuration. Members not mentioned keep their
+// current value (unlike PUT, which turns off each factor it is not
+// given); a member set to `null` is removed, which turns that factor
+// off; nested objects merge member by member.
+//
+// The gateway calls GetUserPoolMfaConfig for the current configuration
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+// that would have been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+func (c *Client) PatchMfaWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchMfaParams, body PatchMfaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchMfaRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceMfaWithBody Replace a user pool's MFA configuration
+//
+// Replaces the pool's MFA configuration with the body, through
+// SetUserPoolMfaConfig. This is a full replacement, as in Cognito: a
+// factor left out of the body is turned off (leaving out
+// `SoftwareTokenMfaConfiguration` turns TOTP off). To change only some
+// settings, use PATCH.
+//
+// The gateway first calls GetUserPoolMfaConfig to check `If-Match` (412
+// when the configuration changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// SetUserPoolMfaConfig input that would have been sent (the body members
+// plus `UserPoolId`); otherwise the 200 body is the configuration as it
+// is after the update, with its new `ETag`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
+func (c *Client) ReplaceMfaWithBody(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceMfaRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceMfa Replace a user pool's MFA configuration
+//
+// Replaces the pool's MFA configuration with the body, through
+// SetUserPoolMfaConfig. This is a full replacement, as in Cognito: a
+// factor left out of the body is turned off (leaving out
+// `SoftwareTokenMfaConfiguration` turns TOTP off). To change only some
+// settings, use PATCH.
+//
+// The gateway first calls GetUserPoolMfaConfig to check `If-Match` (412
+// when the configuration changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// SetUserPoolMfaConfig input that would have been sent (the body members
+// plus `UserPoolId`); otherwise the 200 body is the configuration as it
+// is after the update, with its new `ETag`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
+func (c *Client) ReplaceMfa(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceMfaRequest(c.Server, poolID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7921,6 +8429,229 @@ func NewStopImportJobRequest(server string, poolID PoolID, jobID JobID) (*http.R
 	return req, nil
 }
 
+// NewGetMfaRequest constructs an http.Request for the GetMfa method
+func NewGetMfaRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/mfa", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchMfaRequest calls the generic PatchMfa builder with application/json body
+func NewPatchMfaRequest(server string, poolID PoolID, params *PatchMfaParams, body PatchMfaJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchMfaRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewPatchMfaRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchMfa builder with application/merge-patch+json body
+func NewPatchMfaRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, params *PatchMfaParams, body PatchMfaApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchMfaRequestWithBody(server, poolID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchMfaRequestWithBody constructs an http.Request for the PatchMfa method, with any body, and a specified content type
+func NewPatchMfaRequestWithBody(server string, poolID PoolID, params *PatchMfaParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/mfa", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceMfaRequest calls the generic ReplaceMfa builder with application/json body
+func NewReplaceMfaRequest(server string, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceMfaRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewReplaceMfaRequestWithBody constructs an http.Request for the ReplaceMfa method, with any body, and a specified content type
+func NewReplaceMfaRequestWithBody(server string, poolID PoolID, params *ReplaceMfaParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/mfa", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListUsersRequest constructs an http.Request for the ListUsers method
 func NewListUsersRequest(server string, poolID PoolID, params *ListUsersParams) (*http.Request, error) {
 	var err error
@@ -9814,6 +10545,122 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /pools/{poolId}/import-jobs/{jobId}/stop (the `StopImportJob` operationId).
 	StopImportJobWithResponse(ctx context.Context, poolID PoolID, jobID JobID, reqEditors ...RequestEditorFn) (*StopImportJobResult, error)
+
+	// GetMfaWithResponse Get a user pool's MFA configuration
+	//
+	// Returns the pool's multi-factor authentication configuration with
+	// GetUserPoolMfaConfig: whether MFA is off, on or optional, and the
+	// settings of each factor (SMS, TOTP, email, passkeys). The `ETag`
+	// header identifies this version of it; send it back in `If-Match` on
+	// PUT or PATCH to make the update conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/mfa (the `GetMfa` operationId).
+	GetMfaWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetMfaResult, error)
+
+	// PatchMfaWithBodyWithResponse Change some of a user pool's MFA configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+	// configuration and sends the result to SetUserPoolMfaConfig, which
+	// replaces the whole configuration. Members not mentioned keep their
+	// current value (unlike PUT, which turns off each factor it is not
+	// given); a member set to `null` is removed, which turns that factor
+	// off; nested objects merge member by member.
+	//
+	// The gateway calls GetUserPoolMfaConfig for the current configuration
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+	// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+	// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+	// that would have been sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+	PatchMfaWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchMfaResult, error)
+
+	// PatchMfaWithResponse Change some of a user pool's MFA configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+	// configuration and sends the result to SetUserPoolMfaConfig, which
+	// replaces the whole configuration. Members not mentioned keep their
+	// current value (unlike PUT, which turns off each factor it is not
+	// given); a member set to `null` is removed, which turns that factor
+	// off; nested objects merge member by member.
+	//
+	// The gateway calls GetUserPoolMfaConfig for the current configuration
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+	// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+	// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+	// that would have been sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+	PatchMfaWithResponse(ctx context.Context, poolID PoolID, params *PatchMfaParams, body PatchMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMfaResult, error)
+
+	// PatchMfaWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a user pool's MFA configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+	// configuration and sends the result to SetUserPoolMfaConfig, which
+	// replaces the whole configuration. Members not mentioned keep their
+	// current value (unlike PUT, which turns off each factor it is not
+	// given); a member set to `null` is removed, which turns that factor
+	// off; nested objects merge member by member.
+	//
+	// The gateway calls GetUserPoolMfaConfig for the current configuration
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+	// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+	// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+	// that would have been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+	PatchMfaWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchMfaParams, body PatchMfaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMfaResult, error)
+
+	// ReplaceMfaWithBodyWithResponse Replace a user pool's MFA configuration
+	//
+	// Replaces the pool's MFA configuration with the body, through
+	// SetUserPoolMfaConfig. This is a full replacement, as in Cognito: a
+	// factor left out of the body is turned off (leaving out
+	// `SoftwareTokenMfaConfiguration` turns TOTP off). To change only some
+	// settings, use PATCH.
+	//
+	// The gateway first calls GetUserPoolMfaConfig to check `If-Match` (412
+	// when the configuration changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// SetUserPoolMfaConfig input that would have been sent (the body members
+	// plus `UserPoolId`); otherwise the 200 body is the configuration as it
+	// is after the update, with its new `ETag`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
+	ReplaceMfaWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceMfaResult, error)
+
+	// ReplaceMfaWithResponse Replace a user pool's MFA configuration
+	//
+	// Replaces the pool's MFA configuration with the body, through
+	// SetUserPoolMfaConfig. This is a full replacement, as in Cognito: a
+	// factor left out of the body is turned off (leaving out
+	// `SoftwareTokenMfaConfiguration` turns TOTP off). To change only some
+	// settings, use PATCH.
+	//
+	// The gateway first calls GetUserPoolMfaConfig to check `If-Match` (412
+	// when the configuration changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// SetUserPoolMfaConfig input that would have been sent (the body members
+	// plus `UserPoolId`); otherwise the 200 body is the configuration as it
+	// is after the update, with its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
+	ReplaceMfaWithResponse(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceMfaResult, error)
 
 	// ListUsersWithResponse List users
 	//
@@ -14523,6 +15370,409 @@ func (r StopImportJobResult) ContentType() string {
 	return ""
 }
 
+// GetMfaResult200Headers the declared response headers of an HTTP 200 response for GetMfa
+type GetMfaResult200Headers struct {
+	ETag *string
+}
+
+// GetMfaResult429Headers the declared response headers of an HTTP 429 response for GetMfa
+type GetMfaResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetMfaResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserPoolMfaConfigType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMfaResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMfaResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMfaResult) GetJSON200() *UserPoolMfaConfigType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMfaResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMfaResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMfaResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetMfaResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMfaResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMfaResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetMfaResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetMfaResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMfaResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMfaResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMfaResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMfaResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchMfaResult200Headers the declared response headers of an HTTP 200 response for PatchMfa
+type PatchMfaResult200Headers struct {
+	ETag *string
+}
+
+// PatchMfaResult412Headers the declared response headers of an HTTP 412 response for PatchMfa
+type PatchMfaResult412Headers struct {
+	ETag *string
+}
+
+// PatchMfaResult429Headers the declared response headers of an HTTP 429 response for PatchMfa
+type PatchMfaResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchMfaResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MfaUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchMfaResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchMfaResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchMfaResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchMfaResult) GetJSON200() *MfaUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchMfaResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchMfaResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchMfaResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchMfaResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchMfaResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceMfaResult200Headers the declared response headers of an HTTP 200 response for ReplaceMfa
+type ReplaceMfaResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceMfaResult412Headers the declared response headers of an HTTP 412 response for ReplaceMfa
+type ReplaceMfaResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceMfaResult429Headers the declared response headers of an HTTP 429 response for ReplaceMfa
+type ReplaceMfaResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceMfaResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MfaUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceMfaResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceMfaResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceMfaResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceMfaResult) GetJSON200() *MfaUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceMfaResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceMfaResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceMfaResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceMfaResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceMfaResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListUsersResult200Headers the declared response headers of an HTTP 200 response for ListUsers
 type ListUsersResult200Headers struct {
 	Link *string
@@ -17763,6 +19013,158 @@ func (c *ClientWithResponses) StopImportJobWithResponse(ctx context.Context, poo
 		return nil, err
 	}
 	return ParseStopImportJobResult(rsp)
+}
+
+// GetMfaWithResponse Get a user pool's MFA configuration
+//
+// Returns the pool's multi-factor authentication configuration with
+// GetUserPoolMfaConfig: whether MFA is off, on or optional, and the
+// settings of each factor (SMS, TOTP, email, passkeys). The `ETag`
+// header identifies this version of it; send it back in `If-Match` on
+// PUT or PATCH to make the update conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/mfa (the `GetMfa` operationId).
+func (c *ClientWithResponses) GetMfaWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetMfaResult, error) {
+	rsp, err := c.GetMfa(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMfaResult(rsp)
+}
+
+// PatchMfaWithBodyWithResponse Change some of a user pool's MFA configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+// configuration and sends the result to SetUserPoolMfaConfig, which
+// replaces the whole configuration. Members not mentioned keep their
+// current value (unlike PUT, which turns off each factor it is not
+// given); a member set to `null` is removed, which turns that factor
+// off; nested objects merge member by member.
+//
+// The gateway calls GetUserPoolMfaConfig for the current configuration
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+// that would have been sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+func (c *ClientWithResponses) PatchMfaWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchMfaResult, error) {
+	rsp, err := c.PatchMfaWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchMfaResult(rsp)
+}
+
+// PatchMfaWithResponse Change some of a user pool's MFA configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+// configuration and sends the result to SetUserPoolMfaConfig, which
+// replaces the whole configuration. Members not mentioned keep their
+// current value (unlike PUT, which turns off each factor it is not
+// given); a member set to `null` is removed, which turns that factor
+// off; nested objects merge member by member.
+//
+// The gateway calls GetUserPoolMfaConfig for the current configuration
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+// that would have been sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+func (c *ClientWithResponses) PatchMfaWithResponse(ctx context.Context, poolID PoolID, params *PatchMfaParams, body PatchMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMfaResult, error) {
+	rsp, err := c.PatchMfa(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchMfaResult(rsp)
+}
+
+// PatchMfaWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a user pool's MFA configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's current MFA
+// configuration and sends the result to SetUserPoolMfaConfig, which
+// replaces the whole configuration. Members not mentioned keep their
+// current value (unlike PUT, which turns off each factor it is not
+// given); a member set to `null` is removed, which turns that factor
+// off; nested objects merge member by member.
+//
+// The gateway calls GetUserPoolMfaConfig for the current configuration
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against `SetUserPoolMfaConfigRequest` (400
+// on failure), then calls SetUserPoolMfaConfig. With `dryRun=true`
+// nothing is changed and the 200 body is the SetUserPoolMfaConfig input
+// that would have been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/mfa (the `PatchMfa` operationId).
+func (c *ClientWithResponses) PatchMfaWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchMfaParams, body PatchMfaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMfaResult, error) {
+	rsp, err := c.PatchMfaWithApplicationMergePatchPlusJSONBody(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchMfaResult(rsp)
+}
+
+// ReplaceMfaWithBodyWithResponse Replace a user pool's MFA configuration
+//
+// Replaces the pool's MFA configuration with the body, through
+// SetUserPoolMfaConfig. This is a full replacement, as in Cognito: a
+// factor left out of the body is turned off (leaving out
+// `SoftwareTokenMfaConfiguration` turns TOTP off). To change only some
+// settings, use PATCH.
+//
+// The gateway first calls GetUserPoolMfaConfig to check `If-Match` (412
+// when the configuration changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// SetUserPoolMfaConfig input that would have been sent (the body members
+// plus `UserPoolId`); otherwise the 200 body is the configuration as it
+// is after the update, with its new `ETag`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
+func (c *ClientWithResponses) ReplaceMfaWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceMfaResult, error) {
+	rsp, err := c.ReplaceMfaWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceMfaResult(rsp)
+}
+
+// ReplaceMfaWithResponse Replace a user pool's MFA configuration
+//
+// Replaces the pool's MFA configuration with the body, through
+// SetUserPoolMfaConfig. This is a full replacement, as in Cognito: a
+// factor left out of the body is turned off (leaving out
+// `SoftwareTokenMfaConfiguration` turns TOTP off). To change only some
+// settings, use PATCH.
+//
+// The gateway first calls GetUserPoolMfaConfig to check `If-Match` (412
+// when the configuration changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// SetUserPoolMfaConfig input that would have been sent (the body members
+// plus `UserPoolId`); otherwise the 200 body is the configuration as it
+// is after the update, with its new `ETag`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
+func (c *ClientWithResponses) ReplaceMfaWithResponse(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceMfaResult, error) {
+	rsp, err := c.ReplaceMfa(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceMfaResult(rsp)
 }
 
 // ListUsersWithResponse List users
@@ -22444,6 +23846,397 @@ func ParseStopImportJobResult(rsp *http.Response) (*StopImportJobResult, error) 
 	switch {
 	case rsp.StatusCode == 429:
 		var headers StopImportJobResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMfaResult parses an HTTP response from a GetMfaWithResponse call
+func ParseGetMfaResult(rsp *http.Response) (*GetMfaResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMfaResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserPoolMfaConfigType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMfaResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMfaResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchMfaResult parses an HTTP response from a PatchMfaWithResponse call
+func ParsePatchMfaResult(rsp *http.Response) (*PatchMfaResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchMfaResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MfaUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchMfaResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchMfaResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchMfaResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceMfaResult parses an HTTP response from a ReplaceMfaWithResponse call
+func ParseReplaceMfaResult(rsp *http.Response) (*ReplaceMfaResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceMfaResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MfaUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceMfaResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceMfaResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceMfaResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -101,6 +101,9 @@ func rows() []Action {
 		action((*cip.Client).DescribeUserPool, quota.UserPoolRead, reads),
 		action((*cip.Client).UpdateUserPool, quota.UserPoolUpdate, writes),
 		action((*cip.Client).DeleteUserPool, quota.UserPoolUpdate, writes),
+		// MFA configuration of a pool.
+		action((*cip.Client).GetUserPoolMfaConfig, quota.UserPoolRead, reads),
+		action((*cip.Client).SetUserPoolMfaConfig, quota.UserPoolUpdate, writes),
 		// Users, their groups and devices.
 		action((*cip.Client).ListUsers, quota.UserList, reads),
 		action((*cip.Client).AdminCreateUser, quota.UserCreation, writes),

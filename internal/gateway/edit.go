@@ -18,6 +18,8 @@ var composites = map[string]handlerFunc{
 	"patchGroup":    groupEditor.patch,
 	"replaceClient": clientEditor.replace,
 	"patchClient":   clientEditor.patch,
+	"replaceMfa":    mfaEditor.replace,
+	"patchMfa":      mfaEditor.patch,
 	"deletePool":    deletePool, // in guard.go
 	"getOpenAPI":    serveSpec,
 	"getHealth":     health,
@@ -28,7 +30,7 @@ var composites = map[string]handlerFunc{
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
-var editors = map[string]editor{"pool": poolEditor, "group": groupEditor, "client": clientEditor}
+var editors = map[string]editor{"pool": poolEditor, "group": groupEditor, "client": clientEditor, "mfa": mfaEditor}
 
 // editor implements PUT and PATCH on a resource that Cognito can only
 // replace whole: Describe, check If-Match, build the Update input, and
@@ -38,10 +40,11 @@ var editors = map[string]editor{"pool": poolEditor, "group": groupEditor, "clien
 // made just before the Update, which narrows the lost-update window to the
 // time between the two calls but cannot close it.
 type editor struct {
-	// output is the Describe output member holding the resource.
+	// output is the Describe output member holding the resource; empty when
+	// the resource is the whole output, as GetUserPoolMfaConfig answers it.
 	output string
 	// ids maps path parameters to the identifying input members, which are
-	// the same for Describe and Update.
+	// the same for Describe and Update (and are never part of the resource).
 	ids map[string]string
 	// renames maps a Describe member to the Update member that sets it.
 	renames map[string]string
@@ -76,6 +79,12 @@ var groupEditor = editor{
 var clientEditor = editor{
 	output: "UserPoolClient",
 	ids:    map[string]string{"poolId": "UserPoolId", "clientId": "ClientId"},
+}
+
+// mfaEditor merges a PATCH into SetUserPoolMfaConfig, which turns off each
+// factor it is not given: without SoftwareTokenMfaConfiguration, TOTP.
+var mfaEditor = editor{
+	ids: map[string]string{"poolId": "UserPoolId"},
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.
@@ -157,7 +166,10 @@ func (e editor) describe(ctx context.Context, g *Gateway, c *call, describe cogn
 	if err != nil {
 		return nil, err
 	}
-	resource, ok := cognito.Member(out, e.output)
+	resource, ok := out, true
+	if e.output != "" {
+		resource, ok = cognito.Member(out, e.output)
+	}
 	if !ok || !cognito.IsObject(resource) {
 		return nil, problem.Internal(fmt.Errorf("%s answered without %s", describe.Name, e.output))
 	}

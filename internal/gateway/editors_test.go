@@ -35,12 +35,15 @@ func TestEveryEditorDescribesWhatItUpdates(t *testing.T) {
 				continue
 			}
 			served[name] = true
-			field, ok := describe.Output.FieldByName(e.output)
-			if !ok {
-				t.Errorf("editor %s: %s has no %s", name, describe.Name, e.output)
-				continue
+			described := describe.Output // the whole output, when e.output is empty
+			if e.output != "" {
+				field, ok := describe.Output.FieldByName(e.output)
+				if !ok {
+					t.Errorf("editor %s: %s has no %s", name, describe.Name, e.output)
+					continue
+				}
+				described = field.Type
 			}
-			described := field.Type
 			for described.Kind() == reflect.Pointer {
 				described = described.Elem()
 			}
@@ -74,16 +77,27 @@ func TestEveryEditorDescribesWhatItUpdates(t *testing.T) {
 }
 
 // editorFor finds the editor whose identifiers are path's parameters and
-// whose resource is a member of describe's output.
+// whose resource is a member of describe's output; failing that, one whose
+// resource is the whole output.
 func editorFor(path string, describe cognito.Action) (string, editor, bool) {
-	for name, e := range editors {
-		if _, ok := describe.Output.FieldByName(e.output); !ok {
+	whole := ""
+	for _, name := range slices.Sorted(maps.Keys(editors)) {
+		e := editors[name]
+		if !slices.Equal(slices.Sorted(maps.Keys(e.ids)), pathParams(path)) {
 			continue
 		}
-		params := slices.Sorted(maps.Keys(e.ids))
-		if slices.Equal(params, pathParams(path)) {
+		if e.output == "" {
+			if whole == "" {
+				whole = name
+			}
+			continue
+		}
+		if _, ok := describe.Output.FieldByName(e.output); ok {
 			return name, e, true
 		}
+	}
+	if whole != "" {
+		return whole, editors[whole], true
 	}
 	return "", editor{}, false
 }
