@@ -464,6 +464,36 @@ func (e PreventUserExistenceErrorTypes) Valid() bool {
 	}
 }
 
+// Defines values for ProviderTypeType.
+const (
+	ProviderTypeTypeFacebook        ProviderTypeType = "Facebook"
+	ProviderTypeTypeGoogle          ProviderTypeType = "Google"
+	ProviderTypeTypeLoginWithAmazon ProviderTypeType = "LoginWithAmazon"
+	ProviderTypeTypeOIDC            ProviderTypeType = "OIDC"
+	ProviderTypeTypeSAML            ProviderTypeType = "SAML"
+	ProviderTypeTypeSignInWithApple ProviderTypeType = "SignInWithApple"
+)
+
+// Valid indicates whether the value is a known member of the ProviderTypeType enum.
+func (e ProviderTypeType) Valid() bool {
+	switch e {
+	case ProviderTypeTypeFacebook:
+		return true
+	case ProviderTypeTypeGoogle:
+		return true
+	case ProviderTypeTypeLoginWithAmazon:
+		return true
+	case ProviderTypeTypeOIDC:
+		return true
+	case ProviderTypeTypeSAML:
+		return true
+	case ProviderTypeTypeSignInWithApple:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RecoveryOptionNameType.
 const (
 	RecoveryOptionNameTypeAdminOnly           RecoveryOptionNameType = "admin_only"
@@ -971,6 +1001,10 @@ type ArnType = string
 // AttributeDataType defines model for AttributeDataType.
 type AttributeDataType string
 
+// AttributeMappingType User pool attribute names (1 to 32 characters) mapped to the
+// provider's attribute or claim names.
+type AttributeMappingType map[string]string
+
 // AttributeNameType An attribute name, for example `email` or `custom:tenant`. Cognito's
 // pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
 // (Pools created since May 2024 also accept whitespace in names, which
@@ -1043,6 +1077,32 @@ type CreateGroupRequest struct {
 
 	// RoleArn An Amazon Resource Name.
 	RoleArn *ArnType `json:"RoleArn,omitempty"`
+}
+
+// CreateIdentityProviderRequest The members of Cognito's CreateIdentityProvider input except `UserPoolId`, which comes from the path.
+type CreateIdentityProviderRequest struct {
+	// AttributeMapping User pool attribute names (1 to 32 characters) mapped to the
+	// provider's attribute or claim names.
+	AttributeMapping *AttributeMappingType `json:"AttributeMapping,omitempty"`
+
+	// IdpIdentifiers Identifiers of the provider, such as email domains.
+	IdpIdentifiers *IdpIdentifiersListType `json:"IdpIdentifiers,omitempty"`
+
+	// ProviderDetails The provider's settings, all strings: for SAML `MetadataURL` or
+	// `MetadataFile`, `IDPSignout`, `IDPInit`, `EncryptedResponses`,
+	// `RequestSigningAlgorithm`; for OIDC and social providers
+	// `client_id`, `client_secret` (`private_key`, `team_id`, `key_id`
+	// for Sign in with Apple), `authorize_scopes` and the endpoints. The
+	// secrets are accepted but never returned.
+	ProviderDetails ProviderDetailsType `json:"ProviderDetails"`
+
+	// ProviderName The provider's name. Cognito's pattern is
+	// `[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+`: no leading or
+	// trailing underscore or space; written as in UsernameType.
+	ProviderName string `json:"ProviderName"`
+
+	// ProviderType The kind of identity provider.
+	ProviderType ProviderTypeType `json:"ProviderType"`
 }
 
 // CreateUserImportJobRequest The members of Cognito's CreateUserImportJob input except `UserPoolId`, which comes from the path.
@@ -1461,6 +1521,49 @@ type HealthStatus string
 // IDTokenValidityType How long ID tokens are valid, in TokenValidityUnits.IdToken (default hours); 5 minutes to 1 day.
 type IDTokenValidityType = int32
 
+// IdentityProviderType An identity provider as DescribeIdentityProvider describes it, less
+// the secrets of `ProviderDetails`. Additional members are allowed so
+// that newer Cognito fields, and the dry-run UpdateIdentityProvider
+// input, fit.
+type IdentityProviderType struct {
+	// AttributeMapping User pool attribute names (1 to 32 characters) mapped to the
+	// provider's attribute or claim names.
+	AttributeMapping *AttributeMappingType `json:"AttributeMapping,omitempty"`
+
+	// CreationDate When the provider was created.
+	CreationDate *time.Time `json:"CreationDate,omitempty"`
+
+	// IdpIdentifiers Identifiers of the provider, such as email domains.
+	IdpIdentifiers *IdpIdentifiersListType `json:"IdpIdentifiers,omitempty"`
+
+	// LastModifiedDate When the provider was last modified.
+	LastModifiedDate *time.Time `json:"LastModifiedDate,omitempty"`
+
+	// ProviderDetails The provider's settings, all strings: for SAML `MetadataURL` or
+	// `MetadataFile`, `IDPSignout`, `IDPInit`, `EncryptedResponses`,
+	// `RequestSigningAlgorithm`; for OIDC and social providers
+	// `client_id`, `client_secret` (`private_key`, `team_id`, `key_id`
+	// for Sign in with Apple), `authorize_scopes` and the endpoints. The
+	// secrets are accepted but never returned.
+	ProviderDetails *ProviderDetailsType `json:"ProviderDetails,omitempty"`
+
+	// ProviderName An identity provider name. Cognito's pattern is
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+	ProviderName *ProviderNameType `json:"ProviderName,omitempty"`
+
+	// ProviderType The kind of identity provider.
+	ProviderType *ProviderTypeType `json:"ProviderType,omitempty"`
+
+	// UserPoolID A user pool ID, for example `us-east-1_EXAMPLE`.
+	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
+}
+
+// IdpIdentifierType An identifier of a provider, such as an email domain that routes sign-in to it.
+type IdpIdentifierType = string
+
+// IdpIdentifiersListType Identifiers of the provider, such as email domains.
+type IdpIdentifiersListType = []IdpIdentifierType
+
 // InboundFederationLambdaType The inbound federation trigger.
 type InboundFederationLambdaType struct {
 	// LambdaArn An Amazon Resource Name.
@@ -1551,6 +1654,15 @@ type ListGroupsResponse struct {
 
 	// NextToken An opaque pagination token from Cognito.
 	NextToken *PaginationKeyType `json:"NextToken,omitempty"`
+}
+
+// ListIdentityProvidersResponse One page of ListIdentityProviders output.
+type ListIdentityProvidersResponse struct {
+	// NextToken An opaque pagination token from Cognito.
+	NextToken *PaginationKeyType `json:"NextToken,omitempty"`
+
+	// Providers The providers on this page; empty when there are none.
+	Providers []ProviderDescription `json:"Providers"`
 }
 
 // ListUserImportJobsResponse One page of ListUserImportJobs output.
@@ -1685,6 +1797,22 @@ type PatchGroupRequest struct {
 
 	// RoleArn The IAM role of the group, for identity pools and the `cognito:preferred_role` claim.
 	RoleArn nullable.Nullable[string] `json:"RoleArn,omitempty"`
+}
+
+// PatchIdentityProviderRequest A JSON merge patch (RFC 7396) over the provider's
+// UpdateIdentityProvider members. Each member, and each key of
+// `ProviderDetails` and `AttributeMapping`, may be left out (kept), set
+// (replaced) or set to `null` (removed). `IdpIdentifiers` is replaced
+// whole.
+type PatchIdentityProviderRequest struct {
+	// AttributeMapping Mappings to set, or to remove with `null`.
+	AttributeMapping nullable.Nullable[map[string]*string] `json:"AttributeMapping,omitempty"`
+
+	// IdpIdentifiers The new list of identifiers, replacing the old one.
+	IdpIdentifiers nullable.Nullable[[]string] `json:"IdpIdentifiers,omitempty"`
+
+	// ProviderDetails Keys to set, or to remove with `null`.
+	ProviderDetails nullable.Nullable[map[string]*string] `json:"ProviderDetails,omitempty"`
 }
 
 // PatchUserPoolClientRequest A JSON merge patch (RFC 7396) over UpdateUserPoolClientRequest. Every
@@ -2020,9 +2148,36 @@ type Problem_Errors struct {
 	Pointer *string `json:"pointer,omitempty"`
 }
 
+// ProviderDescription A provider as ListIdentityProviders summarizes it.
+type ProviderDescription struct {
+	// CreationDate When the provider was created.
+	CreationDate *time.Time `json:"CreationDate,omitempty"`
+
+	// LastModifiedDate When the provider was last modified.
+	LastModifiedDate *time.Time `json:"LastModifiedDate,omitempty"`
+
+	// ProviderName An identity provider name. Cognito's pattern is
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+	ProviderName *ProviderNameType `json:"ProviderName,omitempty"`
+
+	// ProviderType The kind of identity provider.
+	ProviderType *ProviderTypeType `json:"ProviderType,omitempty"`
+}
+
+// ProviderDetailsType The provider's settings, all strings: for SAML `MetadataURL` or
+// `MetadataFile`, `IDPSignout`, `IDPInit`, `EncryptedResponses`,
+// `RequestSigningAlgorithm`; for OIDC and social providers
+// `client_id`, `client_secret` (`private_key`, `team_id`, `key_id`
+// for Sign in with Apple), `authorize_scopes` and the endpoints. The
+// secrets are accepted but never returned.
+type ProviderDetailsType map[string]string
+
 // ProviderNameType An identity provider name. Cognito's pattern is
 // `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
 type ProviderNameType = string
+
+// ProviderTypeType The kind of identity provider.
+type ProviderTypeType string
 
 // RecoveryOptionNameType defines model for RecoveryOptionNameType.
 type RecoveryOptionNameType string
@@ -2056,6 +2211,26 @@ type RefreshTokenValidityType = int32
 
 // RegionCodeType An AWS Region code, for example `us-east-1`.
 type RegionCodeType = string
+
+// ReplaceIdentityProviderRequest The members of Cognito's UpdateIdentityProvider input except
+// `UserPoolId` and `ProviderName`, which come from the path. A PATCH's
+// merged result is also checked against this schema.
+type ReplaceIdentityProviderRequest struct {
+	// AttributeMapping User pool attribute names (1 to 32 characters) mapped to the
+	// provider's attribute or claim names.
+	AttributeMapping *AttributeMappingType `json:"AttributeMapping,omitempty"`
+
+	// IdpIdentifiers Identifiers of the provider, such as email domains.
+	IdpIdentifiers *IdpIdentifiersListType `json:"IdpIdentifiers,omitempty"`
+
+	// ProviderDetails The provider's settings, all strings: for SAML `MetadataURL` or
+	// `MetadataFile`, `IDPSignout`, `IDPInit`, `EncryptedResponses`,
+	// `RequestSigningAlgorithm`; for OIDC and social providers
+	// `client_id`, `client_secret` (`private_key`, `team_id`, `key_id`
+	// for Sign in with Apple), `authorize_scopes` and the endpoints. The
+	// secrets are accepted but never returned.
+	ProviderDetails *ProviderDetailsType `json:"ProviderDetails,omitempty"`
+}
 
 // SESConfigurationSet The name of an Amazon SES configuration set.
 type SESConfigurationSet = string
@@ -2870,6 +3045,9 @@ type DryRun = bool
 // GroupName A group name. Cognito's pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
 type GroupName = GroupNameType
 
+// IdpIdentifier An identifier of a provider, such as an email domain that routes sign-in to it.
+type IdpIdentifier = IdpIdentifierType
+
 // IfMatch defines model for ifMatch.
 type IfMatch = string
 
@@ -2890,6 +3068,13 @@ type PaginationToken = PaginationKeyType
 
 // PoolID defines model for poolId.
 type PoolID = string
+
+// ProviderLimit defines model for providerLimit.
+type ProviderLimit = int32
+
+// ProviderName An identity provider name. Cognito's pattern is
+// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+type ProviderName = ProviderNameType
 
 // UserAttributeNames defines model for userAttributeNames.
 type UserAttributeNames = []AttributeNameType
@@ -2942,6 +3127,12 @@ type GatewayTimeout = Problem
 // Additional members are allowed so that newer Cognito fields, and the
 // dry-run UpdateGroup input, fit.
 type GroupUpdated = GroupType
+
+// IdentityProviderUpdated An identity provider as DescribeIdentityProvider describes it, less
+// the secrets of `ProviderDetails`. Additional members are allowed so
+// that newer Cognito fields, and the dry-run UpdateIdentityProvider
+// input, fit.
+type IdentityProviderUpdated = IdentityProviderType
 
 // InternalError Problem details (RFC 9457).
 type InternalError = Problem
@@ -3018,8 +3209,8 @@ type ListPoolsParams struct {
 // PatchPoolParams defines parameters for PatchPool.
 type PatchPoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
-	// send it; the 200 body is that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3037,8 +3228,8 @@ type PatchPoolParams struct {
 // ReplacePoolParams defines parameters for ReplacePool.
 type ReplacePoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
-	// send it; the 200 body is that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3065,8 +3256,8 @@ type ListClientsParams struct {
 // PatchClientParams defines parameters for PatchClient.
 type PatchClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
-	// send it; the 200 body is that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3084,8 +3275,8 @@ type PatchClientParams struct {
 // ReplaceClientParams defines parameters for ReplaceClient.
 type ReplaceClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
-	// send it; the 200 body is that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3112,8 +3303,8 @@ type ListGroupsParams struct {
 // PatchGroupParams defines parameters for PatchGroup.
 type PatchGroupParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
-	// send it; the 200 body is that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3137,6 +3328,48 @@ type ListUsersInGroupParams struct {
 	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
 }
 
+// ListIdentityProvidersParams defines parameters for ListIdentityProviders.
+type ListIdentityProvidersParams struct {
+	// Limit The maximum number of identity providers to return in one page; Cognito's default is 60.
+	Limit *ProviderLimit `form:"Limit,omitempty" json:"Limit,omitempty"`
+
+	// NextToken The `NextToken` from the previous page's response.
+	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
+// PatchIdentityProviderParams defines parameters for PatchIdentityProvider.
+type PatchIdentityProviderParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceIdentityProviderParams defines parameters for ReplaceIdentityProvider.
+type ReplaceIdentityProviderParams struct {
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListImportJobsParams defines parameters for ListImportJobs.
 type ListImportJobsParams struct {
 	// Limit The maximum number of import jobs to return in one page. Cognito requires one, so it defaults to 60.
@@ -3149,8 +3382,8 @@ type ListImportJobsParams struct {
 // PatchMfaParams defines parameters for PatchMfa.
 type PatchMfaParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
-	// send it; the 200 body is that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3168,8 +3401,8 @@ type PatchMfaParams struct {
 // ReplaceMfaParams defines parameters for ReplaceMfa.
 type ReplaceMfaParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
-	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig) but don't
-	// send it; the 200 body is that input.
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3274,6 +3507,18 @@ type PatchGroupJSONRequestBody = PatchGroupRequest
 
 // PatchGroupApplicationMergePatchPlusJSONRequestBody defines body for PatchGroup for application/merge-patch+json ContentType.
 type PatchGroupApplicationMergePatchPlusJSONRequestBody = PatchGroupRequest
+
+// CreateIdentityProviderJSONRequestBody defines body for CreateIdentityProvider for application/json ContentType.
+type CreateIdentityProviderJSONRequestBody = CreateIdentityProviderRequest
+
+// PatchIdentityProviderJSONRequestBody defines body for PatchIdentityProvider for application/json ContentType.
+type PatchIdentityProviderJSONRequestBody = PatchIdentityProviderRequest
+
+// PatchIdentityProviderApplicationMergePatchPlusJSONRequestBody defines body for PatchIdentityProvider for application/merge-patch+json ContentType.
+type PatchIdentityProviderApplicationMergePatchPlusJSONRequestBody = PatchIdentityProviderRequest
+
+// ReplaceIdentityProviderJSONRequestBody defines body for ReplaceIdentityProvider for application/json ContentType.
+type ReplaceIdentityProviderJSONRequestBody = ReplaceIdentityProviderRequest
 
 // CreateImportJobJSONRequestBody defines body for CreateImportJob for application/json ContentType.
 type CreateImportJobJSONRequestBody = CreateUserImportJobRequest
@@ -3970,6 +4215,186 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /pools/{poolId}/groups/{groupName}/users (the `ListUsersInGroup` operationId).
 	ListUsersInGroup(ctx context.Context, poolID PoolID, groupName GroupName, params *ListUsersInGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListIdentityProviders List the identity providers of a user pool
+	//
+	// Lists the pool's external identity providers (SAML, OIDC and social),
+	// one page at a time, with ListIdentityProviders. Each item is a summary
+	// without `ProviderDetails`; GET one provider for those. Pass the
+	// `NextToken` from a response (or follow the `Link` header with
+	// `rel="next"`) to get the next page. To find a provider by one of its
+	// `IdpIdentifiers`, GET `identity-providers/by-identifier/{identifier}`.
+	//
+	// Corresponds with GET /pools/{poolId}/identity-providers (the `ListIdentityProviders` operationId).
+	ListIdentityProviders(ctx context.Context, poolID PoolID, params *ListIdentityProvidersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateIdentityProviderWithBody Create an identity provider
+	//
+	// Creates a SAML, OIDC or social identity provider in the pool from the
+	// CreateIdentityProvider input members in the body. Responds with the
+	// provider and its URL in `Location`, without the secrets of its
+	// `ProviderDetails` (`client_secret`, `private_key`); a provider of that
+	// name, or with one of those `IdpIdentifiers`, that already exists is a
+	// 409 (DuplicateProviderException).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/identity-providers (the `CreateIdentityProvider` operationId).
+	CreateIdentityProviderWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateIdentityProvider Create an identity provider
+	//
+	// Creates a SAML, OIDC or social identity provider in the pool from the
+	// CreateIdentityProvider input members in the body. Responds with the
+	// provider and its URL in `Location`, without the secrets of its
+	// `ProviderDetails` (`client_secret`, `private_key`); a provider of that
+	// name, or with one of those `IdpIdentifiers`, that already exists is a
+	// 409 (DuplicateProviderException).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/identity-providers (the `CreateIdentityProvider` operationId).
+	CreateIdentityProvider(ctx context.Context, poolID PoolID, body CreateIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetIdentityProviderByIdentifier Find an identity provider by one of its identifiers
+	//
+	// Returns the provider that has `identifier` among its `IdpIdentifiers`,
+	// with GetIdentityProviderByIdentifier, without the secrets of its
+	// `ProviderDetails`; 404 when no provider has it. This is a path of its
+	// own, not a query parameter of the list, so that each operation calls
+	// one Cognito action and answers one shape.
+	//
+	// Corresponds with GET /pools/{poolId}/identity-providers/by-identifier/{identifier} (the `GetIdentityProviderByIdentifier` operationId).
+	GetIdentityProviderByIdentifier(ctx context.Context, poolID PoolID, identifier IdpIdentifier, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteIdentityProvider Delete an identity provider
+	//
+	// Deletes the provider with DeleteIdentityProvider. App clients that
+	// list it in `SupportedIdentityProviders` can no longer sign in with it.
+	//
+	// Corresponds with DELETE /pools/{poolId}/identity-providers/{providerName} (the `DeleteIdentityProvider` operationId).
+	DeleteIdentityProvider(ctx context.Context, poolID PoolID, providerName ProviderName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetIdentityProvider Get an identity provider
+	//
+	// Returns one identity provider with DescribeIdentityProvider, without
+	// the secrets of its `ProviderDetails` (`client_secret`, `private_key`),
+	// which no read returns. The `ETag` header identifies this version of
+	// the provider; send it back in `If-Match` on PUT or PATCH.
+	//
+	// Corresponds with GET /pools/{poolId}/identity-providers/{providerName} (the `GetIdentityProvider` operationId).
+	GetIdentityProvider(ctx context.Context, poolID PoolID, providerName ProviderName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchIdentityProviderWithBody Change some of an identity provider's settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the provider's
+	// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+	// the merged whole to UpdateIdentityProvider, which replaces what it is
+	// given. Members not mentioned keep their value; a member set to `null`
+	// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+	// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+	// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+	// and is replaced whole. The stored `client_secret` or `private_key`
+	// is kept unless the patch sets it; it is never shown, not in the
+	// answer and not in a dry run.
+	//
+	// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+	// on mismatch), merges the patch, validates the merged result against
+	// `ReplaceIdentityProviderRequest` (400 on failure), calls
+	// UpdateIdentityProvider and answers with the provider as
+	// DescribeIdentityProvider then describes it, with its new `ETag`. With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateIdentityProvider input that would have been sent, less the
+	// secrets.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+	PatchIdentityProviderWithBody(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchIdentityProvider Change some of an identity provider's settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the provider's
+	// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+	// the merged whole to UpdateIdentityProvider, which replaces what it is
+	// given. Members not mentioned keep their value; a member set to `null`
+	// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+	// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+	// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+	// and is replaced whole. The stored `client_secret` or `private_key`
+	// is kept unless the patch sets it; it is never shown, not in the
+	// answer and not in a dry run.
+	//
+	// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+	// on mismatch), merges the patch, validates the merged result against
+	// `ReplaceIdentityProviderRequest` (400 on failure), calls
+	// UpdateIdentityProvider and answers with the provider as
+	// DescribeIdentityProvider then describes it, with its new `ETag`. With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateIdentityProvider input that would have been sent, less the
+	// secrets.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+	PatchIdentityProvider(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, body PatchIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchIdentityProviderWithApplicationMergePatchPlusJSONBody Change some of an identity provider's settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the provider's
+	// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+	// the merged whole to UpdateIdentityProvider, which replaces what it is
+	// given. Members not mentioned keep their value; a member set to `null`
+	// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+	// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+	// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+	// and is replaced whole. The stored `client_secret` or `private_key`
+	// is kept unless the patch sets it; it is never shown, not in the
+	// answer and not in a dry run.
+	//
+	// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+	// on mismatch), merges the patch, validates the merged result against
+	// `ReplaceIdentityProviderRequest` (400 on failure), calls
+	// UpdateIdentityProvider and answers with the provider as
+	// DescribeIdentityProvider then describes it, with its new `ETag`. With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateIdentityProvider input that would have been sent, less the
+	// secrets.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+	PatchIdentityProviderWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, body PatchIdentityProviderApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceIdentityProviderWithBody Replace an identity provider's settings
+	//
+	// Sends the body to UpdateIdentityProvider as it is: Cognito's own
+	// replacement, in which `ProviderDetails` given replace the stored ones
+	// whole, the secret included. To change some settings and keep the
+	// rest (and the secret), use PATCH. With `If-Match`, the gateway first
+	// calls DescribeIdentityProvider and answers 412 if the ETag differs.
+	// Answers with the provider as DescribeIdentityProvider then describes
+	// it, without its secrets, and its new `ETag`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/identity-providers/{providerName} (the `ReplaceIdentityProvider` operationId).
+	ReplaceIdentityProviderWithBody(ctx context.Context, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceIdentityProvider Replace an identity provider's settings
+	//
+	// Sends the body to UpdateIdentityProvider as it is: Cognito's own
+	// replacement, in which `ProviderDetails` given replace the stored ones
+	// whole, the secret included. To change some settings and keep the
+	// rest (and the secret), use PATCH. With `If-Match`, the gateway first
+	// calls DescribeIdentityProvider and answers 412 if the ETag differs.
+	// Answers with the provider as DescribeIdentityProvider then describes
+	// it, without its secrets, and its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/identity-providers/{providerName} (the `ReplaceIdentityProvider` operationId).
+	ReplaceIdentityProvider(ctx context.Context, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, body ReplaceIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListImportJobs List the user import jobs of a user pool
 	//
@@ -5530,6 +5955,296 @@ func (c *Client) PatchGroupWithApplicationMergePatchPlusJSONBody(ctx context.Con
 // Corresponds with GET /pools/{poolId}/groups/{groupName}/users (the `ListUsersInGroup` operationId).
 func (c *Client) ListUsersInGroup(ctx context.Context, poolID PoolID, groupName GroupName, params *ListUsersInGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListUsersInGroupRequest(c.Server, poolID, groupName, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListIdentityProviders List the identity providers of a user pool
+//
+// Lists the pool's external identity providers (SAML, OIDC and social),
+// one page at a time, with ListIdentityProviders. Each item is a summary
+// without `ProviderDetails`; GET one provider for those. Pass the
+// `NextToken` from a response (or follow the `Link` header with
+// `rel="next"`) to get the next page. To find a provider by one of its
+// `IdpIdentifiers`, GET `identity-providers/by-identifier/{identifier}`.
+//
+// Corresponds with GET /pools/{poolId}/identity-providers (the `ListIdentityProviders` operationId).
+func (c *Client) ListIdentityProviders(ctx context.Context, poolID PoolID, params *ListIdentityProvidersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListIdentityProvidersRequest(c.Server, poolID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateIdentityProviderWithBody Create an identity provider
+//
+// Creates a SAML, OIDC or social identity provider in the pool from the
+// CreateIdentityProvider input members in the body. Responds with the
+// provider and its URL in `Location`, without the secrets of its
+// `ProviderDetails` (`client_secret`, `private_key`); a provider of that
+// name, or with one of those `IdpIdentifiers`, that already exists is a
+// 409 (DuplicateProviderException).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/identity-providers (the `CreateIdentityProvider` operationId).
+func (c *Client) CreateIdentityProviderWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateIdentityProviderRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateIdentityProvider Create an identity provider
+//
+// Creates a SAML, OIDC or social identity provider in the pool from the
+// CreateIdentityProvider input members in the body. Responds with the
+// provider and its URL in `Location`, without the secrets of its
+// `ProviderDetails` (`client_secret`, `private_key`); a provider of that
+// name, or with one of those `IdpIdentifiers`, that already exists is a
+// 409 (DuplicateProviderException).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/identity-providers (the `CreateIdentityProvider` operationId).
+func (c *Client) CreateIdentityProvider(ctx context.Context, poolID PoolID, body CreateIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateIdentityProviderRequest(c.Server, poolID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetIdentityProviderByIdentifier Find an identity provider by one of its identifiers
+//
+// Returns the provider that has `identifier` among its `IdpIdentifiers`,
+// with GetIdentityProviderByIdentifier, without the secrets of its
+// `ProviderDetails`; 404 when no provider has it. This is a path of its
+// own, not a query parameter of the list, so that each operation calls
+// one Cognito action and answers one shape.
+//
+// Corresponds with GET /pools/{poolId}/identity-providers/by-identifier/{identifier} (the `GetIdentityProviderByIdentifier` operationId).
+func (c *Client) GetIdentityProviderByIdentifier(ctx context.Context, poolID PoolID, identifier IdpIdentifier, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetIdentityProviderByIdentifierRequest(c.Server, poolID, identifier)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteIdentityProvider Delete an identity provider
+//
+// Deletes the provider with DeleteIdentityProvider. App clients that
+// list it in `SupportedIdentityProviders` can no longer sign in with it.
+//
+// Corresponds with DELETE /pools/{poolId}/identity-providers/{providerName} (the `DeleteIdentityProvider` operationId).
+func (c *Client) DeleteIdentityProvider(ctx context.Context, poolID PoolID, providerName ProviderName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteIdentityProviderRequest(c.Server, poolID, providerName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetIdentityProvider Get an identity provider
+//
+// Returns one identity provider with DescribeIdentityProvider, without
+// the secrets of its `ProviderDetails` (`client_secret`, `private_key`),
+// which no read returns. The `ETag` header identifies this version of
+// the provider; send it back in `If-Match` on PUT or PATCH.
+//
+// Corresponds with GET /pools/{poolId}/identity-providers/{providerName} (the `GetIdentityProvider` operationId).
+func (c *Client) GetIdentityProvider(ctx context.Context, poolID PoolID, providerName ProviderName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetIdentityProviderRequest(c.Server, poolID, providerName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchIdentityProviderWithBody Change some of an identity provider's settings
+//
+// Applies a JSON merge patch (RFC 7396) to the provider's
+// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+// the merged whole to UpdateIdentityProvider, which replaces what it is
+// given. Members not mentioned keep their value; a member set to `null`
+// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+// and is replaced whole. The stored `client_secret` or `private_key`
+// is kept unless the patch sets it; it is never shown, not in the
+// answer and not in a dry run.
+//
+// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+// on mismatch), merges the patch, validates the merged result against
+// `ReplaceIdentityProviderRequest` (400 on failure), calls
+// UpdateIdentityProvider and answers with the provider as
+// DescribeIdentityProvider then describes it, with its new `ETag`. With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateIdentityProvider input that would have been sent, less the
+// secrets.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+func (c *Client) PatchIdentityProviderWithBody(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchIdentityProviderRequestWithBody(c.Server, poolID, providerName, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchIdentityProvider Change some of an identity provider's settings
+//
+// Applies a JSON merge patch (RFC 7396) to the provider's
+// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+// the merged whole to UpdateIdentityProvider, which replaces what it is
+// given. Members not mentioned keep their value; a member set to `null`
+// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+// and is replaced whole. The stored `client_secret` or `private_key`
+// is kept unless the patch sets it; it is never shown, not in the
+// answer and not in a dry run.
+//
+// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+// on mismatch), merges the patch, validates the merged result against
+// `ReplaceIdentityProviderRequest` (400 on failure), calls
+// UpdateIdentityProvider and answers with the provider as
+// DescribeIdentityProvider then describes it, with its new `ETag`. With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateIdentityProvider input that would have been sent, less the
+// secrets.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+func (c *Client) PatchIdentityProvider(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, body PatchIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchIdentityProviderRequest(c.Server, poolID, providerName, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchIdentityProviderWithApplicationMergePatchPlusJSONBody Change some of an identity provider's settings
+//
+// Applies a JSON merge patch (RFC 7396) to the provider's
+// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+// the merged whole to UpdateIdentityProvider, which replaces what it is
+// given. Members not mentioned keep their value; a member set to `null`
+// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+// and is replaced whole. The stored `client_secret` or `private_key`
+// is kept unless the patch sets it; it is never shown, not in the
+// answer and not in a dry run.
+//
+// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+// on mismatch), merges the patch, validates the merged result against
+// `ReplaceIdentityProviderRequest` (400 on failure), calls
+// UpdateIdentityProvider and answers with the provider as
+// DescribeIdentityProvider then describes it, with its new `ETag`. With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateIdentityProvider input that would have been sent, less the
+// secrets.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+func (c *Client) PatchIdentityProviderWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, body PatchIdentityProviderApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchIdentityProviderRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, providerName, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceIdentityProviderWithBody Replace an identity provider's settings
+//
+// Sends the body to UpdateIdentityProvider as it is: Cognito's own
+// replacement, in which `ProviderDetails` given replace the stored ones
+// whole, the secret included. To change some settings and keep the
+// rest (and the secret), use PATCH. With `If-Match`, the gateway first
+// calls DescribeIdentityProvider and answers 412 if the ETag differs.
+// Answers with the provider as DescribeIdentityProvider then describes
+// it, without its secrets, and its new `ETag`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/identity-providers/{providerName} (the `ReplaceIdentityProvider` operationId).
+func (c *Client) ReplaceIdentityProviderWithBody(ctx context.Context, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceIdentityProviderRequestWithBody(c.Server, poolID, providerName, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceIdentityProvider Replace an identity provider's settings
+//
+// Sends the body to UpdateIdentityProvider as it is: Cognito's own
+// replacement, in which `ProviderDetails` given replace the stored ones
+// whole, the secret included. To change some settings and keep the
+// rest (and the secret), use PATCH. With `If-Match`, the gateway first
+// calls DescribeIdentityProvider and answers 412 if the ETag differs.
+// Answers with the provider as DescribeIdentityProvider then describes
+// it, without its secrets, and its new `ETag`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/identity-providers/{providerName} (the `ReplaceIdentityProvider` operationId).
+func (c *Client) ReplaceIdentityProvider(ctx context.Context, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, body ReplaceIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceIdentityProviderRequest(c.Server, poolID, providerName, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8186,6 +8901,425 @@ func NewListUsersInGroupRequest(server string, poolID PoolID, groupName GroupNam
 	return req, nil
 }
 
+// NewListIdentityProvidersRequest constructs an http.Request for the ListIdentityProviders method
+func NewListIdentityProvidersRequest(server string, poolID PoolID, params *ListIdentityProvidersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/identity-providers", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateIdentityProviderRequest calls the generic CreateIdentityProvider builder with application/json body
+func NewCreateIdentityProviderRequest(server string, poolID PoolID, body CreateIdentityProviderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateIdentityProviderRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewCreateIdentityProviderRequestWithBody constructs an http.Request for the CreateIdentityProvider method, with any body, and a specified content type
+func NewCreateIdentityProviderRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/identity-providers", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetIdentityProviderByIdentifierRequest constructs an http.Request for the GetIdentityProviderByIdentifier method
+func NewGetIdentityProviderByIdentifierRequest(server string, poolID PoolID, identifier IdpIdentifier) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/identity-providers/by-identifier/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteIdentityProviderRequest constructs an http.Request for the DeleteIdentityProvider method
+func NewDeleteIdentityProviderRequest(server string, poolID PoolID, providerName ProviderName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "providerName", providerName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/identity-providers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetIdentityProviderRequest constructs an http.Request for the GetIdentityProvider method
+func NewGetIdentityProviderRequest(server string, poolID PoolID, providerName ProviderName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "providerName", providerName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/identity-providers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchIdentityProviderRequest calls the generic PatchIdentityProvider builder with application/json body
+func NewPatchIdentityProviderRequest(server string, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, body PatchIdentityProviderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchIdentityProviderRequestWithBody(server, poolID, providerName, params, "application/json", bodyReader)
+}
+
+// NewPatchIdentityProviderRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchIdentityProvider builder with application/merge-patch+json body
+func NewPatchIdentityProviderRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, body PatchIdentityProviderApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchIdentityProviderRequestWithBody(server, poolID, providerName, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchIdentityProviderRequestWithBody constructs an http.Request for the PatchIdentityProvider method, with any body, and a specified content type
+func NewPatchIdentityProviderRequestWithBody(server string, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "providerName", providerName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/identity-providers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceIdentityProviderRequest calls the generic ReplaceIdentityProvider builder with application/json body
+func NewReplaceIdentityProviderRequest(server string, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, body ReplaceIdentityProviderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceIdentityProviderRequestWithBody(server, poolID, providerName, params, "application/json", bodyReader)
+}
+
+// NewReplaceIdentityProviderRequestWithBody constructs an http.Request for the ReplaceIdentityProvider method, with any body, and a specified content type
+func NewReplaceIdentityProviderRequestWithBody(server string, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "providerName", providerName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/identity-providers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListImportJobsRequest constructs an http.Request for the ListImportJobs method
 func NewListImportJobsRequest(server string, poolID PoolID, params *ListImportJobsParams) (*http.Request, error) {
 	var err error
@@ -10479,6 +11613,194 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /pools/{poolId}/groups/{groupName}/users (the `ListUsersInGroup` operationId).
 	ListUsersInGroupWithResponse(ctx context.Context, poolID PoolID, groupName GroupName, params *ListUsersInGroupParams, reqEditors ...RequestEditorFn) (*ListUsersInGroupResult, error)
+
+	// ListIdentityProvidersWithResponse List the identity providers of a user pool
+	//
+	// Lists the pool's external identity providers (SAML, OIDC and social),
+	// one page at a time, with ListIdentityProviders. Each item is a summary
+	// without `ProviderDetails`; GET one provider for those. Pass the
+	// `NextToken` from a response (or follow the `Link` header with
+	// `rel="next"`) to get the next page. To find a provider by one of its
+	// `IdpIdentifiers`, GET `identity-providers/by-identifier/{identifier}`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/identity-providers (the `ListIdentityProviders` operationId).
+	ListIdentityProvidersWithResponse(ctx context.Context, poolID PoolID, params *ListIdentityProvidersParams, reqEditors ...RequestEditorFn) (*ListIdentityProvidersResult, error)
+
+	// CreateIdentityProviderWithBodyWithResponse Create an identity provider
+	//
+	// Creates a SAML, OIDC or social identity provider in the pool from the
+	// CreateIdentityProvider input members in the body. Responds with the
+	// provider and its URL in `Location`, without the secrets of its
+	// `ProviderDetails` (`client_secret`, `private_key`); a provider of that
+	// name, or with one of those `IdpIdentifiers`, that already exists is a
+	// 409 (DuplicateProviderException).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/identity-providers (the `CreateIdentityProvider` operationId).
+	CreateIdentityProviderWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateIdentityProviderResult, error)
+
+	// CreateIdentityProviderWithResponse Create an identity provider
+	//
+	// Creates a SAML, OIDC or social identity provider in the pool from the
+	// CreateIdentityProvider input members in the body. Responds with the
+	// provider and its URL in `Location`, without the secrets of its
+	// `ProviderDetails` (`client_secret`, `private_key`); a provider of that
+	// name, or with one of those `IdpIdentifiers`, that already exists is a
+	// 409 (DuplicateProviderException).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/identity-providers (the `CreateIdentityProvider` operationId).
+	CreateIdentityProviderWithResponse(ctx context.Context, poolID PoolID, body CreateIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateIdentityProviderResult, error)
+
+	// GetIdentityProviderByIdentifierWithResponse Find an identity provider by one of its identifiers
+	//
+	// Returns the provider that has `identifier` among its `IdpIdentifiers`,
+	// with GetIdentityProviderByIdentifier, without the secrets of its
+	// `ProviderDetails`; 404 when no provider has it. This is a path of its
+	// own, not a query parameter of the list, so that each operation calls
+	// one Cognito action and answers one shape.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/identity-providers/by-identifier/{identifier} (the `GetIdentityProviderByIdentifier` operationId).
+	GetIdentityProviderByIdentifierWithResponse(ctx context.Context, poolID PoolID, identifier IdpIdentifier, reqEditors ...RequestEditorFn) (*GetIdentityProviderByIdentifierResult, error)
+
+	// DeleteIdentityProviderWithResponse Delete an identity provider
+	//
+	// Deletes the provider with DeleteIdentityProvider. App clients that
+	// list it in `SupportedIdentityProviders` can no longer sign in with it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/identity-providers/{providerName} (the `DeleteIdentityProvider` operationId).
+	DeleteIdentityProviderWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, reqEditors ...RequestEditorFn) (*DeleteIdentityProviderResult, error)
+
+	// GetIdentityProviderWithResponse Get an identity provider
+	//
+	// Returns one identity provider with DescribeIdentityProvider, without
+	// the secrets of its `ProviderDetails` (`client_secret`, `private_key`),
+	// which no read returns. The `ETag` header identifies this version of
+	// the provider; send it back in `If-Match` on PUT or PATCH.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/identity-providers/{providerName} (the `GetIdentityProvider` operationId).
+	GetIdentityProviderWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, reqEditors ...RequestEditorFn) (*GetIdentityProviderResult, error)
+
+	// PatchIdentityProviderWithBodyWithResponse Change some of an identity provider's settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the provider's
+	// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+	// the merged whole to UpdateIdentityProvider, which replaces what it is
+	// given. Members not mentioned keep their value; a member set to `null`
+	// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+	// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+	// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+	// and is replaced whole. The stored `client_secret` or `private_key`
+	// is kept unless the patch sets it; it is never shown, not in the
+	// answer and not in a dry run.
+	//
+	// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+	// on mismatch), merges the patch, validates the merged result against
+	// `ReplaceIdentityProviderRequest` (400 on failure), calls
+	// UpdateIdentityProvider and answers with the provider as
+	// DescribeIdentityProvider then describes it, with its new `ETag`. With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateIdentityProvider input that would have been sent, less the
+	// secrets.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+	PatchIdentityProviderWithBodyWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchIdentityProviderResult, error)
+
+	// PatchIdentityProviderWithResponse Change some of an identity provider's settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the provider's
+	// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+	// the merged whole to UpdateIdentityProvider, which replaces what it is
+	// given. Members not mentioned keep their value; a member set to `null`
+	// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+	// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+	// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+	// and is replaced whole. The stored `client_secret` or `private_key`
+	// is kept unless the patch sets it; it is never shown, not in the
+	// answer and not in a dry run.
+	//
+	// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+	// on mismatch), merges the patch, validates the merged result against
+	// `ReplaceIdentityProviderRequest` (400 on failure), calls
+	// UpdateIdentityProvider and answers with the provider as
+	// DescribeIdentityProvider then describes it, with its new `ETag`. With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateIdentityProvider input that would have been sent, less the
+	// secrets.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+	PatchIdentityProviderWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, body PatchIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchIdentityProviderResult, error)
+
+	// PatchIdentityProviderWithApplicationMergePatchPlusJSONBodyWithResponse Change some of an identity provider's settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the provider's
+	// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+	// the merged whole to UpdateIdentityProvider, which replaces what it is
+	// given. Members not mentioned keep their value; a member set to `null`
+	// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+	// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+	// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+	// and is replaced whole. The stored `client_secret` or `private_key`
+	// is kept unless the patch sets it; it is never shown, not in the
+	// answer and not in a dry run.
+	//
+	// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+	// on mismatch), merges the patch, validates the merged result against
+	// `ReplaceIdentityProviderRequest` (400 on failure), calls
+	// UpdateIdentityProvider and answers with the provider as
+	// DescribeIdentityProvider then describes it, with its new `ETag`. With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateIdentityProvider input that would have been sent, less the
+	// secrets.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+	PatchIdentityProviderWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, body PatchIdentityProviderApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchIdentityProviderResult, error)
+
+	// ReplaceIdentityProviderWithBodyWithResponse Replace an identity provider's settings
+	//
+	// Sends the body to UpdateIdentityProvider as it is: Cognito's own
+	// replacement, in which `ProviderDetails` given replace the stored ones
+	// whole, the secret included. To change some settings and keep the
+	// rest (and the secret), use PATCH. With `If-Match`, the gateway first
+	// calls DescribeIdentityProvider and answers 412 if the ETag differs.
+	// Answers with the provider as DescribeIdentityProvider then describes
+	// it, without its secrets, and its new `ETag`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/identity-providers/{providerName} (the `ReplaceIdentityProvider` operationId).
+	ReplaceIdentityProviderWithBodyWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceIdentityProviderResult, error)
+
+	// ReplaceIdentityProviderWithResponse Replace an identity provider's settings
+	//
+	// Sends the body to UpdateIdentityProvider as it is: Cognito's own
+	// replacement, in which `ProviderDetails` given replace the stored ones
+	// whole, the secret included. To change some settings and keep the
+	// rest (and the secret), use PATCH. With `If-Match`, the gateway first
+	// calls DescribeIdentityProvider and answers 412 if the ETag differs.
+	// Answers with the provider as DescribeIdentityProvider then describes
+	// it, without its secrets, and its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/identity-providers/{providerName} (the `ReplaceIdentityProvider` operationId).
+	ReplaceIdentityProviderWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, body ReplaceIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceIdentityProviderResult, error)
 
 	// ListImportJobsWithResponse List the user import jobs of a user pool
 	//
@@ -14801,6 +16123,853 @@ func (r ListUsersInGroupResult) ContentType() string {
 	return ""
 }
 
+// ListIdentityProvidersResult200Headers the declared response headers of an HTTP 200 response for ListIdentityProviders
+type ListIdentityProvidersResult200Headers struct {
+	Link *string
+}
+
+// ListIdentityProvidersResult429Headers the declared response headers of an HTTP 429 response for ListIdentityProviders
+type ListIdentityProvidersResult429Headers struct {
+	RetryAfter *int
+}
+
+type ListIdentityProvidersResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListIdentityProvidersResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListIdentityProvidersResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListIdentityProvidersResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListIdentityProvidersResult) GetJSON200() *ListIdentityProvidersResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListIdentityProvidersResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListIdentityProvidersResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListIdentityProvidersResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListIdentityProvidersResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListIdentityProvidersResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListIdentityProvidersResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ListIdentityProvidersResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ListIdentityProvidersResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListIdentityProvidersResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListIdentityProvidersResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListIdentityProvidersResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListIdentityProvidersResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateIdentityProviderResult201Headers the declared response headers of an HTTP 201 response for CreateIdentityProvider
+type CreateIdentityProviderResult201Headers struct {
+	Location *string
+}
+
+// CreateIdentityProviderResult429Headers the declared response headers of an HTTP 429 response for CreateIdentityProvider
+type CreateIdentityProviderResult429Headers struct {
+	RetryAfter *int
+}
+
+type CreateIdentityProviderResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *IdentityProviderType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateIdentityProviderResult201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateIdentityProviderResult429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateIdentityProviderResult) GetJSON201() *IdentityProviderType {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r CreateIdentityProviderResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateIdentityProviderResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateIdentityProviderResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateIdentityProviderResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateIdentityProviderResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetIdentityProviderByIdentifierResult429Headers the declared response headers of an HTTP 429 response for GetIdentityProviderByIdentifier
+type GetIdentityProviderByIdentifierResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetIdentityProviderByIdentifierResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IdentityProviderType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetIdentityProviderByIdentifierResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetIdentityProviderByIdentifierResult) GetJSON200() *IdentityProviderType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetIdentityProviderByIdentifierResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetIdentityProviderByIdentifierResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetIdentityProviderByIdentifierResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetIdentityProviderByIdentifierResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetIdentityProviderByIdentifierResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetIdentityProviderByIdentifierResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetIdentityProviderByIdentifierResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetIdentityProviderByIdentifierResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetIdentityProviderByIdentifierResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetIdentityProviderByIdentifierResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetIdentityProviderByIdentifierResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetIdentityProviderByIdentifierResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteIdentityProviderResult429Headers the declared response headers of an HTTP 429 response for DeleteIdentityProvider
+type DeleteIdentityProviderResult429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteIdentityProviderResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteIdentityProviderResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteIdentityProviderResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteIdentityProviderResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteIdentityProviderResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteIdentityProviderResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteIdentityProviderResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteIdentityProviderResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DeleteIdentityProviderResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteIdentityProviderResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteIdentityProviderResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteIdentityProviderResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteIdentityProviderResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteIdentityProviderResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetIdentityProviderResult200Headers the declared response headers of an HTTP 200 response for GetIdentityProvider
+type GetIdentityProviderResult200Headers struct {
+	ETag *string
+}
+
+// GetIdentityProviderResult429Headers the declared response headers of an HTTP 429 response for GetIdentityProvider
+type GetIdentityProviderResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetIdentityProviderResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IdentityProviderType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetIdentityProviderResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetIdentityProviderResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetIdentityProviderResult) GetJSON200() *IdentityProviderType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetIdentityProviderResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetIdentityProviderResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetIdentityProviderResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetIdentityProviderResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetIdentityProviderResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetIdentityProviderResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetIdentityProviderResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetIdentityProviderResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetIdentityProviderResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetIdentityProviderResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetIdentityProviderResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetIdentityProviderResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchIdentityProviderResult200Headers the declared response headers of an HTTP 200 response for PatchIdentityProvider
+type PatchIdentityProviderResult200Headers struct {
+	ETag *string
+}
+
+// PatchIdentityProviderResult412Headers the declared response headers of an HTTP 412 response for PatchIdentityProvider
+type PatchIdentityProviderResult412Headers struct {
+	ETag *string
+}
+
+// PatchIdentityProviderResult429Headers the declared response headers of an HTTP 429 response for PatchIdentityProvider
+type PatchIdentityProviderResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchIdentityProviderResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IdentityProviderUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchIdentityProviderResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchIdentityProviderResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchIdentityProviderResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchIdentityProviderResult) GetJSON200() *IdentityProviderUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchIdentityProviderResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchIdentityProviderResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchIdentityProviderResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchIdentityProviderResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchIdentityProviderResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceIdentityProviderResult200Headers the declared response headers of an HTTP 200 response for ReplaceIdentityProvider
+type ReplaceIdentityProviderResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceIdentityProviderResult412Headers the declared response headers of an HTTP 412 response for ReplaceIdentityProvider
+type ReplaceIdentityProviderResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceIdentityProviderResult429Headers the declared response headers of an HTTP 429 response for ReplaceIdentityProvider
+type ReplaceIdentityProviderResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceIdentityProviderResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IdentityProviderUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceIdentityProviderResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceIdentityProviderResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceIdentityProviderResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceIdentityProviderResult) GetJSON200() *IdentityProviderUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceIdentityProviderResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceIdentityProviderResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceIdentityProviderResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceIdentityProviderResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceIdentityProviderResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListImportJobsResult200Headers the declared response headers of an HTTP 200 response for ListImportJobs
 type ListImportJobsResult200Headers struct {
 	Link *string
@@ -18911,6 +21080,260 @@ func (c *ClientWithResponses) ListUsersInGroupWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseListUsersInGroupResult(rsp)
+}
+
+// ListIdentityProvidersWithResponse List the identity providers of a user pool
+//
+// Lists the pool's external identity providers (SAML, OIDC and social),
+// one page at a time, with ListIdentityProviders. Each item is a summary
+// without `ProviderDetails`; GET one provider for those. Pass the
+// `NextToken` from a response (or follow the `Link` header with
+// `rel="next"`) to get the next page. To find a provider by one of its
+// `IdpIdentifiers`, GET `identity-providers/by-identifier/{identifier}`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/identity-providers (the `ListIdentityProviders` operationId).
+func (c *ClientWithResponses) ListIdentityProvidersWithResponse(ctx context.Context, poolID PoolID, params *ListIdentityProvidersParams, reqEditors ...RequestEditorFn) (*ListIdentityProvidersResult, error) {
+	rsp, err := c.ListIdentityProviders(ctx, poolID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListIdentityProvidersResult(rsp)
+}
+
+// CreateIdentityProviderWithBodyWithResponse Create an identity provider
+//
+// Creates a SAML, OIDC or social identity provider in the pool from the
+// CreateIdentityProvider input members in the body. Responds with the
+// provider and its URL in `Location`, without the secrets of its
+// `ProviderDetails` (`client_secret`, `private_key`); a provider of that
+// name, or with one of those `IdpIdentifiers`, that already exists is a
+// 409 (DuplicateProviderException).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/identity-providers (the `CreateIdentityProvider` operationId).
+func (c *ClientWithResponses) CreateIdentityProviderWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateIdentityProviderResult, error) {
+	rsp, err := c.CreateIdentityProviderWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateIdentityProviderResult(rsp)
+}
+
+// CreateIdentityProviderWithResponse Create an identity provider
+//
+// Creates a SAML, OIDC or social identity provider in the pool from the
+// CreateIdentityProvider input members in the body. Responds with the
+// provider and its URL in `Location`, without the secrets of its
+// `ProviderDetails` (`client_secret`, `private_key`); a provider of that
+// name, or with one of those `IdpIdentifiers`, that already exists is a
+// 409 (DuplicateProviderException).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/identity-providers (the `CreateIdentityProvider` operationId).
+func (c *ClientWithResponses) CreateIdentityProviderWithResponse(ctx context.Context, poolID PoolID, body CreateIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateIdentityProviderResult, error) {
+	rsp, err := c.CreateIdentityProvider(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateIdentityProviderResult(rsp)
+}
+
+// GetIdentityProviderByIdentifierWithResponse Find an identity provider by one of its identifiers
+//
+// Returns the provider that has `identifier` among its `IdpIdentifiers`,
+// with GetIdentityProviderByIdentifier, without the secrets of its
+// `ProviderDetails`; 404 when no provider has it. This is a path of its
+// own, not a query parameter of the list, so that each operation calls
+// one Cognito action and answers one shape.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/identity-providers/by-identifier/{identifier} (the `GetIdentityProviderByIdentifier` operationId).
+func (c *ClientWithResponses) GetIdentityProviderByIdentifierWithResponse(ctx context.Context, poolID PoolID, identifier IdpIdentifier, reqEditors ...RequestEditorFn) (*GetIdentityProviderByIdentifierResult, error) {
+	rsp, err := c.GetIdentityProviderByIdentifier(ctx, poolID, identifier, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetIdentityProviderByIdentifierResult(rsp)
+}
+
+// DeleteIdentityProviderWithResponse Delete an identity provider
+//
+// Deletes the provider with DeleteIdentityProvider. App clients that
+// list it in `SupportedIdentityProviders` can no longer sign in with it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/identity-providers/{providerName} (the `DeleteIdentityProvider` operationId).
+func (c *ClientWithResponses) DeleteIdentityProviderWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, reqEditors ...RequestEditorFn) (*DeleteIdentityProviderResult, error) {
+	rsp, err := c.DeleteIdentityProvider(ctx, poolID, providerName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteIdentityProviderResult(rsp)
+}
+
+// GetIdentityProviderWithResponse Get an identity provider
+//
+// Returns one identity provider with DescribeIdentityProvider, without
+// the secrets of its `ProviderDetails` (`client_secret`, `private_key`),
+// which no read returns. The `ETag` header identifies this version of
+// the provider; send it back in `If-Match` on PUT or PATCH.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/identity-providers/{providerName} (the `GetIdentityProvider` operationId).
+func (c *ClientWithResponses) GetIdentityProviderWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, reqEditors ...RequestEditorFn) (*GetIdentityProviderResult, error) {
+	rsp, err := c.GetIdentityProvider(ctx, poolID, providerName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetIdentityProviderResult(rsp)
+}
+
+// PatchIdentityProviderWithBodyWithResponse Change some of an identity provider's settings
+//
+// Applies a JSON merge patch (RFC 7396) to the provider's
+// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+// the merged whole to UpdateIdentityProvider, which replaces what it is
+// given. Members not mentioned keep their value; a member set to `null`
+// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+// and is replaced whole. The stored `client_secret` or `private_key`
+// is kept unless the patch sets it; it is never shown, not in the
+// answer and not in a dry run.
+//
+// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+// on mismatch), merges the patch, validates the merged result against
+// `ReplaceIdentityProviderRequest` (400 on failure), calls
+// UpdateIdentityProvider and answers with the provider as
+// DescribeIdentityProvider then describes it, with its new `ETag`. With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateIdentityProvider input that would have been sent, less the
+// secrets.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+func (c *ClientWithResponses) PatchIdentityProviderWithBodyWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchIdentityProviderResult, error) {
+	rsp, err := c.PatchIdentityProviderWithBody(ctx, poolID, providerName, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchIdentityProviderResult(rsp)
+}
+
+// PatchIdentityProviderWithResponse Change some of an identity provider's settings
+//
+// Applies a JSON merge patch (RFC 7396) to the provider's
+// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+// the merged whole to UpdateIdentityProvider, which replaces what it is
+// given. Members not mentioned keep their value; a member set to `null`
+// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+// and is replaced whole. The stored `client_secret` or `private_key`
+// is kept unless the patch sets it; it is never shown, not in the
+// answer and not in a dry run.
+//
+// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+// on mismatch), merges the patch, validates the merged result against
+// `ReplaceIdentityProviderRequest` (400 on failure), calls
+// UpdateIdentityProvider and answers with the provider as
+// DescribeIdentityProvider then describes it, with its new `ETag`. With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateIdentityProvider input that would have been sent, less the
+// secrets.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+func (c *ClientWithResponses) PatchIdentityProviderWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, body PatchIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchIdentityProviderResult, error) {
+	rsp, err := c.PatchIdentityProvider(ctx, poolID, providerName, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchIdentityProviderResult(rsp)
+}
+
+// PatchIdentityProviderWithApplicationMergePatchPlusJSONBodyWithResponse Change some of an identity provider's settings
+//
+// Applies a JSON merge patch (RFC 7396) to the provider's
+// `ProviderDetails`, `AttributeMapping` and `IdpIdentifiers` and sends
+// the merged whole to UpdateIdentityProvider, which replaces what it is
+// given. Members not mentioned keep their value; a member set to `null`
+// is removed. `ProviderDetails` and `AttributeMapping` are maps and
+// merge key by key, so `{"AttributeMapping": {"email": "mail"}}`
+// changes one mapping and keeps the others; `IdpIdentifiers` is a list
+// and is replaced whole. The stored `client_secret` or `private_key`
+// is kept unless the patch sets it; it is never shown, not in the
+// answer and not in a dry run.
+//
+// The gateway calls DescribeIdentityProvider (and checks `If-Match`, 412
+// on mismatch), merges the patch, validates the merged result against
+// `ReplaceIdentityProviderRequest` (400 on failure), calls
+// UpdateIdentityProvider and answers with the provider as
+// DescribeIdentityProvider then describes it, with its new `ETag`. With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateIdentityProvider input that would have been sent, less the
+// secrets.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/identity-providers/{providerName} (the `PatchIdentityProvider` operationId).
+func (c *ClientWithResponses) PatchIdentityProviderWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *PatchIdentityProviderParams, body PatchIdentityProviderApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchIdentityProviderResult, error) {
+	rsp, err := c.PatchIdentityProviderWithApplicationMergePatchPlusJSONBody(ctx, poolID, providerName, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchIdentityProviderResult(rsp)
+}
+
+// ReplaceIdentityProviderWithBodyWithResponse Replace an identity provider's settings
+//
+// Sends the body to UpdateIdentityProvider as it is: Cognito's own
+// replacement, in which `ProviderDetails` given replace the stored ones
+// whole, the secret included. To change some settings and keep the
+// rest (and the secret), use PATCH. With `If-Match`, the gateway first
+// calls DescribeIdentityProvider and answers 412 if the ETag differs.
+// Answers with the provider as DescribeIdentityProvider then describes
+// it, without its secrets, and its new `ETag`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/identity-providers/{providerName} (the `ReplaceIdentityProvider` operationId).
+func (c *ClientWithResponses) ReplaceIdentityProviderWithBodyWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceIdentityProviderResult, error) {
+	rsp, err := c.ReplaceIdentityProviderWithBody(ctx, poolID, providerName, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceIdentityProviderResult(rsp)
+}
+
+// ReplaceIdentityProviderWithResponse Replace an identity provider's settings
+//
+// Sends the body to UpdateIdentityProvider as it is: Cognito's own
+// replacement, in which `ProviderDetails` given replace the stored ones
+// whole, the secret included. To change some settings and keep the
+// rest (and the secret), use PATCH. With `If-Match`, the gateway first
+// calls DescribeIdentityProvider and answers 412 if the ETag differs.
+// Answers with the provider as DescribeIdentityProvider then describes
+// it, without its secrets, and its new `ETag`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/identity-providers/{providerName} (the `ReplaceIdentityProvider` operationId).
+func (c *ClientWithResponses) ReplaceIdentityProviderWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, body ReplaceIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceIdentityProviderResult, error) {
+	rsp, err := c.ReplaceIdentityProvider(ctx, poolID, providerName, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceIdentityProviderResult(rsp)
 }
 
 // ListImportJobsWithResponse List the user import jobs of a user pool
@@ -23316,6 +25739,814 @@ func ParseListUsersInGroupResult(rsp *http.Response) (*ListUsersInGroupResult, e
 		response.Headers200 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListUsersInGroupResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListIdentityProvidersResult parses an HTTP response from a ListIdentityProvidersWithResponse call
+func ParseListIdentityProvidersResult(rsp *http.Response) (*ListIdentityProvidersResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListIdentityProvidersResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListIdentityProvidersResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListIdentityProvidersResult200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListIdentityProvidersResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateIdentityProviderResult parses an HTTP response from a CreateIdentityProviderWithResponse call
+func ParseCreateIdentityProviderResult(rsp *http.Response) (*CreateIdentityProviderResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateIdentityProviderResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest IdentityProviderType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateIdentityProviderResult201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateIdentityProviderResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetIdentityProviderByIdentifierResult parses an HTTP response from a GetIdentityProviderByIdentifierWithResponse call
+func ParseGetIdentityProviderByIdentifierResult(rsp *http.Response) (*GetIdentityProviderByIdentifierResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetIdentityProviderByIdentifierResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IdentityProviderType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetIdentityProviderByIdentifierResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteIdentityProviderResult parses an HTTP response from a DeleteIdentityProviderWithResponse call
+func ParseDeleteIdentityProviderResult(rsp *http.Response) (*DeleteIdentityProviderResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteIdentityProviderResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteIdentityProviderResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetIdentityProviderResult parses an HTTP response from a GetIdentityProviderWithResponse call
+func ParseGetIdentityProviderResult(rsp *http.Response) (*GetIdentityProviderResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetIdentityProviderResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IdentityProviderType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetIdentityProviderResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetIdentityProviderResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchIdentityProviderResult parses an HTTP response from a PatchIdentityProviderWithResponse call
+func ParsePatchIdentityProviderResult(rsp *http.Response) (*PatchIdentityProviderResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchIdentityProviderResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IdentityProviderUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchIdentityProviderResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchIdentityProviderResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchIdentityProviderResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceIdentityProviderResult parses an HTTP response from a ReplaceIdentityProviderWithResponse call
+func ParseReplaceIdentityProviderResult(rsp *http.Response) (*ReplaceIdentityProviderResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceIdentityProviderResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IdentityProviderUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceIdentityProviderResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceIdentityProviderResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceIdentityProviderResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

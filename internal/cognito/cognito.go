@@ -139,6 +139,13 @@ func rows() []Action {
 		action((*cip.Client).DescribeUserPoolClient, quota.UserPoolClientRead, reads),
 		action((*cip.Client).UpdateUserPoolClient, quota.UserPoolClientUpdate, writes),
 		action((*cip.Client).DeleteUserPoolClient, quota.UserPoolClientUpdate, writes),
+		// Identity providers.
+		action((*cip.Client).ListIdentityProviders, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).CreateIdentityProvider, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DescribeIdentityProvider, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).GetIdentityProviderByIdentifier, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).UpdateIdentityProvider, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DeleteIdentityProvider, quota.UserPoolResourceUpdate, writes),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),

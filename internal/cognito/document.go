@@ -50,6 +50,32 @@ func (f Filter) Keeps(name string) bool {
 	return (len(f.Only) == 0 || slices.Contains(f.Only, name)) && !slices.Contains(f.Omit, name)
 }
 
+// WithoutKeys returns v, an SDK struct or a pointer to one, with the keys
+// of its map member left out. The secrets of an identity provider's
+// ProviderDetails sit among its ordinary settings, so a member filter
+// cannot drop them; v itself, and its map, are left as they were, since
+// a PATCH merges into the whole resource, secrets included.
+func WithoutKeys(v any, member string, keys []string) any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return v
+	}
+	field := rv.Elem().FieldByName(member)
+	if field.Kind() != reflect.Map || field.IsNil() {
+		return v
+	}
+	kept := reflect.MakeMapWithSize(field.Type(), field.Len())
+	for it := field.MapRange(); it.Next(); {
+		if !slices.Contains(keys, it.Key().String()) {
+			kept.SetMapIndex(it.Key(), it.Value())
+		}
+	}
+	copied := reflect.New(rv.Elem().Type())
+	copied.Elem().Set(rv.Elem())
+	copied.Elem().FieldByName(member).Set(kept)
+	return copied.Interface()
+}
+
 // AppendJSON appends Document(v) as encoding/json writes that tree, byte for
 // byte (members sorted by name), without building it: building the tree and
 // encoding it took longer than the SDK call it came from. When v is a

@@ -87,6 +87,9 @@ type operation struct {
 	etag bool
 	// omit and only trim the resource before it is returned.
 	omit, only []string
+	// hiddenKeys are the keys of map members never returned, by member:
+	// the x-cognito-omit entries written Member.key.
+	hiddenKeys map[string][]string
 	// etagFilter picks the members an ETag covers: those returned, less
 	// the volatile ones.
 	etagFilter cognito.Filter
@@ -161,6 +164,7 @@ func compileOperation(method, path string, item *openapi3.PathItem, op *openapi3
 	if o.omit, err = stringList(extOmit, op.Extensions[extOmit]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
+	o.omit, o.hiddenKeys = splitOmit(o.omit)
 	if o.only, err = stringList(extSelect, op.Extensions[extSelect]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
@@ -261,6 +265,32 @@ func statusRules(op *openapi3.Operation) ([]statusRule, error) {
 }
 
 // stringList reads an extension that is a string or a list of strings.
+// splitOmit parts x-cognito-omit into whole members and keys of map
+// members (Member.key).
+func splitOmit(omit []string) (members []string, keys map[string][]string) {
+	for _, name := range omit {
+		member, key, nested := strings.Cut(name, ".")
+		if !nested {
+			members = append(members, name)
+			continue
+		}
+		if keys == nil {
+			keys = map[string][]string{}
+		}
+		keys[member] = append(keys[member], key)
+	}
+	return members, keys
+}
+
+// hide leaves out of resource, an SDK value, the map keys the operation
+// never returns; its answer and its ETag are both made from the result.
+func (o *operation) hide(resource any) any {
+	for member, keys := range o.hiddenKeys {
+		resource = cognito.WithoutKeys(resource, member, keys)
+	}
+	return resource
+}
+
 func stringList(name string, ext any) ([]string, error) {
 	switch v := ext.(type) {
 	case nil:

@@ -18,11 +18,14 @@ var composites = map[string]handlerFunc{
 	"patchGroup":    groupEditor.patch,
 	"replaceClient": clientEditor.replace,
 	"patchClient":   clientEditor.patch,
-	"replaceMfa":    mfaEditor.replace,
-	"patchMfa":      mfaEditor.patch,
-	"deletePool":    deletePool, // in guard.go
-	"getOpenAPI":    serveSpec,
-	"getHealth":     health,
+	"replaceMfa":              mfaEditor.replace,
+	"patchMfa":                mfaEditor.patch,
+	// Identity providers: UpdateIdentityProvider replaces what it is given.
+	"replaceIdentityProvider": identityProviderEditor.replace,
+	"patchIdentityProvider":   identityProviderEditor.patch,
+	"deletePool":              deletePool, // in guard.go
+	"getOpenAPI":              serveSpec,
+	"getHealth":               health,
 	// The API reference and the spec as written, in meta.go.
 	"getOpenAPIYAML": serveSpecYAML,
 	"getDocs":        serveDocsPage,
@@ -30,7 +33,10 @@ var composites = map[string]handlerFunc{
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
-var editors = map[string]editor{"pool": poolEditor, "group": groupEditor, "client": clientEditor, "mfa": mfaEditor}
+var editors = map[string]editor{
+	"pool": poolEditor, "group": groupEditor, "client": clientEditor, "mfa": mfaEditor,
+	"identity provider": identityProviderEditor,
+}
 
 // editor implements PUT and PATCH on a resource that Cognito can only
 // replace whole: Describe, check If-Match, build the Update input, and
@@ -87,6 +93,15 @@ var mfaEditor = editor{
 	ids: map[string]string{"poolId": "UserPoolId"},
 }
 
+// identityProviderEditor merges a PATCH into UpdateIdentityProvider. The
+// merge starts from the provider as described, secrets included, so a
+// patch that leaves client_secret or private_key out sends the stored one
+// back; the operations' x-cognito-omit keeps them out of every answer.
+var identityProviderEditor = editor{
+	output: "IdentityProvider",
+	ids:    map[string]string{"poolId": "UserPoolId", "providerName": "ProviderName"},
+}
+
 // replace is PUT: Cognito's own full-replacement semantics.
 func (e editor) replace(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	describe, update := c.op.actions[0], c.op.actions[1]
@@ -99,7 +114,7 @@ func (e editor) replace(ctx context.Context, g *Gateway, c *call) (*answer, erro
 		if err != nil {
 			return nil, err
 		}
-		if err := checkIfMatch(condition, resourceETag(current, c.op.etagFilter)); err != nil {
+		if err := checkIfMatch(condition, resourceETag(c.op.hide(current), c.op.etagFilter)); err != nil {
 			return nil, err
 		}
 	}
@@ -121,7 +136,7 @@ func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error)
 		return nil, err
 	}
 	if conditional {
-		if err := checkIfMatch(condition, resourceETag(current, c.op.etagFilter)); err != nil {
+		if err := checkIfMatch(condition, resourceETag(c.op.hide(current), c.op.etagFilter)); err != nil {
 			return nil, err
 		}
 	}

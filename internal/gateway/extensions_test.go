@@ -130,8 +130,8 @@ func TestMergedSchemasNameAPutOfTheSameResource(t *testing.T) {
 			}
 		}
 	}
-	if named != 3 {
-		t.Errorf("%d operations with %s, want 3 (patchPool, patchClient, patchMfa)", named, extMergedSchema)
+	if named != 4 {
+		t.Errorf("%d operations with %s, want 4 (patchPool, patchClient, patchMfa, patchIdentityProvider)", named, extMergedSchema)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -101,6 +102,7 @@ func (c *call) answerResource(status int, resource any, withETag bool) (*answer,
 // them, encoded in buf, which a keeps; its Location, if the operation has
 // one; and its ETag if withETag.
 func (c *call) resourceOf(a *answer, buf *[]byte, resource any, shown cognito.Filter, withETag bool) (*answer, error) {
+	resource = c.op.hide(resource)
 	body, err := cognito.AppendMembers((*buf)[:0], resource, shown, false, nil)
 	if err != nil {
 		return nil, problem.Internal(err)
@@ -167,6 +169,17 @@ func (c *call) trim(resource map[string]any) map[string]any {
 	}
 	for _, name := range c.op.omit {
 		delete(resource, name)
+	}
+	for member, keys := range c.op.hiddenKeys {
+		if values, ok := resource[member].(map[string]any); ok {
+			kept := make(map[string]any, len(values))
+			for k, v := range values {
+				if !slices.Contains(keys, k) {
+					kept[k] = v
+				}
+			}
+			resource[member] = kept
+		}
 	}
 	return resource
 }

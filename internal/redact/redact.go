@@ -28,6 +28,8 @@ var Names = []string{
 	"Password", "TemporaryPassword", "ProposedPassword", "PreviousPassword",
 	"ClientSecret", "AccessToken", "RefreshToken", "IdToken", "SecretHash",
 	"Session", "Authorization",
+	// Keys of an identity provider's ProviderDetails.
+	"client_secret", "private_key",
 }
 
 // patterns are compiled when a string first may hold a secret, which is

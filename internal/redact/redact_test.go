@@ -20,6 +20,8 @@ func TestStringMasksSecrets(t *testing.T) {
 		{`{AccessToken:tok-123 Session:sess-456}`, "tok-123"},
 		{`{AccessToken:tok-123 Session:sess-456}`, "sess-456"},
 		{`RefreshToken=r-789&x=1`, "r-789"},
+		{`{"ProviderDetails":{"client_id":"abc","client_secret":"oidc-s3cret"}}`, "oidc-s3cret"},
+		{`{"ProviderDetails":{"private_key":"-----BEGIN PRIVATE KEY-----MIGT"}}`, "MIGT"},
 	}
 	for _, c := range cases {
 		if got := String(c.in); strings.Contains(got, c.secret) {
