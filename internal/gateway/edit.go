@@ -18,9 +18,12 @@ var composites = map[string]handlerFunc{
 	"patchGroup":    groupEditor.patch,
 	"replaceClient": clientEditor.replace,
 	"patchClient":   clientEditor.patch,
-	"deletePool":    deletePool, // in guard.go
-	"getOpenAPI":    serveSpec,
-	"getHealth":     health,
+	// Resource servers: UpdateResourceServer deletes the scopes it is not given.
+	"replaceResourceServer": resourceServerEditor.replace,
+	"patchResourceServer":   resourceServerEditor.patch,
+	"deletePool":            deletePool, // in guard.go
+	"getOpenAPI":            serveSpec,
+	"getHealth":             health,
 	// The API reference and the spec as written, in meta.go.
 	"getOpenAPIYAML": serveSpecYAML,
 	"getDocs":        serveDocsPage,
@@ -28,7 +31,10 @@ var composites = map[string]handlerFunc{
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
-var editors = map[string]editor{"pool": poolEditor, "group": groupEditor, "client": clientEditor}
+var editors = map[string]editor{
+	"pool": poolEditor, "group": groupEditor, "client": clientEditor,
+	"resource server": resourceServerEditor,
+}
 
 // editor implements PUT and PATCH on a resource that Cognito can only
 // replace whole: Describe, check If-Match, build the Update input, and
@@ -48,6 +54,10 @@ type editor struct {
 	// conflicts pairs a deprecated member with the one that replaced it;
 	// Cognito refuses an input that sets both.
 	conflicts []conflict
+	// keyed maps an array member to the member of its items that names
+	// them. A PATCH merges such an array item by item, as keyedMerge says,
+	// instead of replacing it as RFC 7396 would.
+	keyed map[string]string
 }
 
 // conflict is a deprecated member path and the member path that supersedes it.
@@ -76,6 +86,14 @@ var groupEditor = editor{
 var clientEditor = editor{
 	output: "UserPoolClient",
 	ids:    map[string]string{"poolId": "UserPoolId", "clientId": "ClientId"},
+}
+
+// resourceServerEditor merges scopes by name, so that a PATCH can change
+// one scope without restating, or deleting, all the others.
+var resourceServerEditor = editor{
+	output: "ResourceServer",
+	ids:    map[string]string{"poolId": "UserPoolId", "identifier": "Identifier"},
+	keyed:  map[string]string{"Scopes": "ScopeName"},
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.
@@ -116,7 +134,8 @@ func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error)
 			return nil, err
 		}
 	}
-	merged, _ := mergePatch(e.project(current, update, c.shown()), c.body).(map[string]any)
+	projected := e.project(current, update, c.shown())
+	merged, _ := mergePatch(projected, e.mergeKeyed(projected, c.body)).(map[string]any)
 	e.resolveConflicts(merged, c.body)
 	schemaOf := c.op.mergedSchema // x-merged-schema
 	if schemaOf == "" {
@@ -205,6 +224,64 @@ func (e editor) project(resource any, update cognito.Action, shown cognito.Filte
 		}
 	}
 	return out
+}
+
+// mergeKeyed returns patch with each keyed array already merged into the
+// current one: an item merges (RFC 7396) into the current item of the same
+// key, or is added at the end if there is none; current items the patch
+// does not name stay, in their place; and an item the merge leaves with
+// nothing but its key is removed, as null removes a member. The result is
+// then an ordinary merge patch, whose arrays replace.
+func (e editor) mergeKeyed(current, patch map[string]any) map[string]any {
+	if len(e.keyed) == 0 {
+		return patch
+	}
+	out := make(map[string]any, len(patch))
+	for k, v := range patch {
+		out[k] = v
+	}
+	for member, key := range e.keyed {
+		if items, ok := patch[member].([]any); ok { // not absent, nor null for none
+			out[member] = mergeItems(current[member], items, key)
+		}
+	}
+	return out
+}
+
+// mergeItems merges patch items into the current ones by their key member.
+// The current items are the editor's own projection of the described
+// resource, so merging into them in place changes nothing else.
+func mergeItems(current any, patch []any, key string) []any {
+	existing, _ := current.([]any)
+	merged := make([]any, 0, len(existing)+len(patch))
+	at := make(map[any]int, len(existing))
+	for _, item := range existing {
+		if object, ok := item.(map[string]any); ok {
+			at[object[key]] = len(merged)
+		}
+		merged = append(merged, item)
+	}
+	for _, item := range patch {
+		object, ok := item.(map[string]any)
+		if !ok {
+			merged = append(merged, item) // the schema check will refuse it
+			continue
+		}
+		if i, found := at[object[key]]; found {
+			merged[i] = mergePatch(merged[i], object)
+			continue
+		}
+		at[object[key]] = len(merged)
+		merged = append(merged, mergePatch(map[string]any{}, object))
+	}
+	kept := merged[:0]
+	for _, item := range merged {
+		if object, ok := item.(map[string]any); ok && len(object) == 1 && object[key] != nil {
+			continue
+		}
+		kept = append(kept, item)
+	}
+	return kept
 }
 
 func (e editor) isID(member string) bool {

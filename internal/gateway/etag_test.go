@@ -47,6 +47,7 @@ func TestETagOfEveryResource(t *testing.T) {
 		{"pool with HTML and non-ASCII strings", "/pools/" + poolID, "DescribeUserPool", "UpdateUserPool", htmlPool(), `{"MfaConfiguration": "OFF"}`},
 		{"group", "/pools/" + poolID + "/groups/editors", "GetGroup", "UpdateGroup", describedGroup(), ""},
 		{"client", client, "DescribeUserPoolClient", "UpdateUserPoolClient", describedClient(), `{"ClientName": "web-app"}`},
+		{"resource server", resourceServerPath, "DescribeResourceServer", "UpdateResourceServer", describedResourceServer(), `{"Name": "Orders API"}`},
 	}
 	got := map[string]string{}
 	for _, tc := range cases {
@@ -131,7 +132,7 @@ func TestETagGoldensCoverEveryResourceWithAnETag(t *testing.T) {
 		}
 	}
 	slices.Sort(ids)
-	if want := []string{"getClient", "getGroup", "getPool"}; !slices.Equal(ids, want) {
+	if want := []string{"getClient", "getGroup", "getPool", "getResourceServer"}; !slices.Equal(ids, want) {
 		t.Errorf("GETs with an ETag: %v, want %v: add the new ones to TestETagOfEveryResource", ids, want)
 	}
 }

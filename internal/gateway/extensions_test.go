@@ -130,8 +130,8 @@ func TestMergedSchemasNameAPutOfTheSameResource(t *testing.T) {
 			}
 		}
 	}
-	if named != 2 {
-		t.Errorf("%d operations with %s, want 2 (patchPool, patchClient)", named, extMergedSchema)
+	if named != 3 {
+		t.Errorf("%d operations with %s, want 3 (patchPool, patchClient, patchResourceServer)", named, extMergedSchema)
 	}
 }
 
