@@ -1105,6 +1105,22 @@ type CreateIdentityProviderRequest struct {
 	ProviderType ProviderTypeType `json:"ProviderType"`
 }
 
+// CreateResourceServerRequest The members of Cognito's CreateResourceServer input except `UserPoolId`, which comes from the path.
+type CreateResourceServerRequest struct {
+	// Identifier The resource server's identifier, often its URL, such as `https://api.example.com`.
+	//
+	// Example: https://api.example.com
+	Identifier ResourceServerIdentifierType `json:"Identifier"`
+
+	// Name A friendly name for the resource server.
+	//
+	// Example: Orders API
+	Name ResourceServerNameType `json:"Name"`
+
+	// Scopes The custom scopes of the resource server.
+	Scopes *ResourceServerScopeListType `json:"Scopes,omitempty"`
+}
+
 // CreateUserImportJobRequest The members of Cognito's CreateUserImportJob input except `UserPoolId`, which comes from the path.
 type CreateUserImportJobRequest struct {
 	// CloudWatchLogsRoleArn An Amazon Resource Name.
@@ -1665,6 +1681,15 @@ type ListIdentityProvidersResponse struct {
 	Providers []ProviderDescription `json:"Providers"`
 }
 
+// ListResourceServersResponse One page of ListResourceServers output.
+type ListResourceServersResponse struct {
+	// NextToken An opaque pagination token from Cognito.
+	NextToken *PaginationKeyType `json:"NextToken,omitempty"`
+
+	// ResourceServers The resource servers on this page; empty when there are none.
+	ResourceServers []ResourceServerType `json:"ResourceServers"`
+}
+
 // ListUserImportJobsResponse One page of ListUserImportJobs output.
 type ListUserImportJobsResponse struct {
 	// NextToken An opaque pagination token from Cognito.
@@ -1813,6 +1838,31 @@ type PatchIdentityProviderRequest struct {
 
 	// ProviderDetails Keys to set, or to remove with `null`.
 	ProviderDetails nullable.Nullable[map[string]*string] `json:"ProviderDetails,omitempty"`
+}
+
+// PatchResourceServerRequest A merge patch over the resource server's UpdateResourceServer
+// members. `Name` is kept when left out. `Scopes` merges by
+// `ScopeName` (see the operation); `null` deletes every scope. The
+// merged result is validated against `UpdateResourceServerRequest`.
+type PatchResourceServerRequest struct {
+	// Name A friendly name for the resource server.
+	//
+	// Example: Orders API
+	Name *ResourceServerNameType `json:"Name,omitempty"`
+
+	// Scopes Scopes to add, change or (with a `null` `ScopeDescription`) delete, by `ScopeName`.
+	Scopes nullable.Nullable[[]PatchResourceServerRequest_Scopes] `json:"Scopes,omitempty"`
+}
+
+// PatchResourceServerRequest_Scopes defines model for PatchResourceServerRequest.Scopes.
+type PatchResourceServerRequest_Scopes struct {
+	// ScopeDescription The new description; `null` deletes the scope.
+	ScopeDescription nullable.Nullable[string] `json:"ScopeDescription,omitempty"`
+
+	// ScopeName The name of a scope, without the identifier; it cannot contain `/`, `"` or `\`.
+	//
+	// Example: orders.read
+	ScopeName ResourceServerScopeNameType `json:"ScopeName"`
 }
 
 // PatchUserPoolClientRequest A JSON merge patch (RFC 7396) over UpdateUserPoolClientRequest. Every
@@ -2232,6 +2282,57 @@ type ReplaceIdentityProviderRequest struct {
 	ProviderDetails *ProviderDetailsType `json:"ProviderDetails,omitempty"`
 }
 
+// ResourceServerIdentifierType The resource server's identifier, often its URL, such as `https://api.example.com`.
+//
+// Example: https://api.example.com
+type ResourceServerIdentifierType = string
+
+// ResourceServerNameType A friendly name for the resource server.
+//
+// Example: Orders API
+type ResourceServerNameType = string
+
+// ResourceServerScopeListType The custom scopes of the resource server.
+type ResourceServerScopeListType = []ResourceServerScopeType
+
+// ResourceServerScopeNameType The name of a scope, without the identifier; it cannot contain `/`, `"` or `\`.
+//
+// Example: orders.read
+type ResourceServerScopeNameType = string
+
+// ResourceServerScopeType One custom scope, requested by app clients as `{Identifier}/{ScopeName}`.
+type ResourceServerScopeType struct {
+	// ScopeDescription A description of the scope.
+	ScopeDescription string `json:"ScopeDescription"`
+
+	// ScopeName The name of a scope, without the identifier; it cannot contain `/`, `"` or `\`.
+	//
+	// Example: orders.read
+	ScopeName ResourceServerScopeNameType `json:"ScopeName"`
+}
+
+// ResourceServerType A resource server as DescribeResourceServer, CreateResourceServer and
+// ListResourceServers describe it. Additional members are allowed so
+// that newer Cognito fields, and the dry-run UpdateResourceServer input,
+// fit.
+type ResourceServerType struct {
+	// Identifier The resource server's identifier, often its URL, such as `https://api.example.com`.
+	//
+	// Example: https://api.example.com
+	Identifier *ResourceServerIdentifierType `json:"Identifier,omitempty"`
+
+	// Name A friendly name for the resource server.
+	//
+	// Example: Orders API
+	Name *ResourceServerNameType `json:"Name,omitempty"`
+
+	// Scopes The custom scopes of the resource server.
+	Scopes *ResourceServerScopeListType `json:"Scopes,omitempty"`
+
+	// UserPoolID A user pool ID, for example `us-east-1_EXAMPLE`.
+	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
+}
+
 // SESConfigurationSet The name of an Amazon SES configuration set.
 type SESConfigurationSet = string
 
@@ -2370,6 +2471,19 @@ type TokenValidityUnitsType struct {
 	AccessToken  *TimeUnitsType `json:"AccessToken,omitempty"`
 	IDToken      *TimeUnitsType `json:"IdToken,omitempty"`
 	RefreshToken *TimeUnitsType `json:"RefreshToken,omitempty"`
+}
+
+// UpdateResourceServerRequest The members of Cognito's UpdateResourceServer input except
+// `UserPoolId` and `Identifier`, which come from the path. `Scopes` is
+// the whole new list: a scope left out is deleted.
+type UpdateResourceServerRequest struct {
+	// Name A friendly name for the resource server.
+	//
+	// Example: Orders API
+	Name ResourceServerNameType `json:"Name"`
+
+	// Scopes The custom scopes of the resource server.
+	Scopes *ResourceServerScopeListType `json:"Scopes,omitempty"`
 }
 
 // UpdateUserAttributesRequest The members of Cognito's UpdateUserAttributes input except `AccessToken`, which comes from `Authorization`.
@@ -3076,6 +3190,14 @@ type ProviderLimit = int32
 // `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
 type ProviderName = ProviderNameType
 
+// ResourceServerIdentifier The resource server's identifier, often its URL, such as `https://api.example.com`.
+//
+// Example: https://api.example.com
+type ResourceServerIdentifier = ResourceServerIdentifierType
+
+// ResourceServerLimit defines model for resourceServerLimit.
+type ResourceServerLimit = int32
+
 // UserAttributeNames defines model for userAttributeNames.
 type UserAttributeNames = []AttributeNameType
 
@@ -3159,6 +3281,12 @@ type PoolUpdated = UserPoolType
 // PreconditionFailed Problem details (RFC 9457).
 type PreconditionFailed = Problem
 
+// ResourceServerUpdated A resource server as DescribeResourceServer, CreateResourceServer and
+// ListResourceServers describe it. Additional members are allowed so
+// that newer Cognito fields, and the dry-run UpdateResourceServer input,
+// fit.
+type ResourceServerUpdated = ResourceServerType
+
 // TooManyRequests Problem details (RFC 9457).
 type TooManyRequests = Problem
 
@@ -3210,7 +3338,8 @@ type ListPoolsParams struct {
 type PatchPoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
+	// 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3229,7 +3358,8 @@ type PatchPoolParams struct {
 type ReplacePoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
+	// 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3257,7 +3387,8 @@ type ListClientsParams struct {
 type PatchClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
+	// 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3276,7 +3407,8 @@ type PatchClientParams struct {
 type ReplaceClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
+	// 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3304,7 +3436,8 @@ type ListGroupsParams struct {
 type PatchGroupParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
+	// 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3341,7 +3474,8 @@ type ListIdentityProvidersParams struct {
 type PatchIdentityProviderParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
+	// 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3383,7 +3517,8 @@ type ListImportJobsParams struct {
 type PatchMfaParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
+	// 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3402,7 +3537,57 @@ type PatchMfaParams struct {
 type ReplaceMfaParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider) but don't send it; the 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
+	// 200 body is that input.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListResourceServersParams defines parameters for ListResourceServers.
+type ListResourceServersParams struct {
+	// Limit The maximum number of resource servers to return in one page. Cognito requires one, so it defaults to 50.
+	Limit *ResourceServerLimit `form:"Limit,omitempty" json:"Limit,omitempty"`
+
+	// NextToken The `NextToken` from the previous page's response.
+	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
+// PatchResourceServerParams defines parameters for PatchResourceServer.
+type PatchResourceServerParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
+	// 200 body is that input.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceResourceServerParams defines parameters for ReplaceResourceServer.
+type ReplaceResourceServerParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
+	// 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3531,6 +3716,18 @@ type PatchMfaApplicationMergePatchPlusJSONRequestBody = PatchUserPoolMfaConfigRe
 
 // ReplaceMfaJSONRequestBody defines body for ReplaceMfa for application/json ContentType.
 type ReplaceMfaJSONRequestBody = SetUserPoolMfaConfigRequest
+
+// CreateResourceServerJSONRequestBody defines body for CreateResourceServer for application/json ContentType.
+type CreateResourceServerJSONRequestBody = CreateResourceServerRequest
+
+// PatchResourceServerJSONRequestBody defines body for PatchResourceServer for application/json ContentType.
+type PatchResourceServerJSONRequestBody = PatchResourceServerRequest
+
+// PatchResourceServerApplicationMergePatchPlusJSONRequestBody defines body for PatchResourceServer for application/merge-patch+json ContentType.
+type PatchResourceServerApplicationMergePatchPlusJSONRequestBody = PatchResourceServerRequest
+
+// ReplaceResourceServerJSONRequestBody defines body for ReplaceResourceServer for application/json ContentType.
+type ReplaceResourceServerJSONRequestBody = UpdateResourceServerRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = AdminCreateUserRequest
@@ -4567,6 +4764,171 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
 	ReplaceMfa(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListResourceServers List the resource servers of a user pool
+	//
+	// Lists the resource servers (APIs and their OAuth scopes) of the user
+	// pool, one page at a time, with ListResourceServers. Paging works as on
+	// the other lists: `Limit`, then `NextToken` or the `Link` header.
+	//
+	// Corresponds with GET /pools/{poolId}/resource-servers (the `ListResourceServers` operationId).
+	ListResourceServers(ctx context.Context, poolID PoolID, params *ListResourceServersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateResourceServerWithBody Create a resource server
+	//
+	// Creates a resource server, an API with the custom OAuth scopes that app
+	// clients can ask for as `{Identifier}/{ScopeName}`, from the
+	// CreateResourceServer input members in the body. Responds with the new
+	// resource server and its URL in `Location`, where the identifier (often
+	// a URL) is percent-encoded as one path segment.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/resource-servers (the `CreateResourceServer` operationId).
+	CreateResourceServerWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateResourceServer Create a resource server
+	//
+	// Creates a resource server, an API with the custom OAuth scopes that app
+	// clients can ask for as `{Identifier}/{ScopeName}`, from the
+	// CreateResourceServer input members in the body. Responds with the new
+	// resource server and its URL in `Location`, where the identifier (often
+	// a URL) is percent-encoded as one path segment.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/resource-servers (the `CreateResourceServer` operationId).
+	CreateResourceServer(ctx context.Context, poolID PoolID, body CreateResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteResourceServer Delete a resource server
+	//
+	// Deletes the resource server and its scopes with DeleteResourceServer.
+	//
+	// Corresponds with DELETE /pools/{poolId}/resource-servers/{identifier} (the `DeleteResourceServer` operationId).
+	DeleteResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetResourceServer Get a resource server
+	//
+	// Returns one resource server and its scopes with DescribeResourceServer.
+	// The `ETag` header identifies this version; send it back in `If-Match`
+	// on PUT or PATCH to make the update conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/resource-servers/{identifier} (the `GetResourceServer` operationId).
+	GetResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchResourceServerWithBody Change some of a resource server's name and scopes
+	//
+	// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+	// the result to UpdateResourceServer, which would otherwise delete every
+	// scope it is not given. `Name` left out is kept.
+	//
+	// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+	// arrays): a patch item whose `ScopeName` is a current scope merges into
+	// it, member by member; a new `ScopeName` is added at the end; a scope
+	// the patch does not name is kept, in its place; and an item that the
+	// merge leaves with nothing but its `ScopeName`
+	// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+	// `Scopes: null` deletes them all.
+	//
+	// The gateway calls DescribeResourceServer for the current state (and to
+	// check `If-Match`, 412 on mismatch), merges the patch, validates the
+	// merged result against `UpdateResourceServerRequest` (400 on failure),
+	// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+	// and the 200 body is the UpdateResourceServer input that would have been
+	// sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+	PatchResourceServerWithBody(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchResourceServer Change some of a resource server's name and scopes
+	//
+	// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+	// the result to UpdateResourceServer, which would otherwise delete every
+	// scope it is not given. `Name` left out is kept.
+	//
+	// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+	// arrays): a patch item whose `ScopeName` is a current scope merges into
+	// it, member by member; a new `ScopeName` is added at the end; a scope
+	// the patch does not name is kept, in its place; and an item that the
+	// merge leaves with nothing but its `ScopeName`
+	// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+	// `Scopes: null` deletes them all.
+	//
+	// The gateway calls DescribeResourceServer for the current state (and to
+	// check `If-Match`, 412 on mismatch), merges the patch, validates the
+	// merged result against `UpdateResourceServerRequest` (400 on failure),
+	// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+	// and the 200 body is the UpdateResourceServer input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+	PatchResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, body PatchResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchResourceServerWithApplicationMergePatchPlusJSONBody Change some of a resource server's name and scopes
+	//
+	// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+	// the result to UpdateResourceServer, which would otherwise delete every
+	// scope it is not given. `Name` left out is kept.
+	//
+	// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+	// arrays): a patch item whose `ScopeName` is a current scope merges into
+	// it, member by member; a new `ScopeName` is added at the end; a scope
+	// the patch does not name is kept, in its place; and an item that the
+	// merge leaves with nothing but its `ScopeName`
+	// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+	// `Scopes: null` deletes them all.
+	//
+	// The gateway calls DescribeResourceServer for the current state (and to
+	// check `If-Match`, 412 on mismatch), merges the patch, validates the
+	// merged result against `UpdateResourceServerRequest` (400 on failure),
+	// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+	// and the 200 body is the UpdateResourceServer input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+	PatchResourceServerWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, body PatchResourceServerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceResourceServerWithBody Replace a resource server's name and scopes
+	//
+	// Replaces the name and the whole scope list of the resource server with
+	// the body, through UpdateResourceServer. As in Cognito, a scope left out
+	// of `Scopes` is deleted; to change some scopes only, use PATCH.
+	//
+	// The gateway first calls DescribeResourceServer to check `If-Match` (412
+	// when the resource server changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateResourceServer input that would have been sent (the body members
+	// plus `UserPoolId` and `Identifier`); otherwise the 200 body is the
+	// resource server after the update, with its new `ETag`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
+	ReplaceResourceServerWithBody(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceResourceServer Replace a resource server's name and scopes
+	//
+	// Replaces the name and the whole scope list of the resource server with
+	// the body, through UpdateResourceServer. As in Cognito, a scope left out
+	// of `Scopes` is deleted; to change some scopes only, use PATCH.
+	//
+	// The gateway first calls DescribeResourceServer to check `If-Match` (412
+	// when the resource server changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateResourceServer input that would have been sent (the body members
+	// plus `UserPoolId` and `Identifier`); otherwise the 200 body is the
+	// resource server after the update, with its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
+	ReplaceResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
 	//
@@ -6537,6 +6899,271 @@ func (c *Client) ReplaceMfaWithBody(ctx context.Context, poolID PoolID, params *
 // Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
 func (c *Client) ReplaceMfa(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceMfaRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListResourceServers List the resource servers of a user pool
+//
+// Lists the resource servers (APIs and their OAuth scopes) of the user
+// pool, one page at a time, with ListResourceServers. Paging works as on
+// the other lists: `Limit`, then `NextToken` or the `Link` header.
+//
+// Corresponds with GET /pools/{poolId}/resource-servers (the `ListResourceServers` operationId).
+func (c *Client) ListResourceServers(ctx context.Context, poolID PoolID, params *ListResourceServersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListResourceServersRequest(c.Server, poolID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateResourceServerWithBody Create a resource server
+//
+// Creates a resource server, an API with the custom OAuth scopes that app
+// clients can ask for as `{Identifier}/{ScopeName}`, from the
+// CreateResourceServer input members in the body. Responds with the new
+// resource server and its URL in `Location`, where the identifier (often
+// a URL) is percent-encoded as one path segment.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/resource-servers (the `CreateResourceServer` operationId).
+func (c *Client) CreateResourceServerWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateResourceServerRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateResourceServer Create a resource server
+//
+// Creates a resource server, an API with the custom OAuth scopes that app
+// clients can ask for as `{Identifier}/{ScopeName}`, from the
+// CreateResourceServer input members in the body. Responds with the new
+// resource server and its URL in `Location`, where the identifier (often
+// a URL) is percent-encoded as one path segment.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/resource-servers (the `CreateResourceServer` operationId).
+func (c *Client) CreateResourceServer(ctx context.Context, poolID PoolID, body CreateResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateResourceServerRequest(c.Server, poolID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteResourceServer Delete a resource server
+//
+// Deletes the resource server and its scopes with DeleteResourceServer.
+//
+// Corresponds with DELETE /pools/{poolId}/resource-servers/{identifier} (the `DeleteResourceServer` operationId).
+func (c *Client) DeleteResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteResourceServerRequest(c.Server, poolID, identifier)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetResourceServer Get a resource server
+//
+// Returns one resource server and its scopes with DescribeResourceServer.
+// The `ETag` header identifies this version; send it back in `If-Match`
+// on PUT or PATCH to make the update conditional.
+//
+// Corresponds with GET /pools/{poolId}/resource-servers/{identifier} (the `GetResourceServer` operationId).
+func (c *Client) GetResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetResourceServerRequest(c.Server, poolID, identifier)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchResourceServerWithBody Change some of a resource server's name and scopes
+//
+// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+// the result to UpdateResourceServer, which would otherwise delete every
+// scope it is not given. `Name` left out is kept.
+//
+// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+// arrays): a patch item whose `ScopeName` is a current scope merges into
+// it, member by member; a new `ScopeName` is added at the end; a scope
+// the patch does not name is kept, in its place; and an item that the
+// merge leaves with nothing but its `ScopeName`
+// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+// `Scopes: null` deletes them all.
+//
+// The gateway calls DescribeResourceServer for the current state (and to
+// check `If-Match`, 412 on mismatch), merges the patch, validates the
+// merged result against `UpdateResourceServerRequest` (400 on failure),
+// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+// and the 200 body is the UpdateResourceServer input that would have been
+// sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+func (c *Client) PatchResourceServerWithBody(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchResourceServerRequestWithBody(c.Server, poolID, identifier, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchResourceServer Change some of a resource server's name and scopes
+//
+// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+// the result to UpdateResourceServer, which would otherwise delete every
+// scope it is not given. `Name` left out is kept.
+//
+// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+// arrays): a patch item whose `ScopeName` is a current scope merges into
+// it, member by member; a new `ScopeName` is added at the end; a scope
+// the patch does not name is kept, in its place; and an item that the
+// merge leaves with nothing but its `ScopeName`
+// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+// `Scopes: null` deletes them all.
+//
+// The gateway calls DescribeResourceServer for the current state (and to
+// check `If-Match`, 412 on mismatch), merges the patch, validates the
+// merged result against `UpdateResourceServerRequest` (400 on failure),
+// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+// and the 200 body is the UpdateResourceServer input that would have been
+// sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+func (c *Client) PatchResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, body PatchResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchResourceServerRequest(c.Server, poolID, identifier, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchResourceServerWithApplicationMergePatchPlusJSONBody Change some of a resource server's name and scopes
+//
+// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+// the result to UpdateResourceServer, which would otherwise delete every
+// scope it is not given. `Name` left out is kept.
+//
+// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+// arrays): a patch item whose `ScopeName` is a current scope merges into
+// it, member by member; a new `ScopeName` is added at the end; a scope
+// the patch does not name is kept, in its place; and an item that the
+// merge leaves with nothing but its `ScopeName`
+// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+// `Scopes: null` deletes them all.
+//
+// The gateway calls DescribeResourceServer for the current state (and to
+// check `If-Match`, 412 on mismatch), merges the patch, validates the
+// merged result against `UpdateResourceServerRequest` (400 on failure),
+// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+// and the 200 body is the UpdateResourceServer input that would have been
+// sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+func (c *Client) PatchResourceServerWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, body PatchResourceServerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchResourceServerRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, identifier, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceResourceServerWithBody Replace a resource server's name and scopes
+//
+// Replaces the name and the whole scope list of the resource server with
+// the body, through UpdateResourceServer. As in Cognito, a scope left out
+// of `Scopes` is deleted; to change some scopes only, use PATCH.
+//
+// The gateway first calls DescribeResourceServer to check `If-Match` (412
+// when the resource server changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateResourceServer input that would have been sent (the body members
+// plus `UserPoolId` and `Identifier`); otherwise the 200 body is the
+// resource server after the update, with its new `ETag`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
+func (c *Client) ReplaceResourceServerWithBody(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceResourceServerRequestWithBody(c.Server, poolID, identifier, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceResourceServer Replace a resource server's name and scopes
+//
+// Replaces the name and the whole scope list of the resource server with
+// the body, through UpdateResourceServer. As in Cognito, a scope left out
+// of `Scopes` is deleted; to change some scopes only, use PATCH.
+//
+// The gateway first calls DescribeResourceServer to check `If-Match` (412
+// when the resource server changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateResourceServer input that would have been sent (the body members
+// plus `UserPoolId` and `Identifier`); otherwise the 200 body is the
+// resource server after the update, with its new `ETag`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
+func (c *Client) ReplaceResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceResourceServerRequest(c.Server, poolID, identifier, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9786,6 +10413,411 @@ func NewReplaceMfaRequestWithBody(server string, poolID PoolID, params *ReplaceM
 	return req, nil
 }
 
+// NewListResourceServersRequest constructs an http.Request for the ListResourceServers method
+func NewListResourceServersRequest(server string, poolID PoolID, params *ListResourceServersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/resource-servers", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateResourceServerRequest calls the generic CreateResourceServer builder with application/json body
+func NewCreateResourceServerRequest(server string, poolID PoolID, body CreateResourceServerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateResourceServerRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewCreateResourceServerRequestWithBody constructs an http.Request for the CreateResourceServer method, with any body, and a specified content type
+func NewCreateResourceServerRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/resource-servers", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteResourceServerRequest constructs an http.Request for the DeleteResourceServer method
+func NewDeleteResourceServerRequest(server string, poolID PoolID, identifier ResourceServerIdentifier) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/resource-servers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetResourceServerRequest constructs an http.Request for the GetResourceServer method
+func NewGetResourceServerRequest(server string, poolID PoolID, identifier ResourceServerIdentifier) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/resource-servers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchResourceServerRequest calls the generic PatchResourceServer builder with application/json body
+func NewPatchResourceServerRequest(server string, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, body PatchResourceServerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchResourceServerRequestWithBody(server, poolID, identifier, params, "application/json", bodyReader)
+}
+
+// NewPatchResourceServerRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchResourceServer builder with application/merge-patch+json body
+func NewPatchResourceServerRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, body PatchResourceServerApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchResourceServerRequestWithBody(server, poolID, identifier, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchResourceServerRequestWithBody constructs an http.Request for the PatchResourceServer method, with any body, and a specified content type
+func NewPatchResourceServerRequestWithBody(server string, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/resource-servers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceResourceServerRequest calls the generic ReplaceResourceServer builder with application/json body
+func NewReplaceResourceServerRequest(server string, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceResourceServerRequestWithBody(server, poolID, identifier, params, "application/json", bodyReader)
+}
+
+// NewReplaceResourceServerRequestWithBody constructs an http.Request for the ReplaceResourceServer method, with any body, and a specified content type
+func NewReplaceResourceServerRequestWithBody(server string, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "identifier", identifier, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/resource-servers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListUsersRequest constructs an http.Request for the ListUsers method
 func NewListUsersRequest(server string, poolID PoolID, params *ListUsersParams) (*http.Request, error) {
 	var err error
@@ -11983,6 +13015,177 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
 	ReplaceMfaWithResponse(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceMfaResult, error)
+
+	// ListResourceServersWithResponse List the resource servers of a user pool
+	//
+	// Lists the resource servers (APIs and their OAuth scopes) of the user
+	// pool, one page at a time, with ListResourceServers. Paging works as on
+	// the other lists: `Limit`, then `NextToken` or the `Link` header.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/resource-servers (the `ListResourceServers` operationId).
+	ListResourceServersWithResponse(ctx context.Context, poolID PoolID, params *ListResourceServersParams, reqEditors ...RequestEditorFn) (*ListResourceServersResult, error)
+
+	// CreateResourceServerWithBodyWithResponse Create a resource server
+	//
+	// Creates a resource server, an API with the custom OAuth scopes that app
+	// clients can ask for as `{Identifier}/{ScopeName}`, from the
+	// CreateResourceServer input members in the body. Responds with the new
+	// resource server and its URL in `Location`, where the identifier (often
+	// a URL) is percent-encoded as one path segment.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/resource-servers (the `CreateResourceServer` operationId).
+	CreateResourceServerWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateResourceServerResult, error)
+
+	// CreateResourceServerWithResponse Create a resource server
+	//
+	// Creates a resource server, an API with the custom OAuth scopes that app
+	// clients can ask for as `{Identifier}/{ScopeName}`, from the
+	// CreateResourceServer input members in the body. Responds with the new
+	// resource server and its URL in `Location`, where the identifier (often
+	// a URL) is percent-encoded as one path segment.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/resource-servers (the `CreateResourceServer` operationId).
+	CreateResourceServerWithResponse(ctx context.Context, poolID PoolID, body CreateResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateResourceServerResult, error)
+
+	// DeleteResourceServerWithResponse Delete a resource server
+	//
+	// Deletes the resource server and its scopes with DeleteResourceServer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/resource-servers/{identifier} (the `DeleteResourceServer` operationId).
+	DeleteResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, reqEditors ...RequestEditorFn) (*DeleteResourceServerResult, error)
+
+	// GetResourceServerWithResponse Get a resource server
+	//
+	// Returns one resource server and its scopes with DescribeResourceServer.
+	// The `ETag` header identifies this version; send it back in `If-Match`
+	// on PUT or PATCH to make the update conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/resource-servers/{identifier} (the `GetResourceServer` operationId).
+	GetResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, reqEditors ...RequestEditorFn) (*GetResourceServerResult, error)
+
+	// PatchResourceServerWithBodyWithResponse Change some of a resource server's name and scopes
+	//
+	// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+	// the result to UpdateResourceServer, which would otherwise delete every
+	// scope it is not given. `Name` left out is kept.
+	//
+	// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+	// arrays): a patch item whose `ScopeName` is a current scope merges into
+	// it, member by member; a new `ScopeName` is added at the end; a scope
+	// the patch does not name is kept, in its place; and an item that the
+	// merge leaves with nothing but its `ScopeName`
+	// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+	// `Scopes: null` deletes them all.
+	//
+	// The gateway calls DescribeResourceServer for the current state (and to
+	// check `If-Match`, 412 on mismatch), merges the patch, validates the
+	// merged result against `UpdateResourceServerRequest` (400 on failure),
+	// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+	// and the 200 body is the UpdateResourceServer input that would have been
+	// sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+	PatchResourceServerWithBodyWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchResourceServerResult, error)
+
+	// PatchResourceServerWithResponse Change some of a resource server's name and scopes
+	//
+	// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+	// the result to UpdateResourceServer, which would otherwise delete every
+	// scope it is not given. `Name` left out is kept.
+	//
+	// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+	// arrays): a patch item whose `ScopeName` is a current scope merges into
+	// it, member by member; a new `ScopeName` is added at the end; a scope
+	// the patch does not name is kept, in its place; and an item that the
+	// merge leaves with nothing but its `ScopeName`
+	// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+	// `Scopes: null` deletes them all.
+	//
+	// The gateway calls DescribeResourceServer for the current state (and to
+	// check `If-Match`, 412 on mismatch), merges the patch, validates the
+	// merged result against `UpdateResourceServerRequest` (400 on failure),
+	// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+	// and the 200 body is the UpdateResourceServer input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+	PatchResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, body PatchResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchResourceServerResult, error)
+
+	// PatchResourceServerWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a resource server's name and scopes
+	//
+	// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+	// the result to UpdateResourceServer, which would otherwise delete every
+	// scope it is not given. `Name` left out is kept.
+	//
+	// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+	// arrays): a patch item whose `ScopeName` is a current scope merges into
+	// it, member by member; a new `ScopeName` is added at the end; a scope
+	// the patch does not name is kept, in its place; and an item that the
+	// merge leaves with nothing but its `ScopeName`
+	// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+	// `Scopes: null` deletes them all.
+	//
+	// The gateway calls DescribeResourceServer for the current state (and to
+	// check `If-Match`, 412 on mismatch), merges the patch, validates the
+	// merged result against `UpdateResourceServerRequest` (400 on failure),
+	// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+	// and the 200 body is the UpdateResourceServer input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+	PatchResourceServerWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, body PatchResourceServerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchResourceServerResult, error)
+
+	// ReplaceResourceServerWithBodyWithResponse Replace a resource server's name and scopes
+	//
+	// Replaces the name and the whole scope list of the resource server with
+	// the body, through UpdateResourceServer. As in Cognito, a scope left out
+	// of `Scopes` is deleted; to change some scopes only, use PATCH.
+	//
+	// The gateway first calls DescribeResourceServer to check `If-Match` (412
+	// when the resource server changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateResourceServer input that would have been sent (the body members
+	// plus `UserPoolId` and `Identifier`); otherwise the 200 body is the
+	// resource server after the update, with its new `ETag`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
+	ReplaceResourceServerWithBodyWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceResourceServerResult, error)
+
+	// ReplaceResourceServerWithResponse Replace a resource server's name and scopes
+	//
+	// Replaces the name and the whole scope list of the resource server with
+	// the body, through UpdateResourceServer. As in Cognito, a scope left out
+	// of `Scopes` is deleted; to change some scopes only, use PATCH.
+	//
+	// The gateway first calls DescribeResourceServer to check `If-Match` (412
+	// when the resource server changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateResourceServer input that would have been sent (the body members
+	// plus `UserPoolId` and `Identifier`); otherwise the 200 body is the
+	// resource server after the update, with its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
+	ReplaceResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceResourceServerResult, error)
 
 	// ListUsersWithResponse List users
 	//
@@ -17942,6 +19145,749 @@ func (r ReplaceMfaResult) ContentType() string {
 	return ""
 }
 
+// ListResourceServersResult200Headers the declared response headers of an HTTP 200 response for ListResourceServers
+type ListResourceServersResult200Headers struct {
+	Link *string
+}
+
+// ListResourceServersResult429Headers the declared response headers of an HTTP 429 response for ListResourceServers
+type ListResourceServersResult429Headers struct {
+	RetryAfter *int
+}
+
+type ListResourceServersResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListResourceServersResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListResourceServersResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListResourceServersResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListResourceServersResult) GetJSON200() *ListResourceServersResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListResourceServersResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListResourceServersResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListResourceServersResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListResourceServersResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListResourceServersResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListResourceServersResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ListResourceServersResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ListResourceServersResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListResourceServersResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListResourceServersResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListResourceServersResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListResourceServersResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateResourceServerResult201Headers the declared response headers of an HTTP 201 response for CreateResourceServer
+type CreateResourceServerResult201Headers struct {
+	Location *string
+}
+
+// CreateResourceServerResult429Headers the declared response headers of an HTTP 429 response for CreateResourceServer
+type CreateResourceServerResult429Headers struct {
+	RetryAfter *int
+}
+
+type CreateResourceServerResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ResourceServerType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateResourceServerResult201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateResourceServerResult429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateResourceServerResult) GetJSON201() *ResourceServerType {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r CreateResourceServerResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateResourceServerResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateResourceServerResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateResourceServerResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateResourceServerResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteResourceServerResult429Headers the declared response headers of an HTTP 429 response for DeleteResourceServer
+type DeleteResourceServerResult429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteResourceServerResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteResourceServerResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteResourceServerResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteResourceServerResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteResourceServerResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteResourceServerResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteResourceServerResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteResourceServerResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DeleteResourceServerResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteResourceServerResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteResourceServerResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteResourceServerResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteResourceServerResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteResourceServerResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetResourceServerResult200Headers the declared response headers of an HTTP 200 response for GetResourceServer
+type GetResourceServerResult200Headers struct {
+	ETag *string
+}
+
+// GetResourceServerResult429Headers the declared response headers of an HTTP 429 response for GetResourceServer
+type GetResourceServerResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetResourceServerResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResourceServerType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetResourceServerResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetResourceServerResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetResourceServerResult) GetJSON200() *ResourceServerType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetResourceServerResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetResourceServerResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetResourceServerResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetResourceServerResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetResourceServerResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetResourceServerResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetResourceServerResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetResourceServerResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetResourceServerResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetResourceServerResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetResourceServerResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetResourceServerResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchResourceServerResult200Headers the declared response headers of an HTTP 200 response for PatchResourceServer
+type PatchResourceServerResult200Headers struct {
+	ETag *string
+}
+
+// PatchResourceServerResult412Headers the declared response headers of an HTTP 412 response for PatchResourceServer
+type PatchResourceServerResult412Headers struct {
+	ETag *string
+}
+
+// PatchResourceServerResult429Headers the declared response headers of an HTTP 429 response for PatchResourceServer
+type PatchResourceServerResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchResourceServerResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResourceServerUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchResourceServerResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchResourceServerResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchResourceServerResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchResourceServerResult) GetJSON200() *ResourceServerUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchResourceServerResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchResourceServerResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchResourceServerResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchResourceServerResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchResourceServerResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceResourceServerResult200Headers the declared response headers of an HTTP 200 response for ReplaceResourceServer
+type ReplaceResourceServerResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceResourceServerResult412Headers the declared response headers of an HTTP 412 response for ReplaceResourceServer
+type ReplaceResourceServerResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceResourceServerResult429Headers the declared response headers of an HTTP 429 response for ReplaceResourceServer
+type ReplaceResourceServerResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceResourceServerResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResourceServerUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceResourceServerResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceResourceServerResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceResourceServerResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceResourceServerResult) GetJSON200() *ResourceServerUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceResourceServerResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceResourceServerResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceResourceServerResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceResourceServerResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceResourceServerResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListUsersResult200Headers the declared response headers of an HTTP 200 response for ListUsers
 type ListUsersResult200Headers struct {
 	Link *string
@@ -21588,6 +23534,237 @@ func (c *ClientWithResponses) ReplaceMfaWithResponse(ctx context.Context, poolID
 		return nil, err
 	}
 	return ParseReplaceMfaResult(rsp)
+}
+
+// ListResourceServersWithResponse List the resource servers of a user pool
+//
+// Lists the resource servers (APIs and their OAuth scopes) of the user
+// pool, one page at a time, with ListResourceServers. Paging works as on
+// the other lists: `Limit`, then `NextToken` or the `Link` header.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/resource-servers (the `ListResourceServers` operationId).
+func (c *ClientWithResponses) ListResourceServersWithResponse(ctx context.Context, poolID PoolID, params *ListResourceServersParams, reqEditors ...RequestEditorFn) (*ListResourceServersResult, error) {
+	rsp, err := c.ListResourceServers(ctx, poolID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListResourceServersResult(rsp)
+}
+
+// CreateResourceServerWithBodyWithResponse Create a resource server
+//
+// Creates a resource server, an API with the custom OAuth scopes that app
+// clients can ask for as `{Identifier}/{ScopeName}`, from the
+// CreateResourceServer input members in the body. Responds with the new
+// resource server and its URL in `Location`, where the identifier (often
+// a URL) is percent-encoded as one path segment.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/resource-servers (the `CreateResourceServer` operationId).
+func (c *ClientWithResponses) CreateResourceServerWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateResourceServerResult, error) {
+	rsp, err := c.CreateResourceServerWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateResourceServerResult(rsp)
+}
+
+// CreateResourceServerWithResponse Create a resource server
+//
+// Creates a resource server, an API with the custom OAuth scopes that app
+// clients can ask for as `{Identifier}/{ScopeName}`, from the
+// CreateResourceServer input members in the body. Responds with the new
+// resource server and its URL in `Location`, where the identifier (often
+// a URL) is percent-encoded as one path segment.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/resource-servers (the `CreateResourceServer` operationId).
+func (c *ClientWithResponses) CreateResourceServerWithResponse(ctx context.Context, poolID PoolID, body CreateResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateResourceServerResult, error) {
+	rsp, err := c.CreateResourceServer(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateResourceServerResult(rsp)
+}
+
+// DeleteResourceServerWithResponse Delete a resource server
+//
+// Deletes the resource server and its scopes with DeleteResourceServer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/resource-servers/{identifier} (the `DeleteResourceServer` operationId).
+func (c *ClientWithResponses) DeleteResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, reqEditors ...RequestEditorFn) (*DeleteResourceServerResult, error) {
+	rsp, err := c.DeleteResourceServer(ctx, poolID, identifier, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteResourceServerResult(rsp)
+}
+
+// GetResourceServerWithResponse Get a resource server
+//
+// Returns one resource server and its scopes with DescribeResourceServer.
+// The `ETag` header identifies this version; send it back in `If-Match`
+// on PUT or PATCH to make the update conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/resource-servers/{identifier} (the `GetResourceServer` operationId).
+func (c *ClientWithResponses) GetResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, reqEditors ...RequestEditorFn) (*GetResourceServerResult, error) {
+	rsp, err := c.GetResourceServer(ctx, poolID, identifier, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetResourceServerResult(rsp)
+}
+
+// PatchResourceServerWithBodyWithResponse Change some of a resource server's name and scopes
+//
+// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+// the result to UpdateResourceServer, which would otherwise delete every
+// scope it is not given. `Name` left out is kept.
+//
+// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+// arrays): a patch item whose `ScopeName` is a current scope merges into
+// it, member by member; a new `ScopeName` is added at the end; a scope
+// the patch does not name is kept, in its place; and an item that the
+// merge leaves with nothing but its `ScopeName`
+// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+// `Scopes: null` deletes them all.
+//
+// The gateway calls DescribeResourceServer for the current state (and to
+// check `If-Match`, 412 on mismatch), merges the patch, validates the
+// merged result against `UpdateResourceServerRequest` (400 on failure),
+// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+// and the 200 body is the UpdateResourceServer input that would have been
+// sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+func (c *ClientWithResponses) PatchResourceServerWithBodyWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchResourceServerResult, error) {
+	rsp, err := c.PatchResourceServerWithBody(ctx, poolID, identifier, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchResourceServerResult(rsp)
+}
+
+// PatchResourceServerWithResponse Change some of a resource server's name and scopes
+//
+// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+// the result to UpdateResourceServer, which would otherwise delete every
+// scope it is not given. `Name` left out is kept.
+//
+// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+// arrays): a patch item whose `ScopeName` is a current scope merges into
+// it, member by member; a new `ScopeName` is added at the end; a scope
+// the patch does not name is kept, in its place; and an item that the
+// merge leaves with nothing but its `ScopeName`
+// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+// `Scopes: null` deletes them all.
+//
+// The gateway calls DescribeResourceServer for the current state (and to
+// check `If-Match`, 412 on mismatch), merges the patch, validates the
+// merged result against `UpdateResourceServerRequest` (400 on failure),
+// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+// and the 200 body is the UpdateResourceServer input that would have been
+// sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+func (c *ClientWithResponses) PatchResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, body PatchResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchResourceServerResult, error) {
+	rsp, err := c.PatchResourceServer(ctx, poolID, identifier, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchResourceServerResult(rsp)
+}
+
+// PatchResourceServerWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a resource server's name and scopes
+//
+// Applies a JSON merge patch (RFC 7396) to the resource server and sends
+// the result to UpdateResourceServer, which would otherwise delete every
+// scope it is not given. `Name` left out is kept.
+//
+// `Scopes` merges by `ScopeName`, not as RFC 7396 would (which replaces
+// arrays): a patch item whose `ScopeName` is a current scope merges into
+// it, member by member; a new `ScopeName` is added at the end; a scope
+// the patch does not name is kept, in its place; and an item that the
+// merge leaves with nothing but its `ScopeName`
+// (`{"ScopeName": "x", "ScopeDescription": null}`) deletes that scope.
+// `Scopes: null` deletes them all.
+//
+// The gateway calls DescribeResourceServer for the current state (and to
+// check `If-Match`, 412 on mismatch), merges the patch, validates the
+// merged result against `UpdateResourceServerRequest` (400 on failure),
+// then calls UpdateResourceServer. With `dryRun=true` nothing is changed
+// and the 200 body is the UpdateResourceServer input that would have been
+// sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/resource-servers/{identifier} (the `PatchResourceServer` operationId).
+func (c *ClientWithResponses) PatchResourceServerWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *PatchResourceServerParams, body PatchResourceServerApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchResourceServerResult, error) {
+	rsp, err := c.PatchResourceServerWithApplicationMergePatchPlusJSONBody(ctx, poolID, identifier, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchResourceServerResult(rsp)
+}
+
+// ReplaceResourceServerWithBodyWithResponse Replace a resource server's name and scopes
+//
+// Replaces the name and the whole scope list of the resource server with
+// the body, through UpdateResourceServer. As in Cognito, a scope left out
+// of `Scopes` is deleted; to change some scopes only, use PATCH.
+//
+// The gateway first calls DescribeResourceServer to check `If-Match` (412
+// when the resource server changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateResourceServer input that would have been sent (the body members
+// plus `UserPoolId` and `Identifier`); otherwise the 200 body is the
+// resource server after the update, with its new `ETag`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
+func (c *ClientWithResponses) ReplaceResourceServerWithBodyWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceResourceServerResult, error) {
+	rsp, err := c.ReplaceResourceServerWithBody(ctx, poolID, identifier, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceResourceServerResult(rsp)
+}
+
+// ReplaceResourceServerWithResponse Replace a resource server's name and scopes
+//
+// Replaces the name and the whole scope list of the resource server with
+// the body, through UpdateResourceServer. As in Cognito, a scope left out
+// of `Scopes` is deleted; to change some scopes only, use PATCH.
+//
+// The gateway first calls DescribeResourceServer to check `If-Match` (412
+// when the resource server changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateResourceServer input that would have been sent (the body members
+// plus `UserPoolId` and `Identifier`); otherwise the 200 body is the
+// resource server after the update, with its new `ETag`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
+func (c *ClientWithResponses) ReplaceResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceResourceServerResult, error) {
+	rsp, err := c.ReplaceResourceServer(ctx, poolID, identifier, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceResourceServerResult(rsp)
 }
 
 // ListUsersWithResponse List users
@@ -27468,6 +29645,719 @@ func ParseReplaceMfaResult(rsp *http.Response) (*ReplaceMfaResult, error) {
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceMfaResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListResourceServersResult parses an HTTP response from a ListResourceServersWithResponse call
+func ParseListResourceServersResult(rsp *http.Response) (*ListResourceServersResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListResourceServersResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListResourceServersResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListResourceServersResult200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListResourceServersResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateResourceServerResult parses an HTTP response from a CreateResourceServerWithResponse call
+func ParseCreateResourceServerResult(rsp *http.Response) (*CreateResourceServerResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateResourceServerResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ResourceServerType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateResourceServerResult201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateResourceServerResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteResourceServerResult parses an HTTP response from a DeleteResourceServerWithResponse call
+func ParseDeleteResourceServerResult(rsp *http.Response) (*DeleteResourceServerResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteResourceServerResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteResourceServerResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetResourceServerResult parses an HTTP response from a GetResourceServerWithResponse call
+func ParseGetResourceServerResult(rsp *http.Response) (*GetResourceServerResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetResourceServerResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResourceServerType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetResourceServerResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetResourceServerResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchResourceServerResult parses an HTTP response from a PatchResourceServerWithResponse call
+func ParsePatchResourceServerResult(rsp *http.Response) (*PatchResourceServerResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchResourceServerResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResourceServerUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchResourceServerResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchResourceServerResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchResourceServerResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceResourceServerResult parses an HTTP response from a ReplaceResourceServerWithResponse call
+func ParseReplaceResourceServerResult(rsp *http.Response) (*ReplaceResourceServerResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceResourceServerResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResourceServerUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceResourceServerResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceResourceServerResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceResourceServerResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

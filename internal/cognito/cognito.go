@@ -146,6 +146,12 @@ func rows() []Action {
 		action((*cip.Client).GetIdentityProviderByIdentifier, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).UpdateIdentityProvider, quota.UserPoolResourceUpdate, writes),
 		action((*cip.Client).DeleteIdentityProvider, quota.UserPoolResourceUpdate, writes),
+		// Resource servers: the OAuth scopes a pool's clients may ask for.
+		action((*cip.Client).ListResourceServers, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).CreateResourceServer, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DescribeResourceServer, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).UpdateResourceServer, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DeleteResourceServer, quota.UserPoolResourceUpdate, writes),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),

@@ -45,6 +45,15 @@ func BenchmarkRequest(b *testing.B) {
 			contentType: "application/merge-patch+json",
 			body:        `{"DeletionProtection": "ACTIVE", "UserPoolTags": {"owner": "ops"}}`,
 			sdk:         patchPool},
+		// A route the spec grew by: a percent-encoded URL as its last
+		// segment, among many more routes of as many segments.
+		{name: "getResourceServer", method: http.MethodGet,
+			target: "/pools/" + benchmark.PoolID + "/resource-servers/https:%2F%2Fapi.example.com",
+			sdk: func(ctx context.Context, client *cip.Client) error {
+				_, err := client.DescribeResourceServer(ctx, &cip.DescribeResourceServerInput{
+					UserPoolId: aws.String(benchmark.PoolID), Identifier: aws.String("https://api.example.com")})
+				return err
+			}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name+"/gateway", func(b *testing.B) {

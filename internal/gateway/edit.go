@@ -23,6 +23,9 @@ var composites = map[string]handlerFunc{
 	// Identity providers: UpdateIdentityProvider replaces what it is given.
 	"replaceIdentityProvider": identityProviderEditor.replace,
 	"patchIdentityProvider":   identityProviderEditor.patch,
+	// Resource servers: UpdateResourceServer deletes the scopes it is not given.
+	"replaceResourceServer":   resourceServerEditor.replace,
+	"patchResourceServer":     resourceServerEditor.patch,
 	"deletePool":              deletePool, // in guard.go
 	"getOpenAPI":              serveSpec,
 	"getHealth":               health,
@@ -36,6 +39,7 @@ var composites = map[string]handlerFunc{
 var editors = map[string]editor{
 	"pool": poolEditor, "group": groupEditor, "client": clientEditor, "mfa": mfaEditor,
 	"identity provider": identityProviderEditor,
+	"resource server": resourceServerEditor,
 }
 
 // editor implements PUT and PATCH on a resource that Cognito can only
@@ -57,6 +61,10 @@ type editor struct {
 	// conflicts pairs a deprecated member with the one that replaced it;
 	// Cognito refuses an input that sets both.
 	conflicts []conflict
+	// keyed maps an array member to the member of its items that names
+	// them. A PATCH merges such an array item by item, as keyedMerge says,
+	// instead of replacing it as RFC 7396 would.
+	keyed map[string]string
 }
 
 // conflict is a deprecated member path and the member path that supersedes it.
@@ -102,6 +110,14 @@ var identityProviderEditor = editor{
 	ids:    map[string]string{"poolId": "UserPoolId", "providerName": "ProviderName"},
 }
 
+// resourceServerEditor merges scopes by name, so that a PATCH can change
+// one scope without restating, or deleting, all the others.
+var resourceServerEditor = editor{
+	output: "ResourceServer",
+	ids:    map[string]string{"poolId": "UserPoolId", "identifier": "Identifier"},
+	keyed:  map[string]string{"Scopes": "ScopeName"},
+}
+
 // replace is PUT: Cognito's own full-replacement semantics.
 func (e editor) replace(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	describe, update := c.op.actions[0], c.op.actions[1]
@@ -140,7 +156,8 @@ func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error)
 			return nil, err
 		}
 	}
-	merged, _ := mergePatch(e.project(current, update, c.shown()), c.body).(map[string]any)
+	projected := e.project(current, update, c.shown())
+	merged, _ := mergePatch(projected, e.mergeKeyed(projected, c.body)).(map[string]any)
 	e.resolveConflicts(merged, c.body)
 	schemaOf := c.op.mergedSchema // x-merged-schema
 	if schemaOf == "" {
@@ -232,6 +249,64 @@ func (e editor) project(resource any, update cognito.Action, shown cognito.Filte
 		}
 	}
 	return out
+}
+
+// mergeKeyed returns patch with each keyed array already merged into the
+// current one: an item merges (RFC 7396) into the current item of the same
+// key, or is added at the end if there is none; current items the patch
+// does not name stay, in their place; and an item the merge leaves with
+// nothing but its key is removed, as null removes a member. The result is
+// then an ordinary merge patch, whose arrays replace.
+func (e editor) mergeKeyed(current, patch map[string]any) map[string]any {
+	if len(e.keyed) == 0 {
+		return patch
+	}
+	out := make(map[string]any, len(patch))
+	for k, v := range patch {
+		out[k] = v
+	}
+	for member, key := range e.keyed {
+		if items, ok := patch[member].([]any); ok { // not absent, nor null for none
+			out[member] = mergeItems(current[member], items, key)
+		}
+	}
+	return out
+}
+
+// mergeItems merges patch items into the current ones by their key member.
+// The current items are the editor's own projection of the described
+// resource, so merging into them in place changes nothing else.
+func mergeItems(current any, patch []any, key string) []any {
+	existing, _ := current.([]any)
+	merged := make([]any, 0, len(existing)+len(patch))
+	at := make(map[any]int, len(existing))
+	for _, item := range existing {
+		if object, ok := item.(map[string]any); ok {
+			at[object[key]] = len(merged)
+		}
+		merged = append(merged, item)
+	}
+	for _, item := range patch {
+		object, ok := item.(map[string]any)
+		if !ok {
+			merged = append(merged, item) // the schema check will refuse it
+			continue
+		}
+		if i, found := at[object[key]]; found {
+			merged[i] = mergePatch(merged[i], object)
+			continue
+		}
+		at[object[key]] = len(merged)
+		merged = append(merged, mergePatch(map[string]any{}, object))
+	}
+	kept := merged[:0]
+	for _, item := range merged {
+		if object, ok := item.(map[string]any); ok && len(object) == 1 && object[key] != nil {
+			continue
+		}
+		kept = append(kept, item)
+	}
+	return kept
 }
 
 func (e editor) isID(member string) bool {

@@ -67,6 +67,11 @@ func TestEveryEditorDescribesWhatItUpdates(t *testing.T) {
 					t.Errorf("editor %s: identifier %s is not a member of both %s and %s", name, id, describe.Name, update.Name)
 				}
 			}
+			for member, key := range e.keyed {
+				if !keyedList(update.Input, member, key) {
+					t.Errorf("editor %s: %s.%s is not a list of objects with a %s, so it cannot merge by it", name, update.Name, member, key)
+				}
+			}
 		}
 	}
 	for name := range editors {
@@ -74,6 +79,24 @@ func TestEveryEditorDescribesWhatItUpdates(t *testing.T) {
 			t.Errorf("editor %s serves no operation in the spec", name)
 		}
 	}
+}
+
+// keyedList reports whether member of the struct type input is a list of
+// structs that have a key member.
+func keyedList(input reflect.Type, member, key string) bool {
+	field, ok := input.FieldByName(member)
+	if !ok || field.Type.Kind() != reflect.Slice {
+		return false
+	}
+	item := field.Type.Elem()
+	for item.Kind() == reflect.Pointer {
+		item = item.Elem()
+	}
+	if item.Kind() != reflect.Struct {
+		return false
+	}
+	_, ok = item.FieldByName(key)
+	return ok
 }
 
 // editorFor finds the editor whose identifiers are path's parameters and

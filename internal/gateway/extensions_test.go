@@ -130,8 +130,8 @@ func TestMergedSchemasNameAPutOfTheSameResource(t *testing.T) {
 			}
 		}
 	}
-	if named != 4 {
-		t.Errorf("%d operations with %s, want 4 (patchPool, patchClient, patchMfa, patchIdentityProvider)", named, extMergedSchema)
+	if named != 5 {
+		t.Errorf("%d operations with %s, want 5 (patchPool, patchClient, patchMfa, patchIdentityProvider, patchResourceServer)", named, extMergedSchema)
 	}
 }
 

@@ -18,6 +18,7 @@ var benchCases = []struct{ name, gateway, anchor string }{
 	{"getPool", "GET /pools/{id}", "DescribeUserPool"},
 	{"listUsers", "GET /pools/{id}/users?Filter=...", "ListUsers"},
 	{"patchPool", "PATCH /pools/{id}", "Describe+Update+Describe"},
+	{"getResourceServer", "GET /pools/{id}/resource-servers/{url}", "DescribeResourceServer"},
 }
 
 // result is one run of one benchmark.
