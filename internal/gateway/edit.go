@@ -18,17 +18,17 @@ var composites = map[string]handlerFunc{
 	"patchGroup":    groupEditor.patch,
 	"replaceClient": clientEditor.replace,
 	"patchClient":   clientEditor.patch,
-	"replaceMfa":              mfaEditor.replace,
-	"patchMfa":                mfaEditor.patch,
+	"replaceMfa":    mfaEditor.replace,
+	"patchMfa":      mfaEditor.patch,
 	// Identity providers: UpdateIdentityProvider replaces what it is given.
 	"replaceIdentityProvider": identityProviderEditor.replace,
 	"patchIdentityProvider":   identityProviderEditor.patch,
 	// Resource servers: UpdateResourceServer deletes the scopes it is not given.
-	"replaceResourceServer":   resourceServerEditor.replace,
-	"patchResourceServer":     resourceServerEditor.patch,
-	"deletePool":              deletePool, // in guard.go
-	"getOpenAPI":              serveSpec,
-	"getHealth":               health,
+	"replaceResourceServer": resourceServerEditor.replace,
+	"patchResourceServer":   resourceServerEditor.patch,
+	"deletePool":            deletePool, // in guard.go
+	"getOpenAPI":            serveSpec,
+	"getHealth":             health,
 	// The API reference and the spec as written, in meta.go.
 	"getOpenAPIYAML": serveSpecYAML,
 	"getDocs":        serveDocsPage,
@@ -39,7 +39,7 @@ var composites = map[string]handlerFunc{
 var editors = map[string]editor{
 	"pool": poolEditor, "group": groupEditor, "client": clientEditor, "mfa": mfaEditor,
 	"identity provider": identityProviderEditor,
-	"resource server": resourceServerEditor,
+	"resource server":   resourceServerEditor,
 }
 
 // editor implements PUT and PATCH on a resource that Cognito can only
