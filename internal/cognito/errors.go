@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
@@ -113,6 +114,14 @@ func Problem(err error) *problem.Error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &problem.Error{Status: http.StatusGatewayTimeout, Code: problem.CodeTimeout,
 			Detail: "Cognito did not answer before the request's deadline.", Cause: err}
+	}
+	// The SDK refused the input before sending it: a required member is
+	// missing, which the spec should have caught. Cognito was not called,
+	// so it is not Cognito failing; the SDK's words name the member.
+	var invalid smithy.InvalidParamsError
+	if errors.As(err, &invalid) {
+		return &problem.Error{Status: http.StatusBadRequest, Code: problem.CodeValidation,
+			Detail: "Cognito's input is incomplete: " + strings.TrimSpace(invalid.Error()), Cause: err}
 	}
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {

@@ -8,10 +8,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/acme/cognito-admin-gateway/internal/problem"
 )
 
 func TestProblemMapsCognitoErrors(t *testing.T) {
@@ -119,5 +124,22 @@ func TestProblemMapsTransportFailures(t *testing.T) {
 	}
 	if p := Problem(errors.New("dial tcp 10.0.0.7:443: connection refused")); p.Status != 502 || strings.Contains(p.Detail, "10.0.0.7") {
 		t.Errorf("transport: %d %q", p.Status, p.Detail)
+	}
+}
+
+// TestInputTheSDKRefusesIsA400: an input the SDK's own validation refuses
+// (a required member missing) never reaches Cognito, so it is the
+// request's fault, named as the SDK names it, not a 502 "Cognito failed".
+func TestInputTheSDKRefusesIsA400(t *testing.T) {
+	client := cip.New(cip.Options{Region: "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String("http://127.0.0.1:9")}) // never dialled
+	_, err := client.DescribeUserPool(context.Background(), &cip.DescribeUserPoolInput{})
+	if err == nil {
+		t.Fatal("the SDK sent a DescribeUserPool without UserPoolId")
+	}
+	p := Problem(err)
+	if p.Status != http.StatusBadRequest || p.Code != problem.CodeValidation || !strings.Contains(p.Detail, "UserPoolId") {
+		t.Errorf("%d %s %q, want 400 %s naming UserPoolId", p.Status, p.Code, p.Detail, problem.CodeValidation)
 	}
 }
