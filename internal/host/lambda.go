@@ -42,8 +42,7 @@ const LambdaSafetyMargin = 500 * time.Millisecond
 // function error.
 func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	return func(ctx context.Context, event events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-		stripProxyHeaders(&event)
-		dropAcceptEncoding(&event)
+		dropHeaders(&event)
 		base := stripStage(&event)
 		info := invocation.Info{
 			RequestID: event.RequestContext.RequestID,
@@ -150,32 +149,25 @@ func malformedRequest(event events.APIGatewayProxyRequest) *http.Request {
 	}
 }
 
-func stripProxyHeaders(event *events.APIGatewayProxyRequest) {
-	for k := range event.Headers {
-		if strings.HasPrefix(strings.ToLower(k), proxyHeaderPrefix) {
-			delete(event.Headers, k)
-		}
-	}
-	for k := range event.MultiValueHeaders {
-		if strings.HasPrefix(strings.ToLower(k), proxyHeaderPrefix) {
-			delete(event.MultiValueHeaders, k)
-		}
-	}
-}
-
-// dropAcceptEncoding keeps the gateway from compressing in Lambda. API
+// dropHeaders removes, from both of an event's header maps, two kinds of
+// header. The adapter's own X-GoLambdaProxy-* headers, which a client can
+// forge: the gateway reads the caller only from the request context. And
+// Accept-Encoding, which keeps the gateway from compressing in Lambda: API
 // Gateway REST passes a compressed body, which the adapter sends base64,
 // back to the client only as base64 text unless the API lists binary media
 // types; the API compresses answers itself instead (MinimumCompressionSize
 // in template.yaml).
-func dropAcceptEncoding(event *events.APIGatewayProxyRequest) {
+func dropHeaders(event *events.APIGatewayProxyRequest) {
+	dropped := func(name string) bool {
+		return strings.HasPrefix(strings.ToLower(name), proxyHeaderPrefix) || strings.EqualFold(name, "Accept-Encoding")
+	}
 	for k := range event.Headers {
-		if strings.EqualFold(k, "Accept-Encoding") {
+		if dropped(k) {
 			delete(event.Headers, k)
 		}
 	}
 	for k := range event.MultiValueHeaders {
-		if strings.EqualFold(k, "Accept-Encoding") {
+		if dropped(k) {
 			delete(event.MultiValueHeaders, k)
 		}
 	}
