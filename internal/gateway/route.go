@@ -20,9 +20,10 @@ import (
 
 // router finds a request's route in a trie of the spec's path templates, one
 // level per segment, built once at start-up: a lookup walks as many nodes as
-// the path has segments, however many routes the spec has. kin-openapi's
-// gorillamux router, which it replaces, tried one regular expression per path
-// on every request, and compiled them all at every cold start.
+// the path has segments, however many routes the spec has. The gorillamux
+// routers it replaced (kin-openapi's, one per segment count) tried a regular
+// expression per template of the request's length, one after the other, and
+// compiled them on the first request of that length.
 //
 // It matches the path as sent (EscapedPath), so that "a%2Fb" is one segment,
 // and hands the parameters back still encoded, as gorillamux did:
@@ -33,21 +34,32 @@ import (
 // template is tried for it.
 type router struct {
 	root routeNode
+	// literals are every node's literal branches, in one map for the
+	// whole trie: a lookup hashes each segment once, however many
+	// branches its node has, and a cold start makes one map, not one per
+	// node.
+	literals map[routeBranch]*routeNode
 }
 
 // routeNode is one segment of the templates that reach it.
 type routeNode struct {
-	literals map[string]*routeNode // by segment, as written in the template
-	param    *routeNode            // any one {name} segment
-	end      *routeEnd             // the template that ends here, if any
+	param *routeNode // any one {name} segment
+	end   *routeEnd  // the template that ends here, if any
 }
 
-// routeEnd is a template, with its route by method made once: FindRoute
-// returns these, which callers only read.
+// routeBranch is the literal segment of a node's branch, as written in the
+// template.
+type routeBranch struct {
+	from    *routeNode
+	segment string
+}
+
+// routeEnd is a template, with its route for each method it has, made
+// once: FindRoute returns these, which callers only read.
 type routeEnd struct {
 	path   string
 	params []routeParam
-	routes map[string]*routers.Route // by method
+	routes []routers.Route
 }
 
 // routeParam is a {name} of a template and the index of its segment.
@@ -56,12 +68,16 @@ type routeParam struct {
 	name    string
 }
 
+// routeMethods are those a path item can have an operation for.
+var routeMethods = [...]string{http.MethodConnect, http.MethodDelete, http.MethodGet, http.MethodHead,
+	http.MethodOptions, http.MethodPatch, http.MethodPost, http.MethodPut, http.MethodTrace}
+
 // newRouter builds the trie of doc's paths, each under the base path of
 // its servers. It refuses what a segment trie cannot match as gorillamux
 // would: a server with a host or a variable, and a segment that is neither
 // a literal nor one whole {name} ({name:pattern}, {a}.json).
 func newRouter(doc *openapi3.T) (*router, error) {
-	rt := &router{}
+	rt := &router{literals: map[routeBranch]*routeNode{}}
 	bases, err := basePaths(doc.Servers)
 	if err != nil {
 		return nil, err
@@ -103,9 +119,11 @@ func basePaths(servers openapi3.Servers) ([]string, error) {
 
 func (rt *router) add(doc *openapi3.T, base, path string, item *openapi3.PathItem) error {
 	node := &rt.root
-	end := &routeEnd{path: path, routes: map[string]*routers.Route{}}
-	segments := strings.Split(strings.TrimPrefix(base+path, "/"), "/")
-	for i, segment := range segments {
+	end := &routeEnd{path: path}
+	rest := strings.TrimPrefix(base+path, "/")
+	for i, more := 0, true; more; i++ {
+		var segment string
+		segment, rest, more = strings.Cut(rest, "/")
 		if name, ok := strings.CutPrefix(segment, "{"); ok {
 			name, ok = strings.CutSuffix(name, "}")
 			if !ok || name == "" || strings.ContainsAny(name, "{}:") {
@@ -121,21 +139,20 @@ func (rt *router) add(doc *openapi3.T, base, path string, item *openapi3.PathIte
 		if strings.ContainsAny(segment, "{}") {
 			return fmt.Errorf("%s: segment %q: the router takes a literal or one whole {name}", path, segment)
 		}
-		next := node.literals[segment]
+		next := rt.literals[routeBranch{node, segment}]
 		if next == nil {
-			if node.literals == nil {
-				node.literals = map[string]*routeNode{}
-			}
 			next = &routeNode{}
-			node.literals[segment] = next
+			rt.literals[routeBranch{node, segment}] = next
 		}
 		node = next
 	}
 	if node.end != nil {
 		return fmt.Errorf("%s and %s match the same requests", node.end.path, path)
 	}
-	for method, op := range item.Operations() {
-		end.routes[method] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+	for _, method := range routeMethods {
+		if op := item.GetOperation(method); op != nil {
+			end.routes = append(end.routes, routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op})
+		}
 	}
 	node.end = end
 	return nil
@@ -151,11 +168,16 @@ func (rt *router) FindRoute(r *http.Request) (*routers.Route, map[string]string,
 	if !ok {
 		return nil, nil, routers.ErrPathNotFound
 	}
-	end := rt.root.find(rest)
+	end := rt.find(&rt.root, rest)
 	if end == nil {
 		return nil, nil, routers.ErrPathNotFound
 	}
-	route := end.routes[r.Method]
+	var route *routers.Route
+	for i := range end.routes {
+		if end.routes[i].Method == r.Method {
+			route = &end.routes[i]
+		}
+	}
 	if route == nil {
 		return nil, nil, routers.ErrMethodNotAllowed
 	}
@@ -173,26 +195,26 @@ func (rt *router) FindRoute(r *http.Request) (*routers.Route, map[string]string,
 // find is the template that matches path, the segments under n joined by
 // '/': the literal branch first, the {param} branch when the literal one
 // leads to none.
-func (n *routeNode) find(path string) *routeEnd {
+func (rt *router) find(n *routeNode, path string) *routeEnd {
 	segment, rest, more := strings.Cut(path, "/")
-	if next := n.literals[segment]; next != nil {
-		if end := next.next(rest, more); end != nil {
+	if next := rt.literals[routeBranch{n, segment}]; next != nil {
+		if end := rt.next(next, rest, more); end != nil {
 			return end
 		}
 	}
 	if n.param == nil || segment == "" {
 		return nil
 	}
-	return n.param.next(rest, more)
+	return rt.next(n.param, rest, more)
 }
 
 // next is the template that ends at n, when the path has no more
 // segments, or else the one below n that matches the rest.
-func (n *routeNode) next(rest string, more bool) *routeEnd {
+func (rt *router) next(n *routeNode, rest string, more bool) *routeEnd {
 	if !more {
 		return n.end
 	}
-	return n.find(rest)
+	return rt.find(n, rest)
 }
 
 // headResponse answers a HEAD request: it drops the body of the GET's
