@@ -176,6 +176,7 @@ func (rt *router) FindRoute(r *http.Request) (*routers.Route, map[string]string,
 	for i := range end.routes {
 		if end.routes[i].Method == r.Method {
 			route = &end.routes[i]
+			break
 		}
 	}
 	if route == nil {
