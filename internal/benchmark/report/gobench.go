@@ -78,10 +78,10 @@ func goBenchmarks(ctx context.Context, t *table, root, work string, o options) e
 // the trie ("after") and with the segment-count gorillamux router it
 // replaced ("before"), which is their anchor.
 var routeCases = []struct{ name, label, unit string }{
-	{"lookup/spec", "route lookup, the spec's last route (ns/op)", "ns"},
-	{"lookup/ops150", "route lookup, 150 operations' last route (ns/op)", "ns"},
-	{"build/spec", "router build + first lookup, the spec (µs/op)", "µs"},
-	{"build/ops150", "router build + first lookup, 150 operations (µs/op)", "µs"},
+	{"lookup/spec", "route lookup, the spec's last route", "ns"},
+	{"lookup/ops150", "route lookup, 150 operations' last route", "ns"},
+	{"build/spec", "router build + first lookup, the spec", "µs"},
+	{"build/ops150", "router build + first lookup, 150 operations", "µs"},
 }
 
 // routeBenchmarks runs BenchmarkRoute o.rounds times, both routers in each
@@ -120,7 +120,7 @@ func routeBenchmarks(ctx context.Context, t *table, root, binary string, o optio
 			afterNS, beforeNS = append(afterNS, after[i].ns/scale), append(beforeNS, before[i].ns/scale)
 		}
 		ratio := median(ratios)
-		t.add(row{name: c.label + ", trie vs gorillamux", gateway: median(afterNS), anchor: median(beforeNS),
+		t.add(row{name: c.label + ": trie vs gorillamux (" + c.unit + "/op)", gateway: median(afterNS), anchor: median(beforeNS),
 			ratio: ratio, unit: "%.1f", goal: "≤ 1 × before", met: ratio <= 1})
 		last := len(after) - 1
 		t.add(row{name: c.label + ": allocs/op", gateway: after[last].allocs, anchor: before[last].allocs, unit: "%.0f"})
