@@ -7,7 +7,10 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
@@ -327,21 +330,39 @@ func TestUnknownQueryParameterIsRefusedOnEveryOperation(t *testing.T) {
 	}
 }
 
-// exampleTarget is path with an example value for each parameter.
+// exampleTarget is path, a template of the spec, with each path
+// parameter's example from the spec, as written there (percent-encoded where
+// a value holds a '/'): a new route needs no value kept here.
 func exampleTarget(t *testing.T, path string) string {
 	t.Helper()
-	segments := map[string]string{"poolId": poolID, "username": "ada", "groupName": "admins",
-		"deviceKey": "us-east-1_0123", "clientId": "1example23456789", "jobId": "import-0123456789", "asset": "redoc.standalone.js",
-		"providerName": "corp-saml", "identifier": "https:%2F%2Fapi.example.com"}
+	item := exampleSpec().Paths.Value(path)
+	if item == nil {
+		t.Fatalf("%s is no path of the spec", path)
+	}
+	params := item.Parameters
+	for _, op := range item.Operations() {
+		params = append(params, op.Parameters...)
+	}
 	target := path
-	for name, value := range segments {
-		target = strings.ReplaceAll(target, "{"+name+"}", value)
+	for _, ref := range params {
+		if p := ref.Value; p.In == openapi3.ParameterInPath && p.Example != nil {
+			target = strings.ReplaceAll(target, "{"+p.Name+"}", fmt.Sprint(p.Example))
+		}
 	}
 	if strings.Contains(target, "{") {
-		t.Fatalf("no value for a parameter of %s", path)
+		t.Fatalf("%s: a path parameter has no example in the spec", target)
 	}
 	return target
 }
+
+// exampleSpec is the spec exampleTarget reads, loaded once.
+var exampleSpec = sync.OnceValue(func() *openapi3.T {
+	doc, err := openapi.Load()
+	if err != nil {
+		panic(err)
+	}
+	return doc
+})
 
 // TestQueryParameterInTheWrongCaseIsRefusedWithTheRightSpelling: a client
 // that writes limit or dryrun learns the right spelling, rather than a page

@@ -71,6 +71,60 @@ func goBenchmarks(ctx context.Context, t *table, root, work string, o options) e
 		t.add(row{name: c.gateway + ": allocs/op", gateway: gw[last].allocs, anchor: sdk[last].allocs, unit: "%.0f"})
 		t.add(row{name: c.gateway + ": bytes/op", gateway: gw[last].bytes, anchor: sdk[last].bytes, unit: "%.0f"})
 	}
+	return routeBenchmarks(ctx, t, root, binary, o)
+}
+
+// routeCases are internal/gateway's BenchmarkRoute cases, each run with
+// the trie ("after") and with the segment-count gorillamux router it
+// replaced ("before"), which is their anchor.
+var routeCases = []struct{ name, label, unit string }{
+	{"lookup/spec", "route lookup, the spec's last route", "ns"},
+	{"lookup/ops150", "route lookup, 150 operations' last route", "ns"},
+	{"build/spec", "router build + first lookup, the spec", "µs"},
+	{"build/ops150", "router build + first lookup, 150 operations", "µs"},
+}
+
+// routeBenchmarks runs BenchmarkRoute o.rounds times, both routers in each
+// run; the ratio is the median of the rounds' ratios.
+func routeBenchmarks(ctx context.Context, t *table, root, binary string, o options) error {
+	runs := map[string][]result{}
+	for range o.rounds {
+		cmd := exec.CommandContext(ctx, binary, "-test.run=^$", "-test.bench=^BenchmarkRoute$",
+			"-test.benchmem", "-test.benchtime="+o.benchTime)
+		cmd.Dir = filepath.Join(root, "internal", "gateway")
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("BenchmarkRoute: %v\n%s", err, out)
+		}
+		for _, c := range routeCases {
+			for _, side := range []string{"before", "after"} {
+				name := "BenchmarkRoute/" + c.name + "/" + side
+				r, err := parseBenchmark(out, name)
+				if err != nil {
+					return err
+				}
+				runs[name] = append(runs[name], r)
+			}
+		}
+	}
+	for _, c := range routeCases {
+		after, before := runs["BenchmarkRoute/"+c.name+"/after"], runs["BenchmarkRoute/"+c.name+"/before"]
+		scale := 1.0
+		if c.unit == "µs" {
+			scale = 1e3
+		}
+		var ratios, afterNS, beforeNS []float64
+		for i := range after {
+			ratios = append(ratios, after[i].ns/before[i].ns)
+			afterNS, beforeNS = append(afterNS, after[i].ns/scale), append(beforeNS, before[i].ns/scale)
+		}
+		ratio := median(ratios)
+		t.add(row{name: c.label + ": trie vs gorillamux (" + c.unit + "/op)", gateway: median(afterNS), anchor: median(beforeNS),
+			ratio: ratio, unit: "%.1f", goal: "≤ 1 × before", met: ratio <= 1})
+		last := len(after) - 1
+		t.add(row{name: c.label + ": allocs/op", gateway: after[last].allocs, anchor: before[last].allocs, unit: "%.0f"})
+	}
 	return nil
 }
 
