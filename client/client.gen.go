@@ -751,6 +751,12 @@ type AccountRecoverySettingType struct {
 	RecoveryMechanisms *[]RecoveryOptionType `json:"RecoveryMechanisms,omitempty"`
 }
 
+// AddUserPoolClientSecretRequest The AddUserPoolClientSecret input; leave `ClientSecret` out to have Cognito generate the secret.
+type AddUserPoolClientSecretRequest struct {
+	// ClientSecret A secret of your own. It is never logged, and the answer does not repeat it.
+	ClientSecret *string `json:"ClientSecret,omitempty"`
+}
+
 // AdminConfirmSignUpRequest The members of Cognito's AdminConfirmSignUp input except `UserPoolId`
 // and `Username`, which come from the path.
 type AdminConfirmSignUpRequest struct {
@@ -1044,6 +1050,19 @@ type ClientPermissionListType = []ClientPermissionType
 
 // ClientPermissionType A user attribute name, such as `email` or `custom:team`.
 type ClientPermissionType = string
+
+// ClientSecretDescriptorType One of an app client's secrets.
+type ClientSecretDescriptorType struct {
+	// ClientSecretCreateDate When the secret was created.
+	ClientSecretCreateDate *time.Time `json:"ClientSecretCreateDate,omitempty"`
+
+	// ClientSecretID The secret's identifier, `<client-id>--<epoch-create-time>`.
+	ClientSecretID *string `json:"ClientSecretId,omitempty"`
+
+	// ClientSecretValue The secret itself: only in the answer to the create, and only when
+	// Cognito generated it.
+	ClientSecretValue *string `json:"ClientSecretValue,omitempty"`
+}
 
 // ClientSecretResponse An app client's secret alone; `{}` when the client has none.
 type ClientSecretResponse struct {
@@ -1697,6 +1716,15 @@ type ListUserImportJobsResponse struct {
 
 	// UserImportJobs The import jobs on this page; empty when there are none.
 	UserImportJobs []UserImportJobType `json:"UserImportJobs"`
+}
+
+// ListUserPoolClientSecretsResponse The ListUserPoolClientSecrets output; no secret's value is ever in it.
+type ListUserPoolClientSecretsResponse struct {
+	// ClientSecrets The app client's secrets (at most two); empty when it has none.
+	ClientSecrets []ClientSecretDescriptorType `json:"ClientSecrets"`
+
+	// NextToken An opaque pagination token from Cognito.
+	NextToken *PaginationKeyType `json:"NextToken,omitempty"`
 }
 
 // ListUserPoolClientsResponse One page of ListUserPoolClients output.
@@ -3150,6 +3178,9 @@ type ClientID = ClientIDType
 // ClientLimit defines model for clientLimit.
 type ClientLimit = int32
 
+// ClientSecretID defines model for clientSecretId.
+type ClientSecretID = string
+
 // DeviceKey A device key, for example `us-east-1_0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`.
 type DeviceKey = DeviceKeyType
 
@@ -3423,6 +3454,12 @@ type ReplaceClientParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListClientSecretsParams defines parameters for ListClientSecrets.
+type ListClientSecretsParams struct {
+	// NextToken The `NextToken` from the previous page's response.
+	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
 // ListGroupsParams defines parameters for ListGroups.
 type ListGroupsParams struct {
 	// Limit The maximum number of items to return in one page.
@@ -3683,6 +3720,9 @@ type PatchClientApplicationMergePatchPlusJSONRequestBody = PatchUserPoolClientRe
 
 // ReplaceClientJSONRequestBody defines body for ReplaceClient for application/json ContentType.
 type ReplaceClientJSONRequestBody = UpdateUserPoolClientRequest
+
+// CreateClientSecretJSONRequestBody defines body for CreateClientSecret for application/json ContentType.
+type CreateClientSecretJSONRequestBody = AddUserPoolClientSecretRequest
 
 // CreateGroupJSONRequestBody defines body for CreateGroup for application/json ContentType.
 type CreateGroupJSONRequestBody = CreateGroupRequest
@@ -4285,6 +4325,58 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /pools/{poolId}/clients/{clientId}/secret (the `GetClientSecret` operationId).
 	GetClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListClientSecrets List an app client's secrets
+	//
+	// Lists the app client's secrets with ListUserPoolClientSecrets: each
+	// one's `ClientSecretId` and `ClientSecretCreateDate`, never its value,
+	// which only the answer to its creation carries. A client has at most
+	// two secrets at a time, so that one can replace the other without
+	// downtime. Cognito takes no page size here, so there is no `Limit`;
+	// `NextToken` and `Link` work as on the other lists when Cognito pages.
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/secrets (the `ListClientSecrets` operationId).
+	ListClientSecrets(ctx context.Context, poolID PoolID, clientID ClientID, params *ListClientSecretsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClientSecretWithBody Add a secret to an app client
+	//
+	// Adds a secret to a confidential app client with
+	// AddUserPoolClientSecret, for rotating secrets without downtime: add
+	// the new one, move the applications to it, then delete the old one.
+	// Without a body, or without `ClientSecret`, Cognito generates the
+	// secret, and this answer is the only one that ever carries its
+	// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+	// the answer leaves the value out, as Cognito does. Neither value is
+	// ever logged. Treat the answer as a credential.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+	CreateClientSecretWithBody(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClientSecret Add a secret to an app client
+	//
+	// Adds a secret to a confidential app client with
+	// AddUserPoolClientSecret, for rotating secrets without downtime: add
+	// the new one, move the applications to it, then delete the old one.
+	// Without a body, or without `ClientSecret`, Cognito generates the
+	// secret, and this answer is the only one that ever carries its
+	// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+	// the answer leaves the value out, as Cognito does. Neither value is
+	// ever logged. Treat the answer as a credential.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+	CreateClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, body CreateClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteClientSecret Delete one of an app client's secrets
+	//
+	// Deletes the secret with DeleteUserPoolClientSecret. Cognito refuses to
+	// delete a client's last secret.
+	//
+	// Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
+	DeleteClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCSVHeader Get the CSV header for user import
 	//
@@ -6090,6 +6182,98 @@ func (c *Client) ReplaceClient(ctx context.Context, poolID PoolID, clientID Clie
 // Corresponds with GET /pools/{poolId}/clients/{clientId}/secret (the `GetClientSecret` operationId).
 func (c *Client) GetClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetClientSecretRequest(c.Server, poolID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListClientSecrets List an app client's secrets
+//
+// Lists the app client's secrets with ListUserPoolClientSecrets: each
+// one's `ClientSecretId` and `ClientSecretCreateDate`, never its value,
+// which only the answer to its creation carries. A client has at most
+// two secrets at a time, so that one can replace the other without
+// downtime. Cognito takes no page size here, so there is no `Limit`;
+// `NextToken` and `Link` work as on the other lists when Cognito pages.
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/secrets (the `ListClientSecrets` operationId).
+func (c *Client) ListClientSecrets(ctx context.Context, poolID PoolID, clientID ClientID, params *ListClientSecretsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListClientSecretsRequest(c.Server, poolID, clientID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClientSecretWithBody Add a secret to an app client
+//
+// Adds a secret to a confidential app client with
+// AddUserPoolClientSecret, for rotating secrets without downtime: add
+// the new one, move the applications to it, then delete the old one.
+// Without a body, or without `ClientSecret`, Cognito generates the
+// secret, and this answer is the only one that ever carries its
+// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+// the answer leaves the value out, as Cognito does. Neither value is
+// ever logged. Treat the answer as a credential.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+func (c *Client) CreateClientSecretWithBody(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClientSecretRequestWithBody(c.Server, poolID, clientID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClientSecret Add a secret to an app client
+//
+// Adds a secret to a confidential app client with
+// AddUserPoolClientSecret, for rotating secrets without downtime: add
+// the new one, move the applications to it, then delete the old one.
+// Without a body, or without `ClientSecret`, Cognito generates the
+// secret, and this answer is the only one that ever carries its
+// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+// the answer leaves the value out, as Cognito does. Neither value is
+// ever logged. Treat the answer as a credential.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+func (c *Client) CreateClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, body CreateClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClientSecretRequest(c.Server, poolID, clientID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteClientSecret Delete one of an app client's secrets
+//
+// Deletes the secret with DeleteUserPoolClientSecret. Cognito refuses to
+// delete a client's last secret.
+//
+// Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
+func (c *Client) DeleteClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteClientSecretRequest(c.Server, poolID, clientID, secretID)
 	if err != nil {
 		return nil, err
 	}
@@ -9098,6 +9282,176 @@ func NewGetClientSecretRequest(server string, poolID PoolID, clientID ClientID) 
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListClientSecretsRequest constructs an http.Request for the ListClientSecrets method
+func NewListClientSecretsRequest(server string, poolID PoolID, clientID ClientID, params *ListClientSecretsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/secrets", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateClientSecretRequest calls the generic CreateClientSecret builder with application/json body
+func NewCreateClientSecretRequest(server string, poolID PoolID, clientID ClientID, body CreateClientSecretJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateClientSecretRequestWithBody(server, poolID, clientID, "application/json", bodyReader)
+}
+
+// NewCreateClientSecretRequestWithBody constructs an http.Request for the CreateClientSecret method, with any body, and a specified content type
+func NewCreateClientSecretRequestWithBody(server string, poolID PoolID, clientID ClientID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/secrets", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteClientSecretRequest constructs an http.Request for the DeleteClientSecret method
+func NewDeleteClientSecretRequest(server string, poolID PoolID, clientID ClientID, secretID ClientSecretID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "secretId", secretID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/secrets/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -12508,6 +12862,62 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /pools/{poolId}/clients/{clientId}/secret (the `GetClientSecret` operationId).
 	GetClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientSecretResult, error)
+
+	// ListClientSecretsWithResponse List an app client's secrets
+	//
+	// Lists the app client's secrets with ListUserPoolClientSecrets: each
+	// one's `ClientSecretId` and `ClientSecretCreateDate`, never its value,
+	// which only the answer to its creation carries. A client has at most
+	// two secrets at a time, so that one can replace the other without
+	// downtime. Cognito takes no page size here, so there is no `Limit`;
+	// `NextToken` and `Link` work as on the other lists when Cognito pages.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/secrets (the `ListClientSecrets` operationId).
+	ListClientSecretsWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ListClientSecretsParams, reqEditors ...RequestEditorFn) (*ListClientSecretsResult, error)
+
+	// CreateClientSecretWithBodyWithResponse Add a secret to an app client
+	//
+	// Adds a secret to a confidential app client with
+	// AddUserPoolClientSecret, for rotating secrets without downtime: add
+	// the new one, move the applications to it, then delete the old one.
+	// Without a body, or without `ClientSecret`, Cognito generates the
+	// secret, and this answer is the only one that ever carries its
+	// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+	// the answer leaves the value out, as Cognito does. Neither value is
+	// ever logged. Treat the answer as a credential.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+	CreateClientSecretWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClientSecretResult, error)
+
+	// CreateClientSecretWithResponse Add a secret to an app client
+	//
+	// Adds a secret to a confidential app client with
+	// AddUserPoolClientSecret, for rotating secrets without downtime: add
+	// the new one, move the applications to it, then delete the old one.
+	// Without a body, or without `ClientSecret`, Cognito generates the
+	// secret, and this answer is the only one that ever carries its
+	// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+	// the answer leaves the value out, as Cognito does. Neither value is
+	// ever logged. Treat the answer as a credential.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+	CreateClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, body CreateClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClientSecretResult, error)
+
+	// DeleteClientSecretWithResponse Delete one of an app client's secrets
+	//
+	// Deletes the secret with DeleteUserPoolClientSecret. Cognito refuses to
+	// delete a client's last secret.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
+	DeleteClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*DeleteClientSecretResult, error)
 
 	// GetCSVHeaderWithResponse Get the CSV header for user import
 	//
@@ -16508,6 +16918,339 @@ func (r GetClientSecretResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetClientSecretResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListClientSecretsResult200Headers the declared response headers of an HTTP 200 response for ListClientSecrets
+type ListClientSecretsResult200Headers struct {
+	Link *string
+}
+
+// ListClientSecretsResult429Headers the declared response headers of an HTTP 429 response for ListClientSecrets
+type ListClientSecretsResult429Headers struct {
+	RetryAfter *int
+}
+
+type ListClientSecretsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListUserPoolClientSecretsResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListClientSecretsResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListClientSecretsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListClientSecretsResult) GetJSON200() *ListUserPoolClientSecretsResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListClientSecretsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListClientSecretsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListClientSecretsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListClientSecretsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateClientSecretResult201Headers the declared response headers of an HTTP 201 response for CreateClientSecret
+type CreateClientSecretResult201Headers struct {
+	Location *string
+}
+
+// CreateClientSecretResult429Headers the declared response headers of an HTTP 429 response for CreateClientSecret
+type CreateClientSecretResult429Headers struct {
+	RetryAfter *int
+}
+
+type CreateClientSecretResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ClientSecretDescriptorType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateClientSecretResult201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateClientSecretResult429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateClientSecretResult) GetJSON201() *ClientSecretDescriptorType {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateClientSecretResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateClientSecretResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateClientSecretResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateClientSecretResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteClientSecretResult429Headers the declared response headers of an HTTP 429 response for DeleteClientSecret
+type DeleteClientSecretResult429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteClientSecretResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteClientSecretResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteClientSecretResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteClientSecretResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteClientSecretResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteClientSecretResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22831,6 +23574,86 @@ func (c *ClientWithResponses) GetClientSecretWithResponse(ctx context.Context, p
 	return ParseGetClientSecretResult(rsp)
 }
 
+// ListClientSecretsWithResponse List an app client's secrets
+//
+// Lists the app client's secrets with ListUserPoolClientSecrets: each
+// one's `ClientSecretId` and `ClientSecretCreateDate`, never its value,
+// which only the answer to its creation carries. A client has at most
+// two secrets at a time, so that one can replace the other without
+// downtime. Cognito takes no page size here, so there is no `Limit`;
+// `NextToken` and `Link` work as on the other lists when Cognito pages.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/secrets (the `ListClientSecrets` operationId).
+func (c *ClientWithResponses) ListClientSecretsWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ListClientSecretsParams, reqEditors ...RequestEditorFn) (*ListClientSecretsResult, error) {
+	rsp, err := c.ListClientSecrets(ctx, poolID, clientID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListClientSecretsResult(rsp)
+}
+
+// CreateClientSecretWithBodyWithResponse Add a secret to an app client
+//
+// Adds a secret to a confidential app client with
+// AddUserPoolClientSecret, for rotating secrets without downtime: add
+// the new one, move the applications to it, then delete the old one.
+// Without a body, or without `ClientSecret`, Cognito generates the
+// secret, and this answer is the only one that ever carries its
+// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+// the answer leaves the value out, as Cognito does. Neither value is
+// ever logged. Treat the answer as a credential.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+func (c *ClientWithResponses) CreateClientSecretWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClientSecretResult, error) {
+	rsp, err := c.CreateClientSecretWithBody(ctx, poolID, clientID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClientSecretResult(rsp)
+}
+
+// CreateClientSecretWithResponse Add a secret to an app client
+//
+// Adds a secret to a confidential app client with
+// AddUserPoolClientSecret, for rotating secrets without downtime: add
+// the new one, move the applications to it, then delete the old one.
+// Without a body, or without `ClientSecret`, Cognito generates the
+// secret, and this answer is the only one that ever carries its
+// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+// the answer leaves the value out, as Cognito does. Neither value is
+// ever logged. Treat the answer as a credential.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+func (c *ClientWithResponses) CreateClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, body CreateClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClientSecretResult, error) {
+	rsp, err := c.CreateClientSecret(ctx, poolID, clientID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClientSecretResult(rsp)
+}
+
+// DeleteClientSecretWithResponse Delete one of an app client's secrets
+//
+// Deletes the secret with DeleteUserPoolClientSecret. Cognito refuses to
+// delete a client's last secret.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
+func (c *ClientWithResponses) DeleteClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*DeleteClientSecretResult, error) {
+	rsp, err := c.DeleteClientSecret(ctx, poolID, clientID, secretID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteClientSecretResult(rsp)
+}
+
 // GetCSVHeaderWithResponse Get the CSV header for user import
 //
 // Returns, from GetCSVHeader, the column names that the CSV file of a user
@@ -27146,6 +27969,321 @@ func ParseGetClientSecretResult(rsp *http.Response) (*GetClientSecretResult, err
 	switch {
 	case rsp.StatusCode == 429:
 		var headers GetClientSecretResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListClientSecretsResult parses an HTTP response from a ListClientSecretsWithResponse call
+func ParseListClientSecretsResult(rsp *http.Response) (*ListClientSecretsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListClientSecretsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListUserPoolClientSecretsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListClientSecretsResult200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListClientSecretsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateClientSecretResult parses an HTTP response from a CreateClientSecretWithResponse call
+func ParseCreateClientSecretResult(rsp *http.Response) (*CreateClientSecretResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateClientSecretResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ClientSecretDescriptorType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateClientSecretResult201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateClientSecretResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteClientSecretResult parses an HTTP response from a DeleteClientSecretWithResponse call
+func ParseDeleteClientSecretResult(rsp *http.Response) (*DeleteClientSecretResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteClientSecretResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteClientSecretResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -139,6 +139,10 @@ func rows() []Action {
 		action((*cip.Client).DescribeUserPoolClient, quota.UserPoolClientRead, reads),
 		action((*cip.Client).UpdateUserPoolClient, quota.UserPoolClientUpdate, writes),
 		action((*cip.Client).DeleteUserPoolClient, quota.UserPoolClientUpdate, writes),
+		// App client secrets, for rotating them: at most two per client.
+		action((*cip.Client).ListUserPoolClientSecrets, quota.UserPoolClientRead, reads),
+		action((*cip.Client).AddUserPoolClientSecret, quota.UserPoolClientUpdate, writes),
+		action((*cip.Client).DeleteUserPoolClientSecret, quota.UserPoolClientUpdate, writes),
 		// Identity providers.
 		action((*cip.Client).ListIdentityProviders, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateIdentityProvider, quota.UserPoolResourceUpdate, writes),
