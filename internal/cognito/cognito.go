@@ -104,6 +104,11 @@ func rows() []Action {
 		// MFA configuration of a pool.
 		action((*cip.Client).GetUserPoolMfaConfig, quota.UserPoolRead, reads),
 		action((*cip.Client).SetUserPoolMfaConfig, quota.UserPoolUpdate, writes),
+		// Replicas of a pool in other Regions.
+		action((*cip.Client).ListUserPoolReplicas, quota.UserPoolRead, reads),
+		action((*cip.Client).CreateUserPoolReplica, quota.UserPoolUpdate, writes),
+		action((*cip.Client).UpdateUserPoolReplica, quota.UserPoolUpdate, writes),
+		action((*cip.Client).DeleteUserPoolReplica, quota.UserPoolUpdate, writes),
 		// Users, their groups and devices.
 		action((*cip.Client).ListUsers, quota.UserList, reads),
 		action((*cip.Client).AdminCreateUser, quota.UserCreation, writes),

@@ -73,8 +73,8 @@ func TestEveryCreateNamesWhatItMade(t *testing.T) {
 			t.Errorf("%s (%s): the audit would name %v of what it created", id, o.path, o.created)
 		}
 	}
-	if creates != 8 {
-		t.Errorf("%d operations with x-location, want 8", creates)
+	if creates != 9 {
+		t.Errorf("%d operations with x-location, want 9", creates)
 	}
 	req := httptest.NewRequest("POST", "/pools/"+poolID+"/import-jobs",
 		strings.NewReader(`{"JobName": "migrate", "CloudWatchLogsRoleArn": "`+logsRoleARN+`"}`))

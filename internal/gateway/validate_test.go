@@ -333,7 +333,7 @@ func exampleTarget(t *testing.T, path string) string {
 	segments := map[string]string{"poolId": poolID, "username": "ada", "groupName": "admins",
 		"deviceKey": "us-east-1_0123", "clientId": "1example23456789", "jobId": "import-0123456789", "asset": "redoc.standalone.js",
 		"providerName": "corp-saml", "identifier": "https:%2F%2Fapi.example.com",
-		"secretId": "1example23456789--1732838400000"}
+		"secretId": "1example23456789--1732838400000", "regionName": "eu-west-1"}
 	target := path
 	for name, value := range segments {
 		target = strings.ReplaceAll(target, "{"+name+"}", value)
