@@ -557,6 +557,24 @@ func (e TimeUnitsType) Valid() bool {
 	}
 }
 
+// Defines values for UpdateUserPoolReplicaRequestStatus.
+const (
+	UpdateUserPoolReplicaRequestStatusACTIVE   UpdateUserPoolReplicaRequestStatus = "ACTIVE"
+	UpdateUserPoolReplicaRequestStatusINACTIVE UpdateUserPoolReplicaRequestStatus = "INACTIVE"
+)
+
+// Valid indicates whether the value is a known member of the UpdateUserPoolReplicaRequestStatus enum.
+func (e UpdateUserPoolReplicaRequestStatus) Valid() bool {
+	switch e {
+	case UpdateUserPoolReplicaRequestStatusACTIVE:
+		return true
+	case UpdateUserPoolReplicaRequestStatusINACTIVE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserImportJobStatusType.
 const (
 	UserImportJobStatusTypeCreated    UserImportJobStatusType = "Created"
@@ -608,6 +626,48 @@ func (e UserPoolMfaType) Valid() bool {
 	case UserPoolMfaTypeON:
 		return true
 	case UserPoolMfaTypeOPTIONAL:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserPoolReplicaTypeRole.
+const (
+	UserPoolReplicaTypeRolePRIMARY   UserPoolReplicaTypeRole = "PRIMARY"
+	UserPoolReplicaTypeRoleSECONDARY UserPoolReplicaTypeRole = "SECONDARY"
+)
+
+// Valid indicates whether the value is a known member of the UserPoolReplicaTypeRole enum.
+func (e UserPoolReplicaTypeRole) Valid() bool {
+	switch e {
+	case UserPoolReplicaTypeRolePRIMARY:
+		return true
+	case UserPoolReplicaTypeRoleSECONDARY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserPoolReplicaTypeStatus.
+const (
+	UserPoolReplicaTypeStatusACTIVE   UserPoolReplicaTypeStatus = "ACTIVE"
+	UserPoolReplicaTypeStatusCREATING UserPoolReplicaTypeStatus = "CREATING"
+	UserPoolReplicaTypeStatusDELETING UserPoolReplicaTypeStatus = "DELETING"
+	UserPoolReplicaTypeStatusINACTIVE UserPoolReplicaTypeStatus = "INACTIVE"
+)
+
+// Valid indicates whether the value is a known member of the UserPoolReplicaTypeStatus enum.
+func (e UserPoolReplicaTypeStatus) Valid() bool {
+	switch e {
+	case UserPoolReplicaTypeStatusACTIVE:
+		return true
+	case UserPoolReplicaTypeStatusCREATING:
+		return true
+	case UserPoolReplicaTypeStatusDELETING:
+		return true
+	case UserPoolReplicaTypeStatusINACTIVE:
 		return true
 	default:
 		return false
@@ -749,6 +809,12 @@ type AccessTokenValidityType = int32
 // AccountRecoverySettingType How users can recover their account in ForgotPassword, in order of preference.
 type AccountRecoverySettingType struct {
 	RecoveryMechanisms *[]RecoveryOptionType `json:"RecoveryMechanisms,omitempty"`
+}
+
+// AddUserPoolClientSecretRequest The AddUserPoolClientSecret input; leave `ClientSecret` out to have Cognito generate the secret.
+type AddUserPoolClientSecretRequest struct {
+	// ClientSecret A secret of your own. It is never logged, and the answer does not repeat it.
+	ClientSecret *string `json:"ClientSecret,omitempty"`
 }
 
 // AdminConfirmSignUpRequest The members of Cognito's AdminConfirmSignUp input except `UserPoolId`
@@ -1045,6 +1111,19 @@ type ClientPermissionListType = []ClientPermissionType
 // ClientPermissionType A user attribute name, such as `email` or `custom:team`.
 type ClientPermissionType = string
 
+// ClientSecretDescriptorType One of an app client's secrets.
+type ClientSecretDescriptorType struct {
+	// ClientSecretCreateDate When the secret was created.
+	ClientSecretCreateDate *time.Time `json:"ClientSecretCreateDate,omitempty"`
+
+	// ClientSecretID The secret's identifier, `<client-id>--<epoch-create-time>`.
+	ClientSecretID *string `json:"ClientSecretId,omitempty"`
+
+	// ClientSecretValue The secret itself: only in the answer to the create, and only when
+	// Cognito generated it.
+	ClientSecretValue *string `json:"ClientSecretValue,omitempty"`
+}
+
 // ClientSecretResponse An app client's secret alone; `{}` when the client has none.
 type ClientSecretResponse struct {
 	// ClientSecret The client secret.
@@ -1204,6 +1283,19 @@ type CreateUserPoolClientRequest struct {
 
 	// WriteAttributes User attributes the client can read (ReadAttributes) or write (WriteAttributes).
 	WriteAttributes *ClientPermissionListType `json:"WriteAttributes,omitempty"`
+}
+
+// CreateUserPoolReplicaRequest The CreateUserPoolReplica input.
+type CreateUserPoolReplicaRequest struct {
+	// RegionName An AWS Region name, such as `eu-west-1` or `us-gov-west-1`. Cognito
+	// only bounds its length (5 to 32); the pattern, the gateway's own,
+	// refuses what no Region is called before Cognito is asked.
+	RegionName ReplicaRegionNameType `json:"RegionName"`
+
+	// UserPoolTags Tags as a map of key to value. Keys are 1 to 128 characters, which
+	// OpenAPI 3.0 can't express (Cognito checks it); values are 0 to 256
+	// characters.
+	UserPoolTags *UserPoolTagsType `json:"UserPoolTags,omitempty"`
 }
 
 // CreateUserPoolRequest The members of Cognito's CreateUserPool input.
@@ -1699,6 +1791,15 @@ type ListUserImportJobsResponse struct {
 	UserImportJobs []UserImportJobType `json:"UserImportJobs"`
 }
 
+// ListUserPoolClientSecretsResponse The ListUserPoolClientSecrets output; no secret's value is ever in it.
+type ListUserPoolClientSecretsResponse struct {
+	// ClientSecrets The app client's secrets (at most two); empty when it has none.
+	ClientSecrets []ClientSecretDescriptorType `json:"ClientSecrets"`
+
+	// NextToken An opaque pagination token from Cognito.
+	NextToken *PaginationKeyType `json:"NextToken,omitempty"`
+}
+
 // ListUserPoolClientsResponse One page of ListUserPoolClients output.
 type ListUserPoolClientsResponse struct {
 	// NextToken An opaque pagination token from Cognito.
@@ -1706,6 +1807,15 @@ type ListUserPoolClientsResponse struct {
 
 	// UserPoolClients The app clients on this page; empty when there are none.
 	UserPoolClients []UserPoolClientDescription `json:"UserPoolClients"`
+}
+
+// ListUserPoolReplicasResponse One page of ListUserPoolReplicas output.
+type ListUserPoolReplicasResponse struct {
+	// NextToken An opaque pagination token from Cognito.
+	NextToken *PaginationKeyType `json:"NextToken,omitempty"`
+
+	// UserPoolReplicas The replicas on this page; empty when there are none.
+	UserPoolReplicas []UserPoolReplicaType `json:"UserPoolReplicas"`
 }
 
 // ListUserPoolsResponse One page of ListUserPools output.
@@ -2282,6 +2392,11 @@ type ReplaceIdentityProviderRequest struct {
 	ProviderDetails *ProviderDetailsType `json:"ProviderDetails,omitempty"`
 }
 
+// ReplicaRegionNameType An AWS Region name, such as `eu-west-1` or `us-gov-west-1`. Cognito
+// only bounds its length (5 to 32); the pattern, the gateway's own,
+// refuses what no Region is called before Cognito is asked.
+type ReplicaRegionNameType = string
+
 // ResourceServerIdentifierType The resource server's identifier, often its URL, such as `https://api.example.com`.
 //
 // Example: https://api.example.com
@@ -2573,6 +2688,15 @@ type UpdateUserPoolClientRequest struct {
 	// WriteAttributes User attributes the client can read (ReadAttributes) or write (WriteAttributes).
 	WriteAttributes *ClientPermissionListType `json:"WriteAttributes,omitempty"`
 }
+
+// UpdateUserPoolReplicaRequest The UpdateUserPoolReplica input, which sets `Status` alone.
+type UpdateUserPoolReplicaRequest struct {
+	// Status Whether the replica takes end users' requests.
+	Status UpdateUserPoolReplicaRequestStatus `json:"Status"`
+}
+
+// UpdateUserPoolReplicaRequestStatus Whether the replica takes end users' requests.
+type UpdateUserPoolReplicaRequestStatus string
 
 // UpdateUserPoolRequest The members of Cognito's UpdateUserPool input except `UserPoolId`, which
 // comes from the path. Members left out are reset to Cognito's defaults.
@@ -2880,6 +3004,29 @@ type UserPoolPolicyType struct {
 	SignInPolicy *SignInPolicyType `json:"SignInPolicy,omitempty"`
 }
 
+// UserPoolReplicaType A replica of the user pool in another Region.
+type UserPoolReplicaType struct {
+	// RegionName An AWS Region name, such as `eu-west-1` or `us-gov-west-1`. Cognito
+	// only bounds its length (5 to 32); the pattern, the gateway's own,
+	// refuses what no Region is called before Cognito is asked.
+	RegionName *ReplicaRegionNameType `json:"RegionName,omitempty"`
+
+	// Role `PRIMARY` takes every operation; `SECONDARY` a limited set.
+	Role *UserPoolReplicaTypeRole `json:"Role,omitempty"`
+
+	// Status The replica's state.
+	Status *UserPoolReplicaTypeStatus `json:"Status,omitempty"`
+
+	// UserPoolArn The ARN of the replica user pool.
+	UserPoolArn *string `json:"UserPoolArn,omitempty"`
+}
+
+// UserPoolReplicaTypeRole `PRIMARY` takes every operation; `SECONDARY` a limited set.
+type UserPoolReplicaTypeRole string
+
+// UserPoolReplicaTypeStatus The replica's state.
+type UserPoolReplicaTypeStatus string
+
 // UserPoolTagsType Tags as a map of key to value. Keys are 1 to 128 characters, which
 // OpenAPI 3.0 can't express (Cognito checks it); values are 0 to 256
 // characters.
@@ -3150,6 +3297,9 @@ type ClientID = ClientIDType
 // ClientLimit defines model for clientLimit.
 type ClientLimit = int32
 
+// ClientSecretID defines model for clientSecretId.
+type ClientSecretID = string
+
 // DeviceKey A device key, for example `us-east-1_0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`.
 type DeviceKey = DeviceKeyType
 
@@ -3189,6 +3339,11 @@ type ProviderLimit = int32
 // ProviderName An identity provider name. Cognito's pattern is
 // `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
 type ProviderName = ProviderNameType
+
+// RegionName An AWS Region name, such as `eu-west-1` or `us-gov-west-1`. Cognito
+// only bounds its length (5 to 32); the pattern, the gateway's own,
+// refuses what no Region is called before Cognito is asked.
+type RegionName = ReplicaRegionNameType
 
 // ResourceServerIdentifier The resource server's identifier, often its URL, such as `https://api.example.com`.
 //
@@ -3423,6 +3578,12 @@ type ReplaceClientParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListClientSecretsParams defines parameters for ListClientSecrets.
+type ListClientSecretsParams struct {
+	// NextToken The `NextToken` from the previous page's response.
+	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
 // ListGroupsParams defines parameters for ListGroups.
 type ListGroupsParams struct {
 	// Limit The maximum number of items to return in one page.
@@ -3551,6 +3712,12 @@ type ReplaceMfaParams struct {
 	// compares against a Describe made just before the Update, which
 	// narrows the lost-update window but cannot close it.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListReplicasParams defines parameters for ListReplicas.
+type ListReplicasParams struct {
+	// NextToken The `NextToken` from the previous page's response.
+	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
 }
 
 // ListResourceServersParams defines parameters for ListResourceServers.
@@ -3684,6 +3851,9 @@ type PatchClientApplicationMergePatchPlusJSONRequestBody = PatchUserPoolClientRe
 // ReplaceClientJSONRequestBody defines body for ReplaceClient for application/json ContentType.
 type ReplaceClientJSONRequestBody = UpdateUserPoolClientRequest
 
+// CreateClientSecretJSONRequestBody defines body for CreateClientSecret for application/json ContentType.
+type CreateClientSecretJSONRequestBody = AddUserPoolClientSecretRequest
+
 // CreateGroupJSONRequestBody defines body for CreateGroup for application/json ContentType.
 type CreateGroupJSONRequestBody = CreateGroupRequest
 
@@ -3716,6 +3886,15 @@ type PatchMfaApplicationMergePatchPlusJSONRequestBody = PatchUserPoolMfaConfigRe
 
 // ReplaceMfaJSONRequestBody defines body for ReplaceMfa for application/json ContentType.
 type ReplaceMfaJSONRequestBody = SetUserPoolMfaConfigRequest
+
+// CreateReplicaJSONRequestBody defines body for CreateReplica for application/json ContentType.
+type CreateReplicaJSONRequestBody = CreateUserPoolReplicaRequest
+
+// PatchReplicaJSONRequestBody defines body for PatchReplica for application/json ContentType.
+type PatchReplicaJSONRequestBody = UpdateUserPoolReplicaRequest
+
+// PatchReplicaApplicationMergePatchPlusJSONRequestBody defines body for PatchReplica for application/merge-patch+json ContentType.
+type PatchReplicaApplicationMergePatchPlusJSONRequestBody = UpdateUserPoolReplicaRequest
 
 // CreateResourceServerJSONRequestBody defines body for CreateResourceServer for application/json ContentType.
 type CreateResourceServerJSONRequestBody = CreateResourceServerRequest
@@ -4286,6 +4465,58 @@ type ClientInterface interface {
 	// Corresponds with GET /pools/{poolId}/clients/{clientId}/secret (the `GetClientSecret` operationId).
 	GetClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListClientSecrets List an app client's secrets
+	//
+	// Lists the app client's secrets with ListUserPoolClientSecrets: each
+	// one's `ClientSecretId` and `ClientSecretCreateDate`, never its value,
+	// which only the answer to its creation carries. A client has at most
+	// two secrets at a time, so that one can replace the other without
+	// downtime. Cognito takes no page size here, so there is no `Limit`;
+	// `NextToken` and `Link` work as on the other lists when Cognito pages.
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/secrets (the `ListClientSecrets` operationId).
+	ListClientSecrets(ctx context.Context, poolID PoolID, clientID ClientID, params *ListClientSecretsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClientSecretWithBody Add a secret to an app client
+	//
+	// Adds a secret to a confidential app client with
+	// AddUserPoolClientSecret, for rotating secrets without downtime: add
+	// the new one, move the applications to it, then delete the old one.
+	// Without a body, or without `ClientSecret`, Cognito generates the
+	// secret, and this answer is the only one that ever carries its
+	// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+	// the answer leaves the value out, as Cognito does. Neither value is
+	// ever logged. Treat the answer as a credential.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+	CreateClientSecretWithBody(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClientSecret Add a secret to an app client
+	//
+	// Adds a secret to a confidential app client with
+	// AddUserPoolClientSecret, for rotating secrets without downtime: add
+	// the new one, move the applications to it, then delete the old one.
+	// Without a body, or without `ClientSecret`, Cognito generates the
+	// secret, and this answer is the only one that ever carries its
+	// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+	// the answer leaves the value out, as Cognito does. Neither value is
+	// ever logged. Treat the answer as a credential.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+	CreateClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, body CreateClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteClientSecret Delete one of an app client's secrets
+	//
+	// Deletes the secret with DeleteUserPoolClientSecret. Cognito refuses to
+	// delete a client's last secret.
+	//
+	// Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
+	DeleteClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCSVHeader Get the CSV header for user import
 	//
 	// Returns, from GetCSVHeader, the column names that the CSV file of a user
@@ -4764,6 +4995,88 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
 	ReplaceMfa(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListReplicas List the replicas of a user pool
+	//
+	// Lists the pool's replicas in other Regions, with their role and
+	// status, from ListUserPoolReplicas. Cognito takes no page size here,
+	// so there is no `Limit`; `NextToken` and `Link` work as on the other
+	// lists.
+	//
+	// Corresponds with GET /pools/{poolId}/replicas (the `ListReplicas` operationId).
+	ListReplicas(ctx context.Context, poolID PoolID, params *ListReplicasParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateReplicaWithBody Replicate a user pool into another Region
+	//
+	// Creates a replica of the user pool in `RegionName` with
+	// CreateUserPoolReplica. The replica starts `CREATING`; list the
+	// replicas to see it become `INACTIVE` or `ACTIVE`. The caller's
+	// Cognito role must be allowed to create user pools in that Region.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/replicas (the `CreateReplica` operationId).
+	CreateReplicaWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateReplica Replicate a user pool into another Region
+	//
+	// Creates a replica of the user pool in `RegionName` with
+	// CreateUserPoolReplica. The replica starts `CREATING`; list the
+	// replicas to see it become `INACTIVE` or `ACTIVE`. The caller's
+	// Cognito role must be allowed to create user pools in that Region.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/replicas (the `CreateReplica` operationId).
+	CreateReplica(ctx context.Context, poolID PoolID, body CreateReplicaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteReplica Delete a replica
+	//
+	// Deletes the replica in `regionName` with DeleteUserPoolReplica. The
+	// deletion takes a while: the answer is the replica as Cognito returns
+	// it, `DELETING`, rather than a 204.
+	//
+	// Corresponds with DELETE /pools/{poolId}/replicas/{regionName} (the `DeleteReplica` operationId).
+	DeleteReplica(ctx context.Context, poolID PoolID, regionName RegionName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchReplicaWithBody Activate or deactivate a replica
+	//
+	// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+	// UpdateUserPoolReplica. That action sets this one member and resets
+	// nothing else, so this PATCH is sent to it as it is, without a
+	// Describe before it: `Status` is required, and there is no `ETag`,
+	// `If-Match` or `dryRun`, since no merge can lose anything.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+	PatchReplicaWithBody(ctx context.Context, poolID PoolID, regionName RegionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchReplica Activate or deactivate a replica
+	//
+	// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+	// UpdateUserPoolReplica. That action sets this one member and resets
+	// nothing else, so this PATCH is sent to it as it is, without a
+	// Describe before it: `Status` is required, and there is no `ETag`,
+	// `If-Match` or `dryRun`, since no merge can lose anything.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+	PatchReplica(ctx context.Context, poolID PoolID, regionName RegionName, body PatchReplicaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchReplicaWithApplicationMergePatchPlusJSONBody Activate or deactivate a replica
+	//
+	// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+	// UpdateUserPoolReplica. That action sets this one member and resets
+	// nothing else, so this PATCH is sent to it as it is, without a
+	// Describe before it: `Status` is required, and there is no `ETag`,
+	// `If-Match` or `dryRun`, since no merge can lose anything.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+	PatchReplicaWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, regionName RegionName, body PatchReplicaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListResourceServers List the resource servers of a user pool
 	//
@@ -6100,6 +6413,98 @@ func (c *Client) GetClientSecret(ctx context.Context, poolID PoolID, clientID Cl
 	return c.Client.Do(req)
 }
 
+// ListClientSecrets List an app client's secrets
+//
+// Lists the app client's secrets with ListUserPoolClientSecrets: each
+// one's `ClientSecretId` and `ClientSecretCreateDate`, never its value,
+// which only the answer to its creation carries. A client has at most
+// two secrets at a time, so that one can replace the other without
+// downtime. Cognito takes no page size here, so there is no `Limit`;
+// `NextToken` and `Link` work as on the other lists when Cognito pages.
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/secrets (the `ListClientSecrets` operationId).
+func (c *Client) ListClientSecrets(ctx context.Context, poolID PoolID, clientID ClientID, params *ListClientSecretsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListClientSecretsRequest(c.Server, poolID, clientID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClientSecretWithBody Add a secret to an app client
+//
+// Adds a secret to a confidential app client with
+// AddUserPoolClientSecret, for rotating secrets without downtime: add
+// the new one, move the applications to it, then delete the old one.
+// Without a body, or without `ClientSecret`, Cognito generates the
+// secret, and this answer is the only one that ever carries its
+// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+// the answer leaves the value out, as Cognito does. Neither value is
+// ever logged. Treat the answer as a credential.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+func (c *Client) CreateClientSecretWithBody(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClientSecretRequestWithBody(c.Server, poolID, clientID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClientSecret Add a secret to an app client
+//
+// Adds a secret to a confidential app client with
+// AddUserPoolClientSecret, for rotating secrets without downtime: add
+// the new one, move the applications to it, then delete the old one.
+// Without a body, or without `ClientSecret`, Cognito generates the
+// secret, and this answer is the only one that ever carries its
+// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+// the answer leaves the value out, as Cognito does. Neither value is
+// ever logged. Treat the answer as a credential.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+func (c *Client) CreateClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, body CreateClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClientSecretRequest(c.Server, poolID, clientID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteClientSecret Delete one of an app client's secrets
+//
+// Deletes the secret with DeleteUserPoolClientSecret. Cognito refuses to
+// delete a client's last secret.
+//
+// Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
+func (c *Client) DeleteClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteClientSecretRequest(c.Server, poolID, clientID, secretID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCSVHeader Get the CSV header for user import
 //
 // Returns, from GetCSVHeader, the column names that the CSV file of a user
@@ -6899,6 +7304,158 @@ func (c *Client) ReplaceMfaWithBody(ctx context.Context, poolID PoolID, params *
 // Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
 func (c *Client) ReplaceMfa(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceMfaRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListReplicas List the replicas of a user pool
+//
+// Lists the pool's replicas in other Regions, with their role and
+// status, from ListUserPoolReplicas. Cognito takes no page size here,
+// so there is no `Limit`; `NextToken` and `Link` work as on the other
+// lists.
+//
+// Corresponds with GET /pools/{poolId}/replicas (the `ListReplicas` operationId).
+func (c *Client) ListReplicas(ctx context.Context, poolID PoolID, params *ListReplicasParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListReplicasRequest(c.Server, poolID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateReplicaWithBody Replicate a user pool into another Region
+//
+// Creates a replica of the user pool in `RegionName` with
+// CreateUserPoolReplica. The replica starts `CREATING`; list the
+// replicas to see it become `INACTIVE` or `ACTIVE`. The caller's
+// Cognito role must be allowed to create user pools in that Region.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/replicas (the `CreateReplica` operationId).
+func (c *Client) CreateReplicaWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReplicaRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateReplica Replicate a user pool into another Region
+//
+// Creates a replica of the user pool in `RegionName` with
+// CreateUserPoolReplica. The replica starts `CREATING`; list the
+// replicas to see it become `INACTIVE` or `ACTIVE`. The caller's
+// Cognito role must be allowed to create user pools in that Region.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/replicas (the `CreateReplica` operationId).
+func (c *Client) CreateReplica(ctx context.Context, poolID PoolID, body CreateReplicaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReplicaRequest(c.Server, poolID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteReplica Delete a replica
+//
+// Deletes the replica in `regionName` with DeleteUserPoolReplica. The
+// deletion takes a while: the answer is the replica as Cognito returns
+// it, `DELETING`, rather than a 204.
+//
+// Corresponds with DELETE /pools/{poolId}/replicas/{regionName} (the `DeleteReplica` operationId).
+func (c *Client) DeleteReplica(ctx context.Context, poolID PoolID, regionName RegionName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteReplicaRequest(c.Server, poolID, regionName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchReplicaWithBody Activate or deactivate a replica
+//
+// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+// UpdateUserPoolReplica. That action sets this one member and resets
+// nothing else, so this PATCH is sent to it as it is, without a
+// Describe before it: `Status` is required, and there is no `ETag`,
+// `If-Match` or `dryRun`, since no merge can lose anything.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+func (c *Client) PatchReplicaWithBody(ctx context.Context, poolID PoolID, regionName RegionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchReplicaRequestWithBody(c.Server, poolID, regionName, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchReplica Activate or deactivate a replica
+//
+// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+// UpdateUserPoolReplica. That action sets this one member and resets
+// nothing else, so this PATCH is sent to it as it is, without a
+// Describe before it: `Status` is required, and there is no `ETag`,
+// `If-Match` or `dryRun`, since no merge can lose anything.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+func (c *Client) PatchReplica(ctx context.Context, poolID PoolID, regionName RegionName, body PatchReplicaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchReplicaRequest(c.Server, poolID, regionName, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchReplicaWithApplicationMergePatchPlusJSONBody Activate or deactivate a replica
+//
+// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+// UpdateUserPoolReplica. That action sets this one member and resets
+// nothing else, so this PATCH is sent to it as it is, without a
+// Describe before it: `Status` is required, and there is no `ETag`,
+// `If-Match` or `dryRun`, since no merge can lose anything.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+func (c *Client) PatchReplicaWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, regionName RegionName, body PatchReplicaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchReplicaRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, regionName, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9105,6 +9662,176 @@ func NewGetClientSecretRequest(server string, poolID PoolID, clientID ClientID) 
 	return req, nil
 }
 
+// NewListClientSecretsRequest constructs an http.Request for the ListClientSecrets method
+func NewListClientSecretsRequest(server string, poolID PoolID, clientID ClientID, params *ListClientSecretsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/secrets", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateClientSecretRequest calls the generic CreateClientSecret builder with application/json body
+func NewCreateClientSecretRequest(server string, poolID PoolID, clientID ClientID, body CreateClientSecretJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateClientSecretRequestWithBody(server, poolID, clientID, "application/json", bodyReader)
+}
+
+// NewCreateClientSecretRequestWithBody constructs an http.Request for the CreateClientSecret method, with any body, and a specified content type
+func NewCreateClientSecretRequestWithBody(server string, poolID PoolID, clientID ClientID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/secrets", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteClientSecretRequest constructs an http.Request for the DeleteClientSecret method
+func NewDeleteClientSecretRequest(server string, poolID PoolID, clientID ClientID, secretID ClientSecretID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "secretId", secretID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/secrets/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetCSVHeaderRequest constructs an http.Request for the GetCSVHeader method
 func NewGetCSVHeaderRequest(server string, poolID PoolID) (*http.Request, error) {
 	var err error
@@ -10409,6 +11136,220 @@ func NewReplaceMfaRequestWithBody(server string, poolID PoolID, params *ReplaceM
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewListReplicasRequest constructs an http.Request for the ListReplicas method
+func NewListReplicasRequest(server string, poolID PoolID, params *ListReplicasParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/replicas", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateReplicaRequest calls the generic CreateReplica builder with application/json body
+func NewCreateReplicaRequest(server string, poolID PoolID, body CreateReplicaJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateReplicaRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewCreateReplicaRequestWithBody constructs an http.Request for the CreateReplica method, with any body, and a specified content type
+func NewCreateReplicaRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/replicas", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteReplicaRequest constructs an http.Request for the DeleteReplica method
+func NewDeleteReplicaRequest(server string, poolID PoolID, regionName RegionName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "regionName", regionName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/replicas/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchReplicaRequest calls the generic PatchReplica builder with application/json body
+func NewPatchReplicaRequest(server string, poolID PoolID, regionName RegionName, body PatchReplicaJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchReplicaRequestWithBody(server, poolID, regionName, "application/json", bodyReader)
+}
+
+// NewPatchReplicaRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchReplica builder with application/merge-patch+json body
+func NewPatchReplicaRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, regionName RegionName, body PatchReplicaApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchReplicaRequestWithBody(server, poolID, regionName, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchReplicaRequestWithBody constructs an http.Request for the PatchReplica method, with any body, and a specified content type
+func NewPatchReplicaRequestWithBody(server string, poolID PoolID, regionName RegionName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "regionName", regionName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/replicas/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -12509,6 +13450,62 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /pools/{poolId}/clients/{clientId}/secret (the `GetClientSecret` operationId).
 	GetClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientSecretResult, error)
 
+	// ListClientSecretsWithResponse List an app client's secrets
+	//
+	// Lists the app client's secrets with ListUserPoolClientSecrets: each
+	// one's `ClientSecretId` and `ClientSecretCreateDate`, never its value,
+	// which only the answer to its creation carries. A client has at most
+	// two secrets at a time, so that one can replace the other without
+	// downtime. Cognito takes no page size here, so there is no `Limit`;
+	// `NextToken` and `Link` work as on the other lists when Cognito pages.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/secrets (the `ListClientSecrets` operationId).
+	ListClientSecretsWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ListClientSecretsParams, reqEditors ...RequestEditorFn) (*ListClientSecretsResult, error)
+
+	// CreateClientSecretWithBodyWithResponse Add a secret to an app client
+	//
+	// Adds a secret to a confidential app client with
+	// AddUserPoolClientSecret, for rotating secrets without downtime: add
+	// the new one, move the applications to it, then delete the old one.
+	// Without a body, or without `ClientSecret`, Cognito generates the
+	// secret, and this answer is the only one that ever carries its
+	// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+	// the answer leaves the value out, as Cognito does. Neither value is
+	// ever logged. Treat the answer as a credential.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+	CreateClientSecretWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClientSecretResult, error)
+
+	// CreateClientSecretWithResponse Add a secret to an app client
+	//
+	// Adds a secret to a confidential app client with
+	// AddUserPoolClientSecret, for rotating secrets without downtime: add
+	// the new one, move the applications to it, then delete the old one.
+	// Without a body, or without `ClientSecret`, Cognito generates the
+	// secret, and this answer is the only one that ever carries its
+	// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+	// the answer leaves the value out, as Cognito does. Neither value is
+	// ever logged. Treat the answer as a credential.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+	CreateClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, body CreateClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClientSecretResult, error)
+
+	// DeleteClientSecretWithResponse Delete one of an app client's secrets
+	//
+	// Deletes the secret with DeleteUserPoolClientSecret. Cognito refuses to
+	// delete a client's last secret.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
+	DeleteClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*DeleteClientSecretResult, error)
+
 	// GetCSVHeaderWithResponse Get the CSV header for user import
 	//
 	// Returns, from GetCSVHeader, the column names that the CSV file of a user
@@ -13015,6 +14012,92 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/mfa (the `ReplaceMfa` operationId).
 	ReplaceMfaWithResponse(ctx context.Context, poolID PoolID, params *ReplaceMfaParams, body ReplaceMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceMfaResult, error)
+
+	// ListReplicasWithResponse List the replicas of a user pool
+	//
+	// Lists the pool's replicas in other Regions, with their role and
+	// status, from ListUserPoolReplicas. Cognito takes no page size here,
+	// so there is no `Limit`; `NextToken` and `Link` work as on the other
+	// lists.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/replicas (the `ListReplicas` operationId).
+	ListReplicasWithResponse(ctx context.Context, poolID PoolID, params *ListReplicasParams, reqEditors ...RequestEditorFn) (*ListReplicasResult, error)
+
+	// CreateReplicaWithBodyWithResponse Replicate a user pool into another Region
+	//
+	// Creates a replica of the user pool in `RegionName` with
+	// CreateUserPoolReplica. The replica starts `CREATING`; list the
+	// replicas to see it become `INACTIVE` or `ACTIVE`. The caller's
+	// Cognito role must be allowed to create user pools in that Region.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/replicas (the `CreateReplica` operationId).
+	CreateReplicaWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReplicaResult, error)
+
+	// CreateReplicaWithResponse Replicate a user pool into another Region
+	//
+	// Creates a replica of the user pool in `RegionName` with
+	// CreateUserPoolReplica. The replica starts `CREATING`; list the
+	// replicas to see it become `INACTIVE` or `ACTIVE`. The caller's
+	// Cognito role must be allowed to create user pools in that Region.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/replicas (the `CreateReplica` operationId).
+	CreateReplicaWithResponse(ctx context.Context, poolID PoolID, body CreateReplicaJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReplicaResult, error)
+
+	// DeleteReplicaWithResponse Delete a replica
+	//
+	// Deletes the replica in `regionName` with DeleteUserPoolReplica. The
+	// deletion takes a while: the answer is the replica as Cognito returns
+	// it, `DELETING`, rather than a 204.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/replicas/{regionName} (the `DeleteReplica` operationId).
+	DeleteReplicaWithResponse(ctx context.Context, poolID PoolID, regionName RegionName, reqEditors ...RequestEditorFn) (*DeleteReplicaResult, error)
+
+	// PatchReplicaWithBodyWithResponse Activate or deactivate a replica
+	//
+	// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+	// UpdateUserPoolReplica. That action sets this one member and resets
+	// nothing else, so this PATCH is sent to it as it is, without a
+	// Describe before it: `Status` is required, and there is no `ETag`,
+	// `If-Match` or `dryRun`, since no merge can lose anything.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+	PatchReplicaWithBodyWithResponse(ctx context.Context, poolID PoolID, regionName RegionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchReplicaResult, error)
+
+	// PatchReplicaWithResponse Activate or deactivate a replica
+	//
+	// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+	// UpdateUserPoolReplica. That action sets this one member and resets
+	// nothing else, so this PATCH is sent to it as it is, without a
+	// Describe before it: `Status` is required, and there is no `ETag`,
+	// `If-Match` or `dryRun`, since no merge can lose anything.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+	PatchReplicaWithResponse(ctx context.Context, poolID PoolID, regionName RegionName, body PatchReplicaJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchReplicaResult, error)
+
+	// PatchReplicaWithApplicationMergePatchPlusJSONBodyWithResponse Activate or deactivate a replica
+	//
+	// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+	// UpdateUserPoolReplica. That action sets this one member and resets
+	// nothing else, so this PATCH is sent to it as it is, without a
+	// Describe before it: `Status` is required, and there is no `ETag`,
+	// `If-Match` or `dryRun`, since no merge can lose anything.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+	PatchReplicaWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, regionName RegionName, body PatchReplicaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchReplicaResult, error)
 
 	// ListResourceServersWithResponse List the resource servers of a user pool
 	//
@@ -16514,6 +17597,339 @@ func (r GetClientSecretResult) ContentType() string {
 	return ""
 }
 
+// ListClientSecretsResult200Headers the declared response headers of an HTTP 200 response for ListClientSecrets
+type ListClientSecretsResult200Headers struct {
+	Link *string
+}
+
+// ListClientSecretsResult429Headers the declared response headers of an HTTP 429 response for ListClientSecrets
+type ListClientSecretsResult429Headers struct {
+	RetryAfter *int
+}
+
+type ListClientSecretsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListUserPoolClientSecretsResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListClientSecretsResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListClientSecretsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListClientSecretsResult) GetJSON200() *ListUserPoolClientSecretsResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ListClientSecretsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListClientSecretsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListClientSecretsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListClientSecretsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListClientSecretsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateClientSecretResult201Headers the declared response headers of an HTTP 201 response for CreateClientSecret
+type CreateClientSecretResult201Headers struct {
+	Location *string
+}
+
+// CreateClientSecretResult429Headers the declared response headers of an HTTP 429 response for CreateClientSecret
+type CreateClientSecretResult429Headers struct {
+	RetryAfter *int
+}
+
+type CreateClientSecretResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ClientSecretDescriptorType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateClientSecretResult201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateClientSecretResult429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateClientSecretResult) GetJSON201() *ClientSecretDescriptorType {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r CreateClientSecretResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateClientSecretResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateClientSecretResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateClientSecretResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateClientSecretResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteClientSecretResult429Headers the declared response headers of an HTTP 429 response for DeleteClientSecret
+type DeleteClientSecretResult429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteClientSecretResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteClientSecretResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteClientSecretResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteClientSecretResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteClientSecretResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteClientSecretResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteClientSecretResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetCSVHeaderResult429Headers the declared response headers of an HTTP 429 response for GetCSVHeader
 type GetCSVHeaderResult429Headers struct {
 	RetryAfter *int
@@ -19139,6 +20555,485 @@ func (r ReplaceMfaResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReplaceMfaResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListReplicasResult200Headers the declared response headers of an HTTP 200 response for ListReplicas
+type ListReplicasResult200Headers struct {
+	Link *string
+}
+
+// ListReplicasResult429Headers the declared response headers of an HTTP 429 response for ListReplicas
+type ListReplicasResult429Headers struct {
+	RetryAfter *int
+}
+
+type ListReplicasResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListUserPoolReplicasResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListReplicasResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListReplicasResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListReplicasResult) GetJSON200() *ListUserPoolReplicasResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListReplicasResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListReplicasResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListReplicasResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListReplicasResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListReplicasResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListReplicasResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ListReplicasResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ListReplicasResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListReplicasResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListReplicasResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListReplicasResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListReplicasResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateReplicaResult201Headers the declared response headers of an HTTP 201 response for CreateReplica
+type CreateReplicaResult201Headers struct {
+	Location *string
+}
+
+// CreateReplicaResult429Headers the declared response headers of an HTTP 429 response for CreateReplica
+type CreateReplicaResult429Headers struct {
+	RetryAfter *int
+}
+
+type CreateReplicaResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *UserPoolReplicaType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateReplicaResult201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateReplicaResult429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateReplicaResult) GetJSON201() *UserPoolReplicaType {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r CreateReplicaResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateReplicaResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateReplicaResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateReplicaResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateReplicaResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteReplicaResult429Headers the declared response headers of an HTTP 429 response for DeleteReplica
+type DeleteReplicaResult429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteReplicaResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserPoolReplicaType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteReplicaResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteReplicaResult) GetJSON200() *UserPoolReplicaType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteReplicaResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteReplicaResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteReplicaResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteReplicaResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteReplicaResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteReplicaResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteReplicaResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DeleteReplicaResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteReplicaResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteReplicaResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteReplicaResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteReplicaResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteReplicaResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchReplicaResult429Headers the declared response headers of an HTTP 429 response for PatchReplica
+type PatchReplicaResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchReplicaResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserPoolReplicaType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchReplicaResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchReplicaResult) GetJSON200() *UserPoolReplicaType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchReplicaResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchReplicaResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchReplicaResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchReplicaResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchReplicaResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22831,6 +24726,86 @@ func (c *ClientWithResponses) GetClientSecretWithResponse(ctx context.Context, p
 	return ParseGetClientSecretResult(rsp)
 }
 
+// ListClientSecretsWithResponse List an app client's secrets
+//
+// Lists the app client's secrets with ListUserPoolClientSecrets: each
+// one's `ClientSecretId` and `ClientSecretCreateDate`, never its value,
+// which only the answer to its creation carries. A client has at most
+// two secrets at a time, so that one can replace the other without
+// downtime. Cognito takes no page size here, so there is no `Limit`;
+// `NextToken` and `Link` work as on the other lists when Cognito pages.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/secrets (the `ListClientSecrets` operationId).
+func (c *ClientWithResponses) ListClientSecretsWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ListClientSecretsParams, reqEditors ...RequestEditorFn) (*ListClientSecretsResult, error) {
+	rsp, err := c.ListClientSecrets(ctx, poolID, clientID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListClientSecretsResult(rsp)
+}
+
+// CreateClientSecretWithBodyWithResponse Add a secret to an app client
+//
+// Adds a secret to a confidential app client with
+// AddUserPoolClientSecret, for rotating secrets without downtime: add
+// the new one, move the applications to it, then delete the old one.
+// Without a body, or without `ClientSecret`, Cognito generates the
+// secret, and this answer is the only one that ever carries its
+// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+// the answer leaves the value out, as Cognito does. Neither value is
+// ever logged. Treat the answer as a credential.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+func (c *ClientWithResponses) CreateClientSecretWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClientSecretResult, error) {
+	rsp, err := c.CreateClientSecretWithBody(ctx, poolID, clientID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClientSecretResult(rsp)
+}
+
+// CreateClientSecretWithResponse Add a secret to an app client
+//
+// Adds a secret to a confidential app client with
+// AddUserPoolClientSecret, for rotating secrets without downtime: add
+// the new one, move the applications to it, then delete the old one.
+// Without a body, or without `ClientSecret`, Cognito generates the
+// secret, and this answer is the only one that ever carries its
+// `ClientSecretValue`: keep it now. With a `ClientSecret` of your own,
+// the answer leaves the value out, as Cognito does. Neither value is
+// ever logged. Treat the answer as a credential.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/clients/{clientId}/secrets (the `CreateClientSecret` operationId).
+func (c *ClientWithResponses) CreateClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, body CreateClientSecretJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClientSecretResult, error) {
+	rsp, err := c.CreateClientSecret(ctx, poolID, clientID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClientSecretResult(rsp)
+}
+
+// DeleteClientSecretWithResponse Delete one of an app client's secrets
+//
+// Deletes the secret with DeleteUserPoolClientSecret. Cognito refuses to
+// delete a client's last secret.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
+func (c *ClientWithResponses) DeleteClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*DeleteClientSecretResult, error) {
+	rsp, err := c.DeleteClientSecret(ctx, poolID, clientID, secretID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteClientSecretResult(rsp)
+}
+
 // GetCSVHeaderWithResponse Get the CSV header for user import
 //
 // Returns, from GetCSVHeader, the column names that the CSV file of a user
@@ -23534,6 +25509,134 @@ func (c *ClientWithResponses) ReplaceMfaWithResponse(ctx context.Context, poolID
 		return nil, err
 	}
 	return ParseReplaceMfaResult(rsp)
+}
+
+// ListReplicasWithResponse List the replicas of a user pool
+//
+// Lists the pool's replicas in other Regions, with their role and
+// status, from ListUserPoolReplicas. Cognito takes no page size here,
+// so there is no `Limit`; `NextToken` and `Link` work as on the other
+// lists.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/replicas (the `ListReplicas` operationId).
+func (c *ClientWithResponses) ListReplicasWithResponse(ctx context.Context, poolID PoolID, params *ListReplicasParams, reqEditors ...RequestEditorFn) (*ListReplicasResult, error) {
+	rsp, err := c.ListReplicas(ctx, poolID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListReplicasResult(rsp)
+}
+
+// CreateReplicaWithBodyWithResponse Replicate a user pool into another Region
+//
+// Creates a replica of the user pool in `RegionName` with
+// CreateUserPoolReplica. The replica starts `CREATING`; list the
+// replicas to see it become `INACTIVE` or `ACTIVE`. The caller's
+// Cognito role must be allowed to create user pools in that Region.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/replicas (the `CreateReplica` operationId).
+func (c *ClientWithResponses) CreateReplicaWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateReplicaResult, error) {
+	rsp, err := c.CreateReplicaWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReplicaResult(rsp)
+}
+
+// CreateReplicaWithResponse Replicate a user pool into another Region
+//
+// Creates a replica of the user pool in `RegionName` with
+// CreateUserPoolReplica. The replica starts `CREATING`; list the
+// replicas to see it become `INACTIVE` or `ACTIVE`. The caller's
+// Cognito role must be allowed to create user pools in that Region.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/replicas (the `CreateReplica` operationId).
+func (c *ClientWithResponses) CreateReplicaWithResponse(ctx context.Context, poolID PoolID, body CreateReplicaJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateReplicaResult, error) {
+	rsp, err := c.CreateReplica(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReplicaResult(rsp)
+}
+
+// DeleteReplicaWithResponse Delete a replica
+//
+// Deletes the replica in `regionName` with DeleteUserPoolReplica. The
+// deletion takes a while: the answer is the replica as Cognito returns
+// it, `DELETING`, rather than a 204.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/replicas/{regionName} (the `DeleteReplica` operationId).
+func (c *ClientWithResponses) DeleteReplicaWithResponse(ctx context.Context, poolID PoolID, regionName RegionName, reqEditors ...RequestEditorFn) (*DeleteReplicaResult, error) {
+	rsp, err := c.DeleteReplica(ctx, poolID, regionName, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteReplicaResult(rsp)
+}
+
+// PatchReplicaWithBodyWithResponse Activate or deactivate a replica
+//
+// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+// UpdateUserPoolReplica. That action sets this one member and resets
+// nothing else, so this PATCH is sent to it as it is, without a
+// Describe before it: `Status` is required, and there is no `ETag`,
+// `If-Match` or `dryRun`, since no merge can lose anything.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+func (c *ClientWithResponses) PatchReplicaWithBodyWithResponse(ctx context.Context, poolID PoolID, regionName RegionName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchReplicaResult, error) {
+	rsp, err := c.PatchReplicaWithBody(ctx, poolID, regionName, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchReplicaResult(rsp)
+}
+
+// PatchReplicaWithResponse Activate or deactivate a replica
+//
+// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+// UpdateUserPoolReplica. That action sets this one member and resets
+// nothing else, so this PATCH is sent to it as it is, without a
+// Describe before it: `Status` is required, and there is no `ETag`,
+// `If-Match` or `dryRun`, since no merge can lose anything.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+func (c *ClientWithResponses) PatchReplicaWithResponse(ctx context.Context, poolID PoolID, regionName RegionName, body PatchReplicaJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchReplicaResult, error) {
+	rsp, err := c.PatchReplica(ctx, poolID, regionName, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchReplicaResult(rsp)
+}
+
+// PatchReplicaWithApplicationMergePatchPlusJSONBodyWithResponse Activate or deactivate a replica
+//
+// Sets the replica's `Status` to `ACTIVE` or `INACTIVE` with
+// UpdateUserPoolReplica. That action sets this one member and resets
+// nothing else, so this PATCH is sent to it as it is, without a
+// Describe before it: `Status` is required, and there is no `ETag`,
+// `If-Match` or `dryRun`, since no merge can lose anything.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/replicas/{regionName} (the `PatchReplica` operationId).
+func (c *ClientWithResponses) PatchReplicaWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, regionName RegionName, body PatchReplicaApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchReplicaResult, error) {
+	rsp, err := c.PatchReplicaWithApplicationMergePatchPlusJSONBody(ctx, poolID, regionName, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchReplicaResult(rsp)
 }
 
 // ListResourceServersWithResponse List the resource servers of a user pool
@@ -27159,6 +29262,321 @@ func ParseGetClientSecretResult(rsp *http.Response) (*GetClientSecretResult, err
 	return response, nil
 }
 
+// ParseListClientSecretsResult parses an HTTP response from a ListClientSecretsWithResponse call
+func ParseListClientSecretsResult(rsp *http.Response) (*ListClientSecretsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListClientSecretsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListUserPoolClientSecretsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListClientSecretsResult200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListClientSecretsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateClientSecretResult parses an HTTP response from a CreateClientSecretWithResponse call
+func ParseCreateClientSecretResult(rsp *http.Response) (*CreateClientSecretResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateClientSecretResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ClientSecretDescriptorType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateClientSecretResult201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateClientSecretResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteClientSecretResult parses an HTTP response from a DeleteClientSecretWithResponse call
+func ParseDeleteClientSecretResult(rsp *http.Response) (*DeleteClientSecretResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteClientSecretResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteClientSecretResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetCSVHeaderResult parses an HTTP response from a GetCSVHeaderWithResponse call
 func ParseGetCSVHeaderResult(rsp *http.Response) (*GetCSVHeaderResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -29645,6 +32063,455 @@ func ParseReplaceMfaResult(rsp *http.Response) (*ReplaceMfaResult, error) {
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceMfaResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListReplicasResult parses an HTTP response from a ListReplicasWithResponse call
+func ParseListReplicasResult(rsp *http.Response) (*ListReplicasResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListReplicasResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListUserPoolReplicasResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListReplicasResult200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListReplicasResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateReplicaResult parses an HTTP response from a CreateReplicaWithResponse call
+func ParseCreateReplicaResult(rsp *http.Response) (*CreateReplicaResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateReplicaResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest UserPoolReplicaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateReplicaResult201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateReplicaResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteReplicaResult parses an HTTP response from a DeleteReplicaWithResponse call
+func ParseDeleteReplicaResult(rsp *http.Response) (*DeleteReplicaResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteReplicaResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserPoolReplicaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteReplicaResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchReplicaResult parses an HTTP response from a PatchReplicaWithResponse call
+func ParsePatchReplicaResult(rsp *http.Response) (*PatchReplicaResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchReplicaResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserPoolReplicaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PatchReplicaResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

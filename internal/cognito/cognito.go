@@ -104,6 +104,11 @@ func rows() []Action {
 		// MFA configuration of a pool.
 		action((*cip.Client).GetUserPoolMfaConfig, quota.UserPoolRead, reads),
 		action((*cip.Client).SetUserPoolMfaConfig, quota.UserPoolUpdate, writes),
+		// Replicas of a pool in other Regions.
+		action((*cip.Client).ListUserPoolReplicas, quota.UserPoolRead, reads),
+		action((*cip.Client).CreateUserPoolReplica, quota.UserPoolUpdate, writes),
+		action((*cip.Client).UpdateUserPoolReplica, quota.UserPoolUpdate, writes),
+		action((*cip.Client).DeleteUserPoolReplica, quota.UserPoolUpdate, writes),
 		// Users, their groups and devices.
 		action((*cip.Client).ListUsers, quota.UserList, reads),
 		action((*cip.Client).AdminCreateUser, quota.UserCreation, writes),
@@ -139,6 +144,10 @@ func rows() []Action {
 		action((*cip.Client).DescribeUserPoolClient, quota.UserPoolClientRead, reads),
 		action((*cip.Client).UpdateUserPoolClient, quota.UserPoolClientUpdate, writes),
 		action((*cip.Client).DeleteUserPoolClient, quota.UserPoolClientUpdate, writes),
+		// App client secrets, for rotating them: at most two per client.
+		action((*cip.Client).ListUserPoolClientSecrets, quota.UserPoolClientRead, reads),
+		action((*cip.Client).AddUserPoolClientSecret, quota.UserPoolClientUpdate, writes),
+		action((*cip.Client).DeleteUserPoolClientSecret, quota.UserPoolClientUpdate, writes),
 		// Identity providers.
 		action((*cip.Client).ListIdentityProviders, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateIdentityProvider, quota.UserPoolResourceUpdate, writes),

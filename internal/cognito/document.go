@@ -113,13 +113,16 @@ func AppendMembers(dst []byte, v any, f Filter, escapeHTML bool, member func(nam
 
 // AppendList appends Document(list), a slice of SDK values, keeping only
 // the items keep accepts; a nil keep keeps them all, and spares boxing each
-// item to ask.
-func AppendList(dst []byte, list any, keep func(item any) bool, escapeHTML bool) ([]byte, error) {
+// item to ask. Of items that are structs, only the members that members
+// picks are written: a list can hold what it must never show, as a client
+// secret's value.
+func AppendList(dst []byte, list any, keep func(item any) bool, members Filter, escapeHTML bool) ([]byte, error) {
 	rv := reflect.ValueOf(list)
 	if rv.Kind() != reflect.Slice {
 		return append(dst, "[]"...), nil
 	}
 	p := planOf(rv.Type().Elem())
+	filtered := (len(members.Only) > 0 || len(members.Omit) > 0) && rv.Type().Elem().Kind() == reflect.Struct
 	dst = append(dst, '[')
 	first := true
 	for i := range rv.Len() {
@@ -132,7 +135,12 @@ func AppendList(dst []byte, list any, keep func(item any) bool, escapeHTML bool)
 		}
 		first = false
 		var err error
-		if dst, err = p.encode(dst, item, escapeHTML); err != nil {
+		if filtered {
+			dst, err = p.appendStruct(dst, item, escapeHTML, members.Keeps, nil)
+		} else {
+			dst, err = p.encode(dst, item, escapeHTML)
+		}
+		if err != nil {
 			return dst, err
 		}
 	}

@@ -112,7 +112,7 @@ func TestAppendListKeepsWhatKeepAccepts(t *testing.T) {
 		fill(r, out.Elem(), 4)
 		pools, _ := Member(out.Interface(), "UserPools")
 		keep := func(item any) bool { id, _ := StringMember(item, "Id"); return len(id)%2 == 0 }
-		got, err := AppendList(nil, pools, keep, false)
+		got, err := AppendList(nil, pools, keep, Filter{}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,11 +126,11 @@ func TestAppendListKeepsWhatKeepAccepts(t *testing.T) {
 		if want, _ := canonjson.Append(nil, kept, false); !bytes.Equal(got, want) {
 			t.Fatalf("got %s\nwant %s", got, want)
 		}
-		all, err := AppendList(nil, pools, nil, false)
+		all, err := AppendList(nil, pools, nil, Filter{}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want, _ := AppendList(nil, pools, func(any) bool { return true }, false); !bytes.Equal(all, want) {
+		if want, _ := AppendList(nil, pools, func(any) bool { return true }, Filter{}, false); !bytes.Equal(all, want) {
 			t.Fatalf("with no keep, got %s\nwant %s", all, want)
 		}
 	}

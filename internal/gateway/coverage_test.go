@@ -43,12 +43,10 @@ var (
 	// are still missing, and an entry the spec names is stale.
 	pendingIssue14 = []string{
 		"AddCustomAttributes",
-		"AddUserPoolClientSecret", "ListUserPoolClientSecrets", "DeleteUserPoolClientSecret",
 		"CreateManagedLoginBranding", "DescribeManagedLoginBranding", "DescribeManagedLoginBrandingByClient",
 		"UpdateManagedLoginBranding", "DeleteManagedLoginBranding",
 		"CreateTerms", "DescribeTerms", "ListTerms", "UpdateTerms", "DeleteTerms",
 		"DescribeUserPoolDomain", "CreateUserPoolDomain", "UpdateUserPoolDomain", "DeleteUserPoolDomain",
-		"CreateUserPoolReplica", "ListUserPoolReplicas", "UpdateUserPoolReplica", "DeleteUserPoolReplica",
 		"DescribeRiskConfiguration", "SetRiskConfiguration",
 		"GetLogDeliveryConfiguration", "SetLogDeliveryConfiguration",
 		"GetUICustomization", "SetUICustomization",

@@ -73,7 +73,7 @@ func (c *call) listAnswer(items any, token string) (*answer, error) {
 	}
 	body = canonjson.AppendString(body, c.op.list, false)
 	body = append(body, ':')
-	body, err := cognito.AppendList(body, items, nil, false)
+	body, err := cognito.AppendList(body, items, nil, c.shown(), false)
 	if err != nil {
 		encodeBuffers.Put(buf)
 		return nil, problem.Internal(err)

@@ -28,6 +28,8 @@ var Names = []string{
 	"Password", "TemporaryPassword", "ProposedPassword", "PreviousPassword",
 	"ClientSecret", "AccessToken", "RefreshToken", "IdToken", "SecretHash",
 	"Session", "Authorization",
+	// The value of a new app client secret, in AddUserPoolClientSecret's answer.
+	"ClientSecretValue",
 	// Keys of an identity provider's ProviderDetails.
 	"client_secret", "private_key",
 }

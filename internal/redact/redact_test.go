@@ -22,6 +22,7 @@ func TestStringMasksSecrets(t *testing.T) {
 		{`RefreshToken=r-789&x=1`, "r-789"},
 		{`{"ProviderDetails":{"client_id":"abc","client_secret":"oidc-s3cret"}}`, "oidc-s3cret"},
 		{`{"ProviderDetails":{"private_key":"-----BEGIN PRIVATE KEY-----MIGT"}}`, "MIGT"},
+		{`{"ClientSecretDescriptor":{"ClientSecretId":"c--1","ClientSecretValue":"gen3rated"}}`, "gen3rated"},
 	}
 	for _, c := range cases {
 		if got := String(c.in); strings.Contains(got, c.secret) {
