@@ -33,6 +33,11 @@ var composites = map[string]handlerFunc{
 	"getOpenAPIYAML": serveSpecYAML,
 	"getDocs":        serveDocsPage,
 	"getDocsAsset":   serveDocsAsset,
+
+	// Log delivery: SetLogDeliveryConfiguration drops the event sources it
+	// is not given.
+	"replaceLogDelivery": logDeliveryEditor.replace,
+	"patchLogDelivery":   logDeliveryEditor.patch,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
@@ -40,6 +45,7 @@ var editors = map[string]editor{
 	"pool": poolEditor, "group": groupEditor, "client": clientEditor, "mfa": mfaEditor,
 	"identity provider": identityProviderEditor,
 	"resource server":   resourceServerEditor,
+	"log delivery":      logDeliveryEditor,
 }
 
 // editor implements PUT and PATCH on a resource that Cognito can only
@@ -116,6 +122,14 @@ var resourceServerEditor = editor{
 	output: "ResourceServer",
 	ids:    map[string]string{"poolId": "UserPoolId", "identifier": "Identifier"},
 	keyed:  map[string]string{"Scopes": "ScopeName"},
+}
+
+// logDeliveryEditor merges log configurations by event source, so that a
+// PATCH of one source's level or destination keeps the other source logged.
+var logDeliveryEditor = editor{
+	output: "LogDeliveryConfiguration",
+	ids:    map[string]string{"poolId": "UserPoolId"},
+	keyed:  map[string]string{"LogConfigurations": "EventSource"},
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.
