@@ -1997,6 +1997,14 @@ type PatchResourceServerRequest_Scopes struct {
 	ScopeName ResourceServerScopeNameType `json:"ScopeName"`
 }
 
+// PatchTagsRequest A merge patch over the pool's tags: a string sets a tag, `null`
+// removes it, and a tag left out is kept. Keys follow the rules of
+// `ReplaceTagsRequest`.
+type PatchTagsRequest struct {
+	// Tags Tag key to new value, or to `null` to remove the tag.
+	Tags *map[string]*string `json:"Tags,omitempty"`
+}
+
 // PatchUserPoolClientRequest A JSON merge patch (RFC 7396) over UpdateUserPoolClientRequest. Every
 // member, at every level, may be left out or set to `null` (remove, so
 // Cognito resets it to its default). Only member names and JSON types are
@@ -2273,6 +2281,12 @@ type PatchUserPoolRequest_VerificationMessageTemplate struct {
 	SmsMessage         nullable.Nullable[string] `json:"SmsMessage,omitempty"`
 }
 
+// PoolTagsResponse A pool's tags, as ListTagsForResource lists them, `aws:` keys included.
+type PoolTagsResponse struct {
+	// Tags Tag key to value.
+	Tags map[string]string `json:"Tags"`
+}
+
 // PreTokenGenerationLambdaVersionType defines model for PreTokenGenerationLambdaVersionType.
 type PreTokenGenerationLambdaVersionType string
 
@@ -2412,6 +2426,14 @@ type ReplaceIdentityProviderRequest struct {
 	// for Sign in with Apple), `authorize_scopes` and the endpoints. The
 	// secrets are accepted but never returned.
 	ProviderDetails *ProviderDetailsType `json:"ProviderDetails,omitempty"`
+}
+
+// ReplaceTagsRequest All the tags the pool is to have (but those AWS set itself, which it
+// keeps). Keys are 1 to 128 characters and may not begin with `aws:`,
+// which OpenAPI 3.0 cannot say of map keys: the gateway checks them.
+type ReplaceTagsRequest struct {
+	// Tags Tag key to value; `{}` removes every tag.
+	Tags map[string]TagValueType `json:"Tags"`
 }
 
 // ResourceServerIdentifierType The resource server's identifier, often its URL, such as `https://api.example.com`.
@@ -2605,6 +2627,9 @@ type StringAttributeConstraintsType struct {
 
 // SupportedIdentityProvidersListType The identity providers users of this client can sign in with, such as `COGNITO`.
 type SupportedIdentityProvidersListType = []ProviderNameType
+
+// TagValueType A tag's value, 0 to 256 characters.
+type TagValueType = string
 
 // TimeUnitsType defines model for TimeUnitsType.
 type TimeUnitsType string
@@ -3435,6 +3460,9 @@ type PreconditionFailed = Problem
 // fit.
 type ResourceServerUpdated = ResourceServerType
 
+// TagsUpdated A pool's tags, as ListTagsForResource lists them, `aws:` keys included.
+type TagsUpdated = PoolTagsResponse
+
 // TooManyRequests Problem details (RFC 9457).
 type TooManyRequests = Problem
 
@@ -3488,7 +3516,8 @@ type PatchPoolParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3509,7 +3538,8 @@ type ReplacePoolParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3539,7 +3569,8 @@ type PatchClientParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3560,7 +3591,8 @@ type ReplaceClientParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3590,7 +3622,8 @@ type PatchGroupParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3629,7 +3662,8 @@ type PatchIdentityProviderParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3673,7 +3707,8 @@ type PatchLogDeliveryParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3694,7 +3729,8 @@ type ReplaceLogDeliveryParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3715,7 +3751,8 @@ type PatchMfaParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3736,7 +3773,8 @@ type ReplaceMfaParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3766,7 +3804,8 @@ type PatchResourceServerParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3787,7 +3826,52 @@ type ReplaceResourceServerParams struct {
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
 	// UpdateIdentityProvider, UpdateResourceServer,
 	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input.
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PatchTagsParams defines parameters for PatchTags.
+type PatchTagsParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceTagsParams defines parameters for ReplaceTags.
+type ReplaceTagsParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3937,6 +4021,15 @@ type PatchResourceServerApplicationMergePatchPlusJSONRequestBody = PatchResource
 
 // ReplaceResourceServerJSONRequestBody defines body for ReplaceResourceServer for application/json ContentType.
 type ReplaceResourceServerJSONRequestBody = UpdateResourceServerRequest
+
+// PatchTagsJSONRequestBody defines body for PatchTags for application/json ContentType.
+type PatchTagsJSONRequestBody = PatchTagsRequest
+
+// PatchTagsApplicationMergePatchPlusJSONRequestBody defines body for PatchTags for application/merge-patch+json ContentType.
+type PatchTagsApplicationMergePatchPlusJSONRequestBody = PatchTagsRequest
+
+// ReplaceTagsJSONRequestBody defines body for ReplaceTags for application/json ContentType.
+type ReplaceTagsJSONRequestBody = ReplaceTagsRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = AdminCreateUserRequest
@@ -5288,6 +5381,116 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 	ReplaceResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTags Get a user pool's tags
+	//
+	// Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
+	// shape. The path carries the pool ID and Cognito's tag actions take
+	// the pool's ARN, so the gateway reads it with DescribeUserPool, then
+	// calls ListTagsForResource. Tags AWS set itself (`aws:` keys) are
+	// listed too. The `ETag` header identifies this version of the tags;
+	// send it back in `If-Match` on PUT or PATCH to make the change
+	// conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/tags (the `GetTags` operationId).
+	GetTags(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTagsWithBody Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTagsWithBody(ctx context.Context, poolID PoolID, params *PatchTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTags Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTags(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTagsWithApplicationMergePatchPlusJSONBody Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTagsWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceTagsWithBody Replace all of a user pool's tags
+	//
+	// Makes the pool's tags exactly those of the body. Cognito has no
+	// such action: the gateway reads the pool's ARN (DescribeUserPool)
+	// and its tags (ListTagsForResource), then calls UntagResource with
+	// the keys the body leaves out, and TagResource with the tags the body
+	// adds or changes. A call with nothing to do is not made. Untagging
+	// comes first: a failure between the two calls has removed only tags
+	// the body left out, and a replay of the PUT finishes the change
+	// (tagging first would be refused at Cognito's cap of 50 tags when a
+	// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+	// neither sent nor removed.
+	//
+	// Keys are 1 to 128 characters and may not begin with `aws:`, values
+	// 0 to 256 characters, and a pool has at most 50 tags: a body that
+	// breaks these rules is a 400 before Cognito is called. With
+	// `If-Match`, 412 when the tags changed since the given ETag. With
+	// `dryRun=true` nothing is changed and the 200 body is the tags the
+	// pool would have; otherwise it is the tags as Cognito lists them
+	// after the change, with their new `ETag`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+	ReplaceTagsWithBody(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceTags Replace all of a user pool's tags
+	//
+	// Makes the pool's tags exactly those of the body. Cognito has no
+	// such action: the gateway reads the pool's ARN (DescribeUserPool)
+	// and its tags (ListTagsForResource), then calls UntagResource with
+	// the keys the body leaves out, and TagResource with the tags the body
+	// adds or changes. A call with nothing to do is not made. Untagging
+	// comes first: a failure between the two calls has removed only tags
+	// the body left out, and a replay of the PUT finishes the change
+	// (tagging first would be refused at Cognito's cap of 50 tags when a
+	// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+	// neither sent nor removed.
+	//
+	// Keys are 1 to 128 characters and may not begin with `aws:`, values
+	// 0 to 256 characters, and a pool has at most 50 tags: a body that
+	// breaks these rules is a 400 before Cognito is called. With
+	// `If-Match`, 412 when the tags changed since the given ETag. With
+	// `dryRun=true` nothing is changed and the 200 body is the tags the
+	// pool would have; otherwise it is the tags as Cognito lists them
+	// after the change, with their new `ETag`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+	ReplaceTags(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
 	//
@@ -7733,6 +7936,176 @@ func (c *Client) ReplaceResourceServerWithBody(ctx context.Context, poolID PoolI
 // Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 func (c *Client) ReplaceResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceResourceServerRequest(c.Server, poolID, identifier, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTags Get a user pool's tags
+//
+// Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
+// shape. The path carries the pool ID and Cognito's tag actions take
+// the pool's ARN, so the gateway reads it with DescribeUserPool, then
+// calls ListTagsForResource. Tags AWS set itself (`aws:` keys) are
+// listed too. The `ETag` header identifies this version of the tags;
+// send it back in `If-Match` on PUT or PATCH to make the change
+// conditional.
+//
+// Corresponds with GET /pools/{poolId}/tags (the `GetTags` operationId).
+func (c *Client) GetTags(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTagsRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTagsWithBody Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *Client) PatchTagsWithBody(ctx context.Context, poolID PoolID, params *PatchTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTagsRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTags Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *Client) PatchTags(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTagsRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTagsWithApplicationMergePatchPlusJSONBody Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *Client) PatchTagsWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTagsRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceTagsWithBody Replace all of a user pool's tags
+//
+// Makes the pool's tags exactly those of the body. Cognito has no
+// such action: the gateway reads the pool's ARN (DescribeUserPool)
+// and its tags (ListTagsForResource), then calls UntagResource with
+// the keys the body leaves out, and TagResource with the tags the body
+// adds or changes. A call with nothing to do is not made. Untagging
+// comes first: a failure between the two calls has removed only tags
+// the body left out, and a replay of the PUT finishes the change
+// (tagging first would be refused at Cognito's cap of 50 tags when a
+// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+// neither sent nor removed.
+//
+// Keys are 1 to 128 characters and may not begin with `aws:`, values
+// 0 to 256 characters, and a pool has at most 50 tags: a body that
+// breaks these rules is a 400 before Cognito is called. With
+// `If-Match`, 412 when the tags changed since the given ETag. With
+// `dryRun=true` nothing is changed and the 200 body is the tags the
+// pool would have; otherwise it is the tags as Cognito lists them
+// after the change, with their new `ETag`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+func (c *Client) ReplaceTagsWithBody(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceTagsRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceTags Replace all of a user pool's tags
+//
+// Makes the pool's tags exactly those of the body. Cognito has no
+// such action: the gateway reads the pool's ARN (DescribeUserPool)
+// and its tags (ListTagsForResource), then calls UntagResource with
+// the keys the body leaves out, and TagResource with the tags the body
+// adds or changes. A call with nothing to do is not made. Untagging
+// comes first: a failure between the two calls has removed only tags
+// the body left out, and a replay of the PUT finishes the change
+// (tagging first would be refused at Cognito's cap of 50 tags when a
+// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+// neither sent nor removed.
+//
+// Keys are 1 to 128 characters and may not begin with `aws:`, values
+// 0 to 256 characters, and a pool has at most 50 tags: a body that
+// breaks these rules is a 400 before Cognito is called. With
+// `If-Match`, 412 when the tags changed since the given ETag. With
+// `dryRun=true` nothing is changed and the 200 body is the tags the
+// pool would have; otherwise it is the tags as Cognito lists them
+// after the change, with their new `ETag`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+func (c *Client) ReplaceTags(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceTagsRequest(c.Server, poolID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11610,6 +11983,229 @@ func NewReplaceResourceServerRequestWithBody(server string, poolID PoolID, ident
 	return req, nil
 }
 
+// NewGetTagsRequest constructs an http.Request for the GetTags method
+func NewGetTagsRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/tags", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchTagsRequest calls the generic PatchTags builder with application/json body
+func NewPatchTagsRequest(server string, poolID PoolID, params *PatchTagsParams, body PatchTagsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchTagsRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewPatchTagsRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchTags builder with application/merge-patch+json body
+func NewPatchTagsRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, params *PatchTagsParams, body PatchTagsApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchTagsRequestWithBody(server, poolID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchTagsRequestWithBody constructs an http.Request for the PatchTags method, with any body, and a specified content type
+func NewPatchTagsRequestWithBody(server string, poolID PoolID, params *PatchTagsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/tags", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceTagsRequest calls the generic ReplaceTags builder with application/json body
+func NewReplaceTagsRequest(server string, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceTagsRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewReplaceTagsRequestWithBody constructs an http.Request for the ReplaceTags method, with any body, and a specified content type
+func NewReplaceTagsRequestWithBody(server string, poolID PoolID, params *ReplaceTagsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/tags", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListUsersRequest constructs an http.Request for the ListUsers method
 func NewListUsersRequest(server string, poolID PoolID, params *ListUsersParams) (*http.Request, error) {
 	var err error
@@ -14130,6 +14726,118 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 	ReplaceResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceResourceServerResult, error)
+
+	// GetTagsWithResponse Get a user pool's tags
+	//
+	// Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
+	// shape. The path carries the pool ID and Cognito's tag actions take
+	// the pool's ARN, so the gateway reads it with DescribeUserPool, then
+	// calls ListTagsForResource. Tags AWS set itself (`aws:` keys) are
+	// listed too. The `ETag` header identifies this version of the tags;
+	// send it back in `If-Match` on PUT or PATCH to make the change
+	// conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/tags (the `GetTags` operationId).
+	GetTagsWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetTagsResult, error)
+
+	// PatchTagsWithBodyWithResponse Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTagsWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTagsResult, error)
+
+	// PatchTagsWithResponse Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTagsWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTagsResult, error)
+
+	// PatchTagsWithApplicationMergePatchPlusJSONBodyWithResponse Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTagsWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTagsResult, error)
+
+	// ReplaceTagsWithBodyWithResponse Replace all of a user pool's tags
+	//
+	// Makes the pool's tags exactly those of the body. Cognito has no
+	// such action: the gateway reads the pool's ARN (DescribeUserPool)
+	// and its tags (ListTagsForResource), then calls UntagResource with
+	// the keys the body leaves out, and TagResource with the tags the body
+	// adds or changes. A call with nothing to do is not made. Untagging
+	// comes first: a failure between the two calls has removed only tags
+	// the body left out, and a replay of the PUT finishes the change
+	// (tagging first would be refused at Cognito's cap of 50 tags when a
+	// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+	// neither sent nor removed.
+	//
+	// Keys are 1 to 128 characters and may not begin with `aws:`, values
+	// 0 to 256 characters, and a pool has at most 50 tags: a body that
+	// breaks these rules is a 400 before Cognito is called. With
+	// `If-Match`, 412 when the tags changed since the given ETag. With
+	// `dryRun=true` nothing is changed and the 200 body is the tags the
+	// pool would have; otherwise it is the tags as Cognito lists them
+	// after the change, with their new `ETag`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+	ReplaceTagsWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceTagsResult, error)
+
+	// ReplaceTagsWithResponse Replace all of a user pool's tags
+	//
+	// Makes the pool's tags exactly those of the body. Cognito has no
+	// such action: the gateway reads the pool's ARN (DescribeUserPool)
+	// and its tags (ListTagsForResource), then calls UntagResource with
+	// the keys the body leaves out, and TagResource with the tags the body
+	// adds or changes. A call with nothing to do is not made. Untagging
+	// comes first: a failure between the two calls has removed only tags
+	// the body left out, and a replay of the PUT finishes the change
+	// (tagging first would be refused at Cognito's cap of 50 tags when a
+	// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+	// neither sent nor removed.
+	//
+	// Keys are 1 to 128 characters and may not begin with `aws:`, values
+	// 0 to 256 characters, and a pool has at most 50 tags: a body that
+	// breaks these rules is a 400 before Cognito is called. With
+	// `If-Match`, 412 when the tags changed since the given ETag. With
+	// `dryRun=true` nothing is changed and the 200 body is the tags the
+	// pool would have; otherwise it is the tags as Cognito lists them
+	// after the change, with their new `ETag`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+	ReplaceTagsWithResponse(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceTagsResult, error)
 
 	// ListUsersWithResponse List users
 	//
@@ -21235,6 +21943,409 @@ func (r ReplaceResourceServerResult) ContentType() string {
 	return ""
 }
 
+// GetTagsResult200Headers the declared response headers of an HTTP 200 response for GetTags
+type GetTagsResult200Headers struct {
+	ETag *string
+}
+
+// GetTagsResult429Headers the declared response headers of an HTTP 429 response for GetTags
+type GetTagsResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetTagsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PoolTagsResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetTagsResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTagsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTagsResult) GetJSON200() *PoolTagsResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTagsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTagsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTagsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTagsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchTagsResult200Headers the declared response headers of an HTTP 200 response for PatchTags
+type PatchTagsResult200Headers struct {
+	ETag *string
+}
+
+// PatchTagsResult412Headers the declared response headers of an HTTP 412 response for PatchTags
+type PatchTagsResult412Headers struct {
+	ETag *string
+}
+
+// PatchTagsResult429Headers the declared response headers of an HTTP 429 response for PatchTags
+type PatchTagsResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchTagsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TagsUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchTagsResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchTagsResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchTagsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchTagsResult) GetJSON200() *TagsUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchTagsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchTagsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchTagsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchTagsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceTagsResult200Headers the declared response headers of an HTTP 200 response for ReplaceTags
+type ReplaceTagsResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceTagsResult412Headers the declared response headers of an HTTP 412 response for ReplaceTags
+type ReplaceTagsResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceTagsResult429Headers the declared response headers of an HTTP 429 response for ReplaceTags
+type ReplaceTagsResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceTagsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TagsUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceTagsResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceTagsResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceTagsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceTagsResult) GetJSON200() *TagsUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceTagsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceTagsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceTagsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceTagsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListUsersResult200Headers the declared response headers of an HTTP 200 response for ListUsers
 type ListUsersResult200Headers struct {
 	Link *string
@@ -25300,6 +26411,154 @@ func (c *ClientWithResponses) ReplaceResourceServerWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseReplaceResourceServerResult(rsp)
+}
+
+// GetTagsWithResponse Get a user pool's tags
+//
+// Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
+// shape. The path carries the pool ID and Cognito's tag actions take
+// the pool's ARN, so the gateway reads it with DescribeUserPool, then
+// calls ListTagsForResource. Tags AWS set itself (`aws:` keys) are
+// listed too. The `ETag` header identifies this version of the tags;
+// send it back in `If-Match` on PUT or PATCH to make the change
+// conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/tags (the `GetTags` operationId).
+func (c *ClientWithResponses) GetTagsWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetTagsResult, error) {
+	rsp, err := c.GetTags(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTagsResult(rsp)
+}
+
+// PatchTagsWithBodyWithResponse Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *ClientWithResponses) PatchTagsWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTagsResult, error) {
+	rsp, err := c.PatchTagsWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTagsResult(rsp)
+}
+
+// PatchTagsWithResponse Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *ClientWithResponses) PatchTagsWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTagsResult, error) {
+	rsp, err := c.PatchTags(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTagsResult(rsp)
+}
+
+// PatchTagsWithApplicationMergePatchPlusJSONBodyWithResponse Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *ClientWithResponses) PatchTagsWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTagsResult, error) {
+	rsp, err := c.PatchTagsWithApplicationMergePatchPlusJSONBody(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTagsResult(rsp)
+}
+
+// ReplaceTagsWithBodyWithResponse Replace all of a user pool's tags
+//
+// Makes the pool's tags exactly those of the body. Cognito has no
+// such action: the gateway reads the pool's ARN (DescribeUserPool)
+// and its tags (ListTagsForResource), then calls UntagResource with
+// the keys the body leaves out, and TagResource with the tags the body
+// adds or changes. A call with nothing to do is not made. Untagging
+// comes first: a failure between the two calls has removed only tags
+// the body left out, and a replay of the PUT finishes the change
+// (tagging first would be refused at Cognito's cap of 50 tags when a
+// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+// neither sent nor removed.
+//
+// Keys are 1 to 128 characters and may not begin with `aws:`, values
+// 0 to 256 characters, and a pool has at most 50 tags: a body that
+// breaks these rules is a 400 before Cognito is called. With
+// `If-Match`, 412 when the tags changed since the given ETag. With
+// `dryRun=true` nothing is changed and the 200 body is the tags the
+// pool would have; otherwise it is the tags as Cognito lists them
+// after the change, with their new `ETag`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+func (c *ClientWithResponses) ReplaceTagsWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceTagsResult, error) {
+	rsp, err := c.ReplaceTagsWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceTagsResult(rsp)
+}
+
+// ReplaceTagsWithResponse Replace all of a user pool's tags
+//
+// Makes the pool's tags exactly those of the body. Cognito has no
+// such action: the gateway reads the pool's ARN (DescribeUserPool)
+// and its tags (ListTagsForResource), then calls UntagResource with
+// the keys the body leaves out, and TagResource with the tags the body
+// adds or changes. A call with nothing to do is not made. Untagging
+// comes first: a failure between the two calls has removed only tags
+// the body left out, and a replay of the PUT finishes the change
+// (tagging first would be refused at Cognito's cap of 50 tags when a
+// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+// neither sent nor removed.
+//
+// Keys are 1 to 128 characters and may not begin with `aws:`, values
+// 0 to 256 characters, and a pool has at most 50 tags: a body that
+// breaks these rules is a 400 before Cognito is called. With
+// `If-Match`, 412 when the tags changed since the given ETag. With
+// `dryRun=true` nothing is changed and the 200 body is the tags the
+// pool would have; otherwise it is the tags as Cognito lists them
+// after the change, with their new `ETag`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+func (c *ClientWithResponses) ReplaceTagsWithResponse(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceTagsResult, error) {
+	rsp, err := c.ReplaceTags(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceTagsResult(rsp)
 }
 
 // ListUsersWithResponse List users
@@ -32284,6 +33543,397 @@ func ParseReplaceResourceServerResult(rsp *http.Response) (*ReplaceResourceServe
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceResourceServerResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTagsResult parses an HTTP response from a GetTagsWithResponse call
+func ParseGetTagsResult(rsp *http.Response) (*GetTagsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTagsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PoolTagsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTagsResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetTagsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchTagsResult parses an HTTP response from a PatchTagsWithResponse call
+func ParsePatchTagsResult(rsp *http.Response) (*PatchTagsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchTagsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TagsUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchTagsResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchTagsResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchTagsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceTagsResult parses an HTTP response from a ReplaceTagsWithResponse call
+func ParseReplaceTagsResult(rsp *http.Response) (*ReplaceTagsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceTagsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TagsUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceTagsResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceTagsResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceTagsResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -51,13 +51,19 @@ func TestETagOfEveryResource(t *testing.T) {
 		{"identity provider", "/pools/" + poolID + "/identity-providers/corp-oidc", "DescribeIdentityProvider", "UpdateIdentityProvider", describedOIDCProvider(), `{"AttributeMapping": {"email": "email"}}`},
 		{"resource server", resourceServerPath, "DescribeResourceServer", "UpdateResourceServer", describedResourceServer(), `{"Name": "Orders API"}`},
 		{"log delivery", logDeliveryPath, "GetLogDeliveryConfiguration", "SetLogDeliveryConfiguration", describedLogDelivery(), `{"LogConfigurations": []}`},
+		{"tags", tagsPath, "ListTagsForResource", "TagResource", map[string]any{"Tags": map[string]any{"team": "identity"}}, `{"Tags": {"team": "identity"}}`},
 	}
+	// Answers of other actions a resource's GET needs: the pool's ARN.
+	also := map[string]map[string]any{"tags": {"DescribeUserPool": describedPool()}}
 	got := map[string]string{}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			stub := cognitotest.New(t)
 			stub.Handle(tc.describe, cognitotest.Reply(tc.described))
 			stub.Handle(tc.update, cognitotest.Reply(map[string]any{}))
+			for action, answer := range also[tc.name] {
+				stub.Handle(action, cognitotest.Reply(answer))
+			}
 			rec := serveStandIn(t, stub, "GET", tc.target, "", nil)
 			etag := rec.Header().Get("ETag")
 			if rec.Code != http.StatusOK || etag == "" {
@@ -135,7 +141,7 @@ func TestETagGoldensCoverEveryResourceWithAnETag(t *testing.T) {
 		}
 	}
 	slices.Sort(ids)
-	if want := []string{"getClient", "getGroup", "getIdentityProvider", "getLogDelivery", "getMfa", "getPool", "getResourceServer"}; !slices.Equal(ids, want) {
+	if want := []string{"getClient", "getGroup", "getIdentityProvider", "getLogDelivery", "getMfa", "getPool", "getResourceServer", "getTags"}; !slices.Equal(ids, want) {
 		t.Errorf("GETs with an ETag: %v, want %v: add the new ones to TestETagOfEveryResource", ids, want)
 	}
 }

@@ -130,8 +130,8 @@ func TestMergedSchemasNameAPutOfTheSameResource(t *testing.T) {
 			}
 		}
 	}
-	if named != 6 {
-		t.Errorf("%d operations with %s, want 6 (patchPool, patchClient, patchMfa, patchIdentityProvider, patchResourceServer, patchLogDelivery)", named, extMergedSchema)
+	if named != 7 {
+		t.Errorf("%d operations with %s, want 7 (patchPool, patchClient, patchMfa, patchIdentityProvider, patchResourceServer, patchLogDelivery, patchTags)", named, extMergedSchema)
 	}
 }
 
