@@ -266,6 +266,24 @@ func (e EncryptionKeyType) Valid() bool {
 	}
 }
 
+// Defines values for EventSourceNameType.
+const (
+	EventSourceNameTypeUserAuthEvents   EventSourceNameType = "userAuthEvents"
+	EventSourceNameTypeUserNotification EventSourceNameType = "userNotification"
+)
+
+// Valid indicates whether the value is a known member of the EventSourceNameType enum.
+func (e EventSourceNameType) Valid() bool {
+	switch e {
+	case EventSourceNameTypeUserAuthEvents:
+		return true
+	case EventSourceNameTypeUserNotification:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ExplicitAuthFlowsType.
 const (
 	ExplicitAuthFlowsTypeADMINNOSRPAUTH             ExplicitAuthFlowsType = "ADMIN_NO_SRP_AUTH"
@@ -380,6 +398,24 @@ func (e IssuerType) Valid() bool {
 	case IssuerTypeORIGINAL:
 		return true
 	case IssuerTypeUPDATED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LogConfigurationTypeLogLevel.
+const (
+	LogConfigurationTypeLogLevelERROR LogConfigurationTypeLogLevel = "ERROR"
+	LogConfigurationTypeLogLevelINFO  LogConfigurationTypeLogLevel = "INFO"
+)
+
+// Valid indicates whether the value is a known member of the LogConfigurationTypeLogLevel enum.
+func (e LogConfigurationTypeLogLevel) Valid() bool {
+	switch e {
+	case LogConfigurationTypeLogLevelERROR:
+		return true
+	case LogConfigurationTypeLogLevelINFO:
 		return true
 	default:
 		return false
@@ -1522,6 +1558,9 @@ type EmailVerificationSubjectType = string
 // EncryptionKeyType defines model for EncryptionKeyType.
 type EncryptionKeyType string
 
+// EventSourceNameType The source of the events logged; it names a logging configuration.
+type EventSourceNameType string
+
 // ExplicitAuthFlowsListType The authentication flows the client allows.
 type ExplicitAuthFlowsListType = []ExplicitAuthFlowsType
 
@@ -1845,6 +1884,61 @@ type ListUsersResponse struct {
 	Users []UserType `json:"Users"`
 }
 
+// LogConfigurationListType At most one logging configuration per event source.
+type LogConfigurationListType = []LogConfigurationType
+
+// LogConfigurationType Where one event source's logs go: `userNotification` at `ERROR` to a
+// CloudWatch Logs group, or `userAuthEvents` at `INFO` to a CloudWatch
+// Logs group, a Firehose stream or an S3 bucket (Plus feature plan).
+type LogConfigurationType struct {
+	// CloudWatchLogsConfiguration A CloudWatch Logs group destination, not encrypted with KMS, in the pool's account.
+	CloudWatchLogsConfiguration *LogConfigurationType_CloudWatchLogsConfiguration `json:"CloudWatchLogsConfiguration,omitempty"`
+
+	// EventSource The source of the events logged; it names a logging configuration.
+	EventSource EventSourceNameType `json:"EventSource"`
+
+	// FirehoseConfiguration An Amazon Data Firehose stream destination.
+	FirehoseConfiguration *LogConfigurationType_FirehoseConfiguration `json:"FirehoseConfiguration,omitempty"`
+
+	// LogLevel The level of the logs sent.
+	LogLevel LogConfigurationTypeLogLevel `json:"LogLevel"`
+
+	// S3Configuration An Amazon S3 bucket destination.
+	S3Configuration *LogConfigurationType_S3Configuration `json:"S3Configuration,omitempty"`
+}
+
+// LogConfigurationType_CloudWatchLogsConfiguration A CloudWatch Logs group destination, not encrypted with KMS, in the pool's account.
+type LogConfigurationType_CloudWatchLogsConfiguration struct {
+	// LogGroupArn An Amazon Resource Name.
+	LogGroupArn *ArnType `json:"LogGroupArn,omitempty"`
+}
+
+// LogConfigurationType_FirehoseConfiguration An Amazon Data Firehose stream destination.
+type LogConfigurationType_FirehoseConfiguration struct {
+	// StreamArn An Amazon Resource Name.
+	StreamArn *ArnType `json:"StreamArn,omitempty"`
+}
+
+// LogConfigurationTypeLogLevel The level of the logs sent.
+type LogConfigurationTypeLogLevel string
+
+// LogConfigurationType_S3Configuration An Amazon S3 bucket destination.
+type LogConfigurationType_S3Configuration struct {
+	// BucketArn The ARN of an S3 bucket, such as `arn:aws:s3:::example-cognito-logs`.
+	BucketArn *S3BucketArnType `json:"BucketArn,omitempty"`
+}
+
+// LogDeliveryConfigurationType A pool's log delivery configuration as GetLogDeliveryConfiguration
+// describes it. Additional members are allowed so that newer Cognito
+// fields, and the dry-run SetLogDeliveryConfiguration input, fit.
+type LogDeliveryConfigurationType struct {
+	// LogConfigurations At most one logging configuration per event source.
+	LogConfigurations *LogConfigurationListType `json:"LogConfigurations,omitempty"`
+
+	// UserPoolID A user pool ID, for example `us-east-1_EXAMPLE`.
+	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
+}
+
 // MFAOptionType A legacy SMS MFA option.
 type MFAOptionType struct {
 	// AttributeName An attribute name, for example `email` or `custom:tenant`. Cognito's
@@ -1950,6 +2044,44 @@ type PatchIdentityProviderRequest struct {
 	ProviderDetails nullable.Nullable[map[string]*string] `json:"ProviderDetails,omitempty"`
 }
 
+// PatchLogDeliveryConfigurationRequest A merge patch over the pool's log delivery configuration.
+// `LogConfigurations` merges by `EventSource` (see the operation).
+// The merged result is validated against
+// `SetLogDeliveryConfigurationRequest`.
+type PatchLogDeliveryConfigurationRequest struct {
+	// LogConfigurations Event sources to add, change or (with every other member `null`) stop logging, by `EventSource`.
+	LogConfigurations *[]PatchLogDeliveryConfigurationRequest_LogConfigurations `json:"LogConfigurations,omitempty"`
+}
+
+// PatchLogDeliveryConfigurationRequest_LogConfigurations_CloudWatchLogsConfiguration defines model for PatchLogDeliveryConfigurationRequest.LogConfigurations.CloudWatchLogsConfiguration.
+type PatchLogDeliveryConfigurationRequest_LogConfigurations_CloudWatchLogsConfiguration struct {
+	// LogGroupArn An Amazon Resource Name.
+	LogGroupArn *ArnType `json:"LogGroupArn,omitempty"`
+}
+
+// PatchLogDeliveryConfigurationRequest_LogConfigurations_FirehoseConfiguration defines model for PatchLogDeliveryConfigurationRequest.LogConfigurations.FirehoseConfiguration.
+type PatchLogDeliveryConfigurationRequest_LogConfigurations_FirehoseConfiguration struct {
+	// StreamArn An Amazon Resource Name.
+	StreamArn *ArnType `json:"StreamArn,omitempty"`
+}
+
+// PatchLogDeliveryConfigurationRequest_LogConfigurations_S3Configuration defines model for PatchLogDeliveryConfigurationRequest.LogConfigurations.S3Configuration.
+type PatchLogDeliveryConfigurationRequest_LogConfigurations_S3Configuration struct {
+	// BucketArn The ARN of an S3 bucket, such as `arn:aws:s3:::example-cognito-logs`.
+	BucketArn *S3BucketArnType `json:"BucketArn,omitempty"`
+}
+
+// PatchLogDeliveryConfigurationRequest_LogConfigurations defines model for PatchLogDeliveryConfigurationRequest.LogConfigurations.
+type PatchLogDeliveryConfigurationRequest_LogConfigurations struct {
+	CloudWatchLogsConfiguration nullable.Nullable[PatchLogDeliveryConfigurationRequest_LogConfigurations_CloudWatchLogsConfiguration] `json:"CloudWatchLogsConfiguration,omitempty"`
+
+	// EventSource The source of the events logged; it names a logging configuration.
+	EventSource           EventSourceNameType                                                                             `json:"EventSource"`
+	FirehoseConfiguration nullable.Nullable[PatchLogDeliveryConfigurationRequest_LogConfigurations_FirehoseConfiguration] `json:"FirehoseConfiguration,omitempty"`
+	LogLevel              nullable.Nullable[string]                                                                       `json:"LogLevel,omitempty"`
+	S3Configuration       nullable.Nullable[PatchLogDeliveryConfigurationRequest_LogConfigurations_S3Configuration]       `json:"S3Configuration,omitempty"`
+}
+
 // PatchResourceServerRequest A merge patch over the resource server's UpdateResourceServer
 // members. `Name` is kept when left out. `Scopes` merges by
 // `ScopeName` (see the operation); `null` deletes every scope. The
@@ -1973,6 +2105,14 @@ type PatchResourceServerRequest_Scopes struct {
 	//
 	// Example: orders.read
 	ScopeName ResourceServerScopeNameType `json:"ScopeName"`
+}
+
+// PatchTagsRequest A merge patch over the pool's tags: a string sets a tag, `null`
+// removes it, and a tag left out is kept. Keys follow the rules of
+// `ReplaceTagsRequest`.
+type PatchTagsRequest struct {
+	// Tags Tag key to new value, or to `null` to remove the tag.
+	Tags *map[string]*string `json:"Tags,omitempty"`
 }
 
 // PatchUserPoolClientRequest A JSON merge patch (RFC 7396) over UpdateUserPoolClientRequest. Every
@@ -2251,6 +2391,12 @@ type PatchUserPoolRequest_VerificationMessageTemplate struct {
 	SmsMessage         nullable.Nullable[string] `json:"SmsMessage,omitempty"`
 }
 
+// PoolTagsResponse A pool's tags, as ListTagsForResource lists them, `aws:` keys included.
+type PoolTagsResponse struct {
+	// Tags Tag key to value.
+	Tags map[string]string `json:"Tags"`
+}
+
 // PreTokenGenerationLambdaVersionType defines model for PreTokenGenerationLambdaVersionType.
 type PreTokenGenerationLambdaVersionType string
 
@@ -2392,6 +2538,14 @@ type ReplaceIdentityProviderRequest struct {
 	ProviderDetails *ProviderDetailsType `json:"ProviderDetails,omitempty"`
 }
 
+// ReplaceTagsRequest All the tags the pool is to have (but those AWS set itself, which it
+// keeps). Keys are 1 to 128 characters and may not begin with `aws:`,
+// which OpenAPI 3.0 cannot say of map keys: the gateway checks them.
+type ReplaceTagsRequest struct {
+	// Tags Tag key to value; `{}` removes every tag.
+	Tags map[string]TagValueType `json:"Tags"`
+}
+
 // ReplicaRegionNameType An AWS Region name, such as `eu-west-1` or `us-gov-west-1`. Cognito
 // only bounds its length (5 to 32); the pattern, the gateway's own,
 // refuses what no Region is called before Cognito is asked.
@@ -2448,6 +2602,9 @@ type ResourceServerType struct {
 	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
 }
 
+// S3BucketArnType The ARN of an S3 bucket, such as `arn:aws:s3:::example-cognito-logs`.
+type S3BucketArnType = string
+
 // SESConfigurationSet The name of an Amazon SES configuration set.
 type SESConfigurationSet = string
 
@@ -2490,6 +2647,14 @@ type SchemaAttributeType struct {
 
 // ScopeType An OAuth 2.0 scope.
 type ScopeType = string
+
+// SetLogDeliveryConfigurationRequest The whole log delivery configuration of a pool, as
+// SetLogDeliveryConfiguration takes it: an event source left out stops
+// being logged.
+type SetLogDeliveryConfigurationRequest struct {
+	// LogConfigurations At most one logging configuration per event source.
+	LogConfigurations LogConfigurationListType `json:"LogConfigurations"`
+}
 
 // SetUserPoolMfaConfigRequest The whole MFA configuration of a pool, as SetUserPoolMfaConfig takes
 // it: a factor left out is turned off.
@@ -2577,6 +2742,9 @@ type StringAttributeConstraintsType struct {
 
 // SupportedIdentityProvidersListType The identity providers users of this client can sign in with, such as `COGNITO`.
 type SupportedIdentityProvidersListType = []ProviderNameType
+
+// TagValueType A tag's value, 0 to 256 characters.
+type TagValueType = string
 
 // TimeUnitsType defines model for TimeUnitsType.
 type TimeUnitsType string
@@ -3414,6 +3582,11 @@ type IdentityProviderUpdated = IdentityProviderType
 // InternalError Problem details (RFC 9457).
 type InternalError = Problem
 
+// LogDeliveryUpdated A pool's log delivery configuration as GetLogDeliveryConfiguration
+// describes it. Additional members are allowed so that newer Cognito
+// fields, and the dry-run SetLogDeliveryConfiguration input, fit.
+type LogDeliveryUpdated = LogDeliveryConfigurationType
+
 // MethodNotAllowed Problem details (RFC 9457).
 type MethodNotAllowed = Problem
 
@@ -3441,6 +3614,9 @@ type PreconditionFailed = Problem
 // that newer Cognito fields, and the dry-run UpdateResourceServer input,
 // fit.
 type ResourceServerUpdated = ResourceServerType
+
+// TagsUpdated A pool's tags, as ListTagsForResource lists them, `aws:` keys included.
+type TagsUpdated = PoolTagsResponse
 
 // TooManyRequests Problem details (RFC 9457).
 type TooManyRequests = Problem
@@ -3493,8 +3669,10 @@ type ListPoolsParams struct {
 type PatchPoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3513,8 +3691,10 @@ type PatchPoolParams struct {
 type ReplacePoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3542,8 +3722,10 @@ type ListClientsParams struct {
 type PatchClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3562,8 +3744,10 @@ type PatchClientParams struct {
 type ReplaceClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3597,8 +3781,10 @@ type ListGroupsParams struct {
 type PatchGroupParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3635,8 +3821,10 @@ type ListIdentityProvidersParams struct {
 type PatchIdentityProviderParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3674,12 +3862,58 @@ type ListImportJobsParams struct {
 	NextToken *PaginationToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
 }
 
+// PatchLogDeliveryParams defines parameters for PatchLogDelivery.
+type PatchLogDeliveryParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceLogDeliveryParams defines parameters for ReplaceLogDelivery.
+type ReplaceLogDeliveryParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // PatchMfaParams defines parameters for PatchMfa.
 type PatchMfaParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3698,8 +3932,10 @@ type PatchMfaParams struct {
 type ReplaceMfaParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3733,8 +3969,10 @@ type ListResourceServersParams struct {
 type PatchResourceServerParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3753,8 +3991,54 @@ type PatchResourceServerParams struct {
 type ReplaceResourceServerParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PatchTagsParams defines parameters for PatchTags.
+type PatchTagsParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceTagsParams defines parameters for ReplaceTags.
+type ReplaceTagsParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3878,6 +4162,15 @@ type ReplaceIdentityProviderJSONRequestBody = ReplaceIdentityProviderRequest
 // CreateImportJobJSONRequestBody defines body for CreateImportJob for application/json ContentType.
 type CreateImportJobJSONRequestBody = CreateUserImportJobRequest
 
+// PatchLogDeliveryJSONRequestBody defines body for PatchLogDelivery for application/json ContentType.
+type PatchLogDeliveryJSONRequestBody = PatchLogDeliveryConfigurationRequest
+
+// PatchLogDeliveryApplicationMergePatchPlusJSONRequestBody defines body for PatchLogDelivery for application/merge-patch+json ContentType.
+type PatchLogDeliveryApplicationMergePatchPlusJSONRequestBody = PatchLogDeliveryConfigurationRequest
+
+// ReplaceLogDeliveryJSONRequestBody defines body for ReplaceLogDelivery for application/json ContentType.
+type ReplaceLogDeliveryJSONRequestBody = SetLogDeliveryConfigurationRequest
+
 // PatchMfaJSONRequestBody defines body for PatchMfa for application/json ContentType.
 type PatchMfaJSONRequestBody = PatchUserPoolMfaConfigRequest
 
@@ -3907,6 +4200,15 @@ type PatchResourceServerApplicationMergePatchPlusJSONRequestBody = PatchResource
 
 // ReplaceResourceServerJSONRequestBody defines body for ReplaceResourceServer for application/json ContentType.
 type ReplaceResourceServerJSONRequestBody = UpdateResourceServerRequest
+
+// PatchTagsJSONRequestBody defines body for PatchTags for application/json ContentType.
+type PatchTagsJSONRequestBody = PatchTagsRequest
+
+// PatchTagsApplicationMergePatchPlusJSONRequestBody defines body for PatchTags for application/merge-patch+json ContentType.
+type PatchTagsApplicationMergePatchPlusJSONRequestBody = PatchTagsRequest
+
+// ReplaceTagsJSONRequestBody defines body for ReplaceTags for application/json ContentType.
+type ReplaceTagsJSONRequestBody = ReplaceTagsRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = AdminCreateUserRequest
@@ -4882,6 +5184,156 @@ type ClientInterface interface {
 	// Corresponds with POST /pools/{poolId}/import-jobs/{jobId}/stop (the `StopImportJob` operationId).
 	StopImportJob(ctx context.Context, poolID PoolID, jobID JobID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetLogDelivery Get a user pool's log delivery configuration
+	//
+	// Returns where the pool sends its logs, with
+	// GetLogDeliveryConfiguration: one entry of `LogConfigurations` per
+	// event source (`userNotification` for message-delivery errors,
+	// `userAuthEvents` for threat-protection user activity), each with its
+	// log level and its destination. The `ETag` header identifies this
+	// version; send it back in `If-Match` on PUT or PATCH to make the
+	// update conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/log-delivery (the `GetLogDelivery` operationId).
+	GetLogDelivery(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchLogDeliveryWithBody Change some of a user pool's log delivery configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+	// configuration and sends the result to SetLogDeliveryConfiguration,
+	// which would otherwise stop logging every event source it is not
+	// given.
+	//
+	// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+	// (which replaces arrays): a patch item whose `EventSource` is
+	// configured merges into that configuration, member by member; a new
+	// `EventSource` is added at the end; an event source the patch does not
+	// name is kept, in its place; and an item that the merge leaves with
+	// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+	// "LogLevel": null, "S3Configuration": null}`) stops that source's
+	// logging. A destination merges too, so moving a source to another
+	// kind of destination sets the old one to `null`
+	// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+	// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+	// `{"LogConfigurations": []}`.
+	//
+	// The gateway calls GetLogDeliveryConfiguration for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+	// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+	// the 200 body is the SetLogDeliveryConfiguration input that would have
+	// been sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+	PatchLogDeliveryWithBody(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchLogDelivery Change some of a user pool's log delivery configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+	// configuration and sends the result to SetLogDeliveryConfiguration,
+	// which would otherwise stop logging every event source it is not
+	// given.
+	//
+	// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+	// (which replaces arrays): a patch item whose `EventSource` is
+	// configured merges into that configuration, member by member; a new
+	// `EventSource` is added at the end; an event source the patch does not
+	// name is kept, in its place; and an item that the merge leaves with
+	// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+	// "LogLevel": null, "S3Configuration": null}`) stops that source's
+	// logging. A destination merges too, so moving a source to another
+	// kind of destination sets the old one to `null`
+	// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+	// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+	// `{"LogConfigurations": []}`.
+	//
+	// The gateway calls GetLogDeliveryConfiguration for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+	// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+	// the 200 body is the SetLogDeliveryConfiguration input that would have
+	// been sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+	PatchLogDelivery(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, body PatchLogDeliveryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchLogDeliveryWithApplicationMergePatchPlusJSONBody Change some of a user pool's log delivery configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+	// configuration and sends the result to SetLogDeliveryConfiguration,
+	// which would otherwise stop logging every event source it is not
+	// given.
+	//
+	// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+	// (which replaces arrays): a patch item whose `EventSource` is
+	// configured merges into that configuration, member by member; a new
+	// `EventSource` is added at the end; an event source the patch does not
+	// name is kept, in its place; and an item that the merge leaves with
+	// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+	// "LogLevel": null, "S3Configuration": null}`) stops that source's
+	// logging. A destination merges too, so moving a source to another
+	// kind of destination sets the old one to `null`
+	// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+	// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+	// `{"LogConfigurations": []}`.
+	//
+	// The gateway calls GetLogDeliveryConfiguration for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+	// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+	// the 200 body is the SetLogDeliveryConfiguration input that would have
+	// been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+	PatchLogDeliveryWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, body PatchLogDeliveryApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceLogDeliveryWithBody Replace a user pool's log delivery configuration
+	//
+	// Replaces the pool's whole log delivery configuration with the body,
+	// through SetLogDeliveryConfiguration. As in Cognito, an event source
+	// left out of `LogConfigurations` stops being logged; to change one
+	// event source only, use PATCH.
+	//
+	// The gateway first calls GetLogDeliveryConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given ETag).
+	// With `dryRun=true` nothing is changed and the 200 body is the
+	// SetLogDeliveryConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/log-delivery (the `ReplaceLogDelivery` operationId).
+	ReplaceLogDeliveryWithBody(ctx context.Context, poolID PoolID, params *ReplaceLogDeliveryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceLogDelivery Replace a user pool's log delivery configuration
+	//
+	// Replaces the pool's whole log delivery configuration with the body,
+	// through SetLogDeliveryConfiguration. As in Cognito, an event source
+	// left out of `LogConfigurations` stops being logged; to change one
+	// event source only, use PATCH.
+	//
+	// The gateway first calls GetLogDeliveryConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given ETag).
+	// With `dryRun=true` nothing is changed and the 200 body is the
+	// SetLogDeliveryConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/log-delivery (the `ReplaceLogDelivery` operationId).
+	ReplaceLogDelivery(ctx context.Context, poolID PoolID, params *ReplaceLogDeliveryParams, body ReplaceLogDeliveryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetMfa Get a user pool's MFA configuration
 	//
 	// Returns the pool's multi-factor authentication configuration with
@@ -5242,6 +5694,116 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 	ReplaceResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTags Get a user pool's tags
+	//
+	// Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
+	// shape. The path carries the pool ID and Cognito's tag actions take
+	// the pool's ARN, so the gateway reads it with DescribeUserPool, then
+	// calls ListTagsForResource. Tags AWS set itself (`aws:` keys) are
+	// listed too. The `ETag` header identifies this version of the tags;
+	// send it back in `If-Match` on PUT or PATCH to make the change
+	// conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/tags (the `GetTags` operationId).
+	GetTags(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTagsWithBody Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTagsWithBody(ctx context.Context, poolID PoolID, params *PatchTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTags Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTags(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTagsWithApplicationMergePatchPlusJSONBody Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTagsWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceTagsWithBody Replace all of a user pool's tags
+	//
+	// Makes the pool's tags exactly those of the body. Cognito has no
+	// such action: the gateway reads the pool's ARN (DescribeUserPool)
+	// and its tags (ListTagsForResource), then calls UntagResource with
+	// the keys the body leaves out, and TagResource with the tags the body
+	// adds or changes. A call with nothing to do is not made. Untagging
+	// comes first: a failure between the two calls has removed only tags
+	// the body left out, and a replay of the PUT finishes the change
+	// (tagging first would be refused at Cognito's cap of 50 tags when a
+	// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+	// neither sent nor removed.
+	//
+	// Keys are 1 to 128 characters and may not begin with `aws:`, values
+	// 0 to 256 characters, and a pool has at most 50 tags: a body that
+	// breaks these rules is a 400 before Cognito is called. With
+	// `If-Match`, 412 when the tags changed since the given ETag. With
+	// `dryRun=true` nothing is changed and the 200 body is the tags the
+	// pool would have; otherwise it is the tags as Cognito lists them
+	// after the change, with their new `ETag`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+	ReplaceTagsWithBody(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceTags Replace all of a user pool's tags
+	//
+	// Makes the pool's tags exactly those of the body. Cognito has no
+	// such action: the gateway reads the pool's ARN (DescribeUserPool)
+	// and its tags (ListTagsForResource), then calls UntagResource with
+	// the keys the body leaves out, and TagResource with the tags the body
+	// adds or changes. A call with nothing to do is not made. Untagging
+	// comes first: a failure between the two calls has removed only tags
+	// the body left out, and a replay of the PUT finishes the change
+	// (tagging first would be refused at Cognito's cap of 50 tags when a
+	// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+	// neither sent nor removed.
+	//
+	// Keys are 1 to 128 characters and may not begin with `aws:`, values
+	// 0 to 256 characters, and a pool has at most 50 tags: a body that
+	// breaks these rules is a 400 before Cognito is called. With
+	// `If-Match`, 412 when the tags changed since the given ETag. With
+	// `dryRun=true` nothing is changed and the 200 body is the tags the
+	// pool would have; otherwise it is the tags as Cognito lists them
+	// after the change, with their new `ETag`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+	ReplaceTags(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
 	//
@@ -7140,6 +7702,216 @@ func (c *Client) StopImportJob(ctx context.Context, poolID PoolID, jobID JobID, 
 	return c.Client.Do(req)
 }
 
+// GetLogDelivery Get a user pool's log delivery configuration
+//
+// Returns where the pool sends its logs, with
+// GetLogDeliveryConfiguration: one entry of `LogConfigurations` per
+// event source (`userNotification` for message-delivery errors,
+// `userAuthEvents` for threat-protection user activity), each with its
+// log level and its destination. The `ETag` header identifies this
+// version; send it back in `If-Match` on PUT or PATCH to make the
+// update conditional.
+//
+// Corresponds with GET /pools/{poolId}/log-delivery (the `GetLogDelivery` operationId).
+func (c *Client) GetLogDelivery(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLogDeliveryRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchLogDeliveryWithBody Change some of a user pool's log delivery configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+// configuration and sends the result to SetLogDeliveryConfiguration,
+// which would otherwise stop logging every event source it is not
+// given.
+//
+// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+// (which replaces arrays): a patch item whose `EventSource` is
+// configured merges into that configuration, member by member; a new
+// `EventSource` is added at the end; an event source the patch does not
+// name is kept, in its place; and an item that the merge leaves with
+// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+// "LogLevel": null, "S3Configuration": null}`) stops that source's
+// logging. A destination merges too, so moving a source to another
+// kind of destination sets the old one to `null`
+// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+// `{"LogConfigurations": []}`.
+//
+// The gateway calls GetLogDeliveryConfiguration for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+// the 200 body is the SetLogDeliveryConfiguration input that would have
+// been sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+func (c *Client) PatchLogDeliveryWithBody(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchLogDeliveryRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchLogDelivery Change some of a user pool's log delivery configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+// configuration and sends the result to SetLogDeliveryConfiguration,
+// which would otherwise stop logging every event source it is not
+// given.
+//
+// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+// (which replaces arrays): a patch item whose `EventSource` is
+// configured merges into that configuration, member by member; a new
+// `EventSource` is added at the end; an event source the patch does not
+// name is kept, in its place; and an item that the merge leaves with
+// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+// "LogLevel": null, "S3Configuration": null}`) stops that source's
+// logging. A destination merges too, so moving a source to another
+// kind of destination sets the old one to `null`
+// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+// `{"LogConfigurations": []}`.
+//
+// The gateway calls GetLogDeliveryConfiguration for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+// the 200 body is the SetLogDeliveryConfiguration input that would have
+// been sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+func (c *Client) PatchLogDelivery(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, body PatchLogDeliveryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchLogDeliveryRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchLogDeliveryWithApplicationMergePatchPlusJSONBody Change some of a user pool's log delivery configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+// configuration and sends the result to SetLogDeliveryConfiguration,
+// which would otherwise stop logging every event source it is not
+// given.
+//
+// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+// (which replaces arrays): a patch item whose `EventSource` is
+// configured merges into that configuration, member by member; a new
+// `EventSource` is added at the end; an event source the patch does not
+// name is kept, in its place; and an item that the merge leaves with
+// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+// "LogLevel": null, "S3Configuration": null}`) stops that source's
+// logging. A destination merges too, so moving a source to another
+// kind of destination sets the old one to `null`
+// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+// `{"LogConfigurations": []}`.
+//
+// The gateway calls GetLogDeliveryConfiguration for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+// the 200 body is the SetLogDeliveryConfiguration input that would have
+// been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+func (c *Client) PatchLogDeliveryWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, body PatchLogDeliveryApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchLogDeliveryRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceLogDeliveryWithBody Replace a user pool's log delivery configuration
+//
+// Replaces the pool's whole log delivery configuration with the body,
+// through SetLogDeliveryConfiguration. As in Cognito, an event source
+// left out of `LogConfigurations` stops being logged; to change one
+// event source only, use PATCH.
+//
+// The gateway first calls GetLogDeliveryConfiguration to check
+// `If-Match` (412 when the configuration changed since the given ETag).
+// With `dryRun=true` nothing is changed and the 200 body is the
+// SetLogDeliveryConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/log-delivery (the `ReplaceLogDelivery` operationId).
+func (c *Client) ReplaceLogDeliveryWithBody(ctx context.Context, poolID PoolID, params *ReplaceLogDeliveryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceLogDeliveryRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceLogDelivery Replace a user pool's log delivery configuration
+//
+// Replaces the pool's whole log delivery configuration with the body,
+// through SetLogDeliveryConfiguration. As in Cognito, an event source
+// left out of `LogConfigurations` stops being logged; to change one
+// event source only, use PATCH.
+//
+// The gateway first calls GetLogDeliveryConfiguration to check
+// `If-Match` (412 when the configuration changed since the given ETag).
+// With `dryRun=true` nothing is changed and the 200 body is the
+// SetLogDeliveryConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/log-delivery (the `ReplaceLogDelivery` operationId).
+func (c *Client) ReplaceLogDelivery(ctx context.Context, poolID PoolID, params *ReplaceLogDeliveryParams, body ReplaceLogDeliveryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceLogDeliveryRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetMfa Get a user pool's MFA configuration
 //
 // Returns the pool's multi-factor authentication configuration with
@@ -7721,6 +8493,176 @@ func (c *Client) ReplaceResourceServerWithBody(ctx context.Context, poolID PoolI
 // Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 func (c *Client) ReplaceResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceResourceServerRequest(c.Server, poolID, identifier, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTags Get a user pool's tags
+//
+// Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
+// shape. The path carries the pool ID and Cognito's tag actions take
+// the pool's ARN, so the gateway reads it with DescribeUserPool, then
+// calls ListTagsForResource. Tags AWS set itself (`aws:` keys) are
+// listed too. The `ETag` header identifies this version of the tags;
+// send it back in `If-Match` on PUT or PATCH to make the change
+// conditional.
+//
+// Corresponds with GET /pools/{poolId}/tags (the `GetTags` operationId).
+func (c *Client) GetTags(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTagsRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTagsWithBody Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *Client) PatchTagsWithBody(ctx context.Context, poolID PoolID, params *PatchTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTagsRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTags Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *Client) PatchTags(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTagsRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTagsWithApplicationMergePatchPlusJSONBody Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *Client) PatchTagsWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTagsRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceTagsWithBody Replace all of a user pool's tags
+//
+// Makes the pool's tags exactly those of the body. Cognito has no
+// such action: the gateway reads the pool's ARN (DescribeUserPool)
+// and its tags (ListTagsForResource), then calls UntagResource with
+// the keys the body leaves out, and TagResource with the tags the body
+// adds or changes. A call with nothing to do is not made. Untagging
+// comes first: a failure between the two calls has removed only tags
+// the body left out, and a replay of the PUT finishes the change
+// (tagging first would be refused at Cognito's cap of 50 tags when a
+// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+// neither sent nor removed.
+//
+// Keys are 1 to 128 characters and may not begin with `aws:`, values
+// 0 to 256 characters, and a pool has at most 50 tags: a body that
+// breaks these rules is a 400 before Cognito is called. With
+// `If-Match`, 412 when the tags changed since the given ETag. With
+// `dryRun=true` nothing is changed and the 200 body is the tags the
+// pool would have; otherwise it is the tags as Cognito lists them
+// after the change, with their new `ETag`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+func (c *Client) ReplaceTagsWithBody(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceTagsRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceTags Replace all of a user pool's tags
+//
+// Makes the pool's tags exactly those of the body. Cognito has no
+// such action: the gateway reads the pool's ARN (DescribeUserPool)
+// and its tags (ListTagsForResource), then calls UntagResource with
+// the keys the body leaves out, and TagResource with the tags the body
+// adds or changes. A call with nothing to do is not made. Untagging
+// comes first: a failure between the two calls has removed only tags
+// the body left out, and a replay of the PUT finishes the change
+// (tagging first would be refused at Cognito's cap of 50 tags when a
+// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+// neither sent nor removed.
+//
+// Keys are 1 to 128 characters and may not begin with `aws:`, values
+// 0 to 256 characters, and a pool has at most 50 tags: a body that
+// breaks these rules is a 400 before Cognito is called. With
+// `If-Match`, 412 when the tags changed since the given ETag. With
+// `dryRun=true` nothing is changed and the 200 body is the tags the
+// pool would have; otherwise it is the tags as Cognito lists them
+// after the change, with their new `ETag`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+func (c *Client) ReplaceTags(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceTagsRequest(c.Server, poolID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10917,6 +11859,229 @@ func NewStopImportJobRequest(server string, poolID PoolID, jobID JobID) (*http.R
 	return req, nil
 }
 
+// NewGetLogDeliveryRequest constructs an http.Request for the GetLogDelivery method
+func NewGetLogDeliveryRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/log-delivery", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchLogDeliveryRequest calls the generic PatchLogDelivery builder with application/json body
+func NewPatchLogDeliveryRequest(server string, poolID PoolID, params *PatchLogDeliveryParams, body PatchLogDeliveryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchLogDeliveryRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewPatchLogDeliveryRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchLogDelivery builder with application/merge-patch+json body
+func NewPatchLogDeliveryRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, params *PatchLogDeliveryParams, body PatchLogDeliveryApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchLogDeliveryRequestWithBody(server, poolID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchLogDeliveryRequestWithBody constructs an http.Request for the PatchLogDelivery method, with any body, and a specified content type
+func NewPatchLogDeliveryRequestWithBody(server string, poolID PoolID, params *PatchLogDeliveryParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/log-delivery", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceLogDeliveryRequest calls the generic ReplaceLogDelivery builder with application/json body
+func NewReplaceLogDeliveryRequest(server string, poolID PoolID, params *ReplaceLogDeliveryParams, body ReplaceLogDeliveryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceLogDeliveryRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewReplaceLogDeliveryRequestWithBody constructs an http.Request for the ReplaceLogDelivery method, with any body, and a specified content type
+func NewReplaceLogDeliveryRequestWithBody(server string, poolID PoolID, params *ReplaceLogDeliveryParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/log-delivery", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetMfaRequest constructs an http.Request for the GetMfa method
 func NewGetMfaRequest(server string, poolID PoolID) (*http.Request, error) {
 	var err error
@@ -11698,6 +12863,229 @@ func NewReplaceResourceServerRequestWithBody(server string, poolID PoolID, ident
 	}
 
 	operationPath := fmt.Sprintf("/pools/%s/resource-servers/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetTagsRequest constructs an http.Request for the GetTags method
+func NewGetTagsRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/tags", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchTagsRequest calls the generic PatchTags builder with application/json body
+func NewPatchTagsRequest(server string, poolID PoolID, params *PatchTagsParams, body PatchTagsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchTagsRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewPatchTagsRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchTags builder with application/merge-patch+json body
+func NewPatchTagsRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, params *PatchTagsParams, body PatchTagsApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchTagsRequestWithBody(server, poolID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchTagsRequestWithBody constructs an http.Request for the PatchTags method, with any body, and a specified content type
+func NewPatchTagsRequestWithBody(server string, poolID PoolID, params *PatchTagsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/tags", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceTagsRequest calls the generic ReplaceTags builder with application/json body
+func NewReplaceTagsRequest(server string, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceTagsRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewReplaceTagsRequestWithBody constructs an http.Request for the ReplaceTags method, with any body, and a specified content type
+func NewReplaceTagsRequestWithBody(server string, poolID PoolID, params *ReplaceTagsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/tags", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -13897,6 +15285,158 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /pools/{poolId}/import-jobs/{jobId}/stop (the `StopImportJob` operationId).
 	StopImportJobWithResponse(ctx context.Context, poolID PoolID, jobID JobID, reqEditors ...RequestEditorFn) (*StopImportJobResult, error)
 
+	// GetLogDeliveryWithResponse Get a user pool's log delivery configuration
+	//
+	// Returns where the pool sends its logs, with
+	// GetLogDeliveryConfiguration: one entry of `LogConfigurations` per
+	// event source (`userNotification` for message-delivery errors,
+	// `userAuthEvents` for threat-protection user activity), each with its
+	// log level and its destination. The `ETag` header identifies this
+	// version; send it back in `If-Match` on PUT or PATCH to make the
+	// update conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/log-delivery (the `GetLogDelivery` operationId).
+	GetLogDeliveryWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetLogDeliveryResult, error)
+
+	// PatchLogDeliveryWithBodyWithResponse Change some of a user pool's log delivery configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+	// configuration and sends the result to SetLogDeliveryConfiguration,
+	// which would otherwise stop logging every event source it is not
+	// given.
+	//
+	// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+	// (which replaces arrays): a patch item whose `EventSource` is
+	// configured merges into that configuration, member by member; a new
+	// `EventSource` is added at the end; an event source the patch does not
+	// name is kept, in its place; and an item that the merge leaves with
+	// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+	// "LogLevel": null, "S3Configuration": null}`) stops that source's
+	// logging. A destination merges too, so moving a source to another
+	// kind of destination sets the old one to `null`
+	// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+	// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+	// `{"LogConfigurations": []}`.
+	//
+	// The gateway calls GetLogDeliveryConfiguration for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+	// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+	// the 200 body is the SetLogDeliveryConfiguration input that would have
+	// been sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+	PatchLogDeliveryWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchLogDeliveryResult, error)
+
+	// PatchLogDeliveryWithResponse Change some of a user pool's log delivery configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+	// configuration and sends the result to SetLogDeliveryConfiguration,
+	// which would otherwise stop logging every event source it is not
+	// given.
+	//
+	// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+	// (which replaces arrays): a patch item whose `EventSource` is
+	// configured merges into that configuration, member by member; a new
+	// `EventSource` is added at the end; an event source the patch does not
+	// name is kept, in its place; and an item that the merge leaves with
+	// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+	// "LogLevel": null, "S3Configuration": null}`) stops that source's
+	// logging. A destination merges too, so moving a source to another
+	// kind of destination sets the old one to `null`
+	// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+	// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+	// `{"LogConfigurations": []}`.
+	//
+	// The gateway calls GetLogDeliveryConfiguration for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+	// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+	// the 200 body is the SetLogDeliveryConfiguration input that would have
+	// been sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+	PatchLogDeliveryWithResponse(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, body PatchLogDeliveryJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchLogDeliveryResult, error)
+
+	// PatchLogDeliveryWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a user pool's log delivery configuration
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+	// configuration and sends the result to SetLogDeliveryConfiguration,
+	// which would otherwise stop logging every event source it is not
+	// given.
+	//
+	// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+	// (which replaces arrays): a patch item whose `EventSource` is
+	// configured merges into that configuration, member by member; a new
+	// `EventSource` is added at the end; an event source the patch does not
+	// name is kept, in its place; and an item that the merge leaves with
+	// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+	// "LogLevel": null, "S3Configuration": null}`) stops that source's
+	// logging. A destination merges too, so moving a source to another
+	// kind of destination sets the old one to `null`
+	// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+	// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+	// `{"LogConfigurations": []}`.
+	//
+	// The gateway calls GetLogDeliveryConfiguration for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+	// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+	// the 200 body is the SetLogDeliveryConfiguration input that would have
+	// been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+	PatchLogDeliveryWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, body PatchLogDeliveryApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchLogDeliveryResult, error)
+
+	// ReplaceLogDeliveryWithBodyWithResponse Replace a user pool's log delivery configuration
+	//
+	// Replaces the pool's whole log delivery configuration with the body,
+	// through SetLogDeliveryConfiguration. As in Cognito, an event source
+	// left out of `LogConfigurations` stops being logged; to change one
+	// event source only, use PATCH.
+	//
+	// The gateway first calls GetLogDeliveryConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given ETag).
+	// With `dryRun=true` nothing is changed and the 200 body is the
+	// SetLogDeliveryConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/log-delivery (the `ReplaceLogDelivery` operationId).
+	ReplaceLogDeliveryWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceLogDeliveryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceLogDeliveryResult, error)
+
+	// ReplaceLogDeliveryWithResponse Replace a user pool's log delivery configuration
+	//
+	// Replaces the pool's whole log delivery configuration with the body,
+	// through SetLogDeliveryConfiguration. As in Cognito, an event source
+	// left out of `LogConfigurations` stops being logged; to change one
+	// event source only, use PATCH.
+	//
+	// The gateway first calls GetLogDeliveryConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given ETag).
+	// With `dryRun=true` nothing is changed and the 200 body is the
+	// SetLogDeliveryConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/log-delivery (the `ReplaceLogDelivery` operationId).
+	ReplaceLogDeliveryWithResponse(ctx context.Context, poolID PoolID, params *ReplaceLogDeliveryParams, body ReplaceLogDeliveryJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceLogDeliveryResult, error)
+
 	// GetMfaWithResponse Get a user pool's MFA configuration
 	//
 	// Returns the pool's multi-factor authentication configuration with
@@ -14269,6 +15809,118 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 	ReplaceResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceResourceServerResult, error)
+
+	// GetTagsWithResponse Get a user pool's tags
+	//
+	// Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
+	// shape. The path carries the pool ID and Cognito's tag actions take
+	// the pool's ARN, so the gateway reads it with DescribeUserPool, then
+	// calls ListTagsForResource. Tags AWS set itself (`aws:` keys) are
+	// listed too. The `ETag` header identifies this version of the tags;
+	// send it back in `If-Match` on PUT or PATCH to make the change
+	// conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/tags (the `GetTags` operationId).
+	GetTagsWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetTagsResult, error)
+
+	// PatchTagsWithBodyWithResponse Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTagsWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTagsResult, error)
+
+	// PatchTagsWithResponse Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTagsWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTagsResult, error)
+
+	// PatchTagsWithApplicationMergePatchPlusJSONBodyWithResponse Set or remove some of a user pool's tags
+	//
+	// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+	// to a string is added or changed (TagResource), a tag set to `null` is
+	// removed (UntagResource), and a tag not mentioned is kept. An empty
+	// patch changes nothing. The calls, their order and the rules on keys
+	// and values are those of PUT; the tags the patch would leave are
+	// validated against `ReplaceTagsRequest` (at most 50) before anything
+	// is changed. `If-Match` and `dryRun=true` work as on PUT.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+	PatchTagsWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTagsResult, error)
+
+	// ReplaceTagsWithBodyWithResponse Replace all of a user pool's tags
+	//
+	// Makes the pool's tags exactly those of the body. Cognito has no
+	// such action: the gateway reads the pool's ARN (DescribeUserPool)
+	// and its tags (ListTagsForResource), then calls UntagResource with
+	// the keys the body leaves out, and TagResource with the tags the body
+	// adds or changes. A call with nothing to do is not made. Untagging
+	// comes first: a failure between the two calls has removed only tags
+	// the body left out, and a replay of the PUT finishes the change
+	// (tagging first would be refused at Cognito's cap of 50 tags when a
+	// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+	// neither sent nor removed.
+	//
+	// Keys are 1 to 128 characters and may not begin with `aws:`, values
+	// 0 to 256 characters, and a pool has at most 50 tags: a body that
+	// breaks these rules is a 400 before Cognito is called. With
+	// `If-Match`, 412 when the tags changed since the given ETag. With
+	// `dryRun=true` nothing is changed and the 200 body is the tags the
+	// pool would have; otherwise it is the tags as Cognito lists them
+	// after the change, with their new `ETag`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+	ReplaceTagsWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceTagsResult, error)
+
+	// ReplaceTagsWithResponse Replace all of a user pool's tags
+	//
+	// Makes the pool's tags exactly those of the body. Cognito has no
+	// such action: the gateway reads the pool's ARN (DescribeUserPool)
+	// and its tags (ListTagsForResource), then calls UntagResource with
+	// the keys the body leaves out, and TagResource with the tags the body
+	// adds or changes. A call with nothing to do is not made. Untagging
+	// comes first: a failure between the two calls has removed only tags
+	// the body left out, and a replay of the PUT finishes the change
+	// (tagging first would be refused at Cognito's cap of 50 tags when a
+	// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+	// neither sent nor removed.
+	//
+	// Keys are 1 to 128 characters and may not begin with `aws:`, values
+	// 0 to 256 characters, and a pool has at most 50 tags: a body that
+	// breaks these rules is a 400 before Cognito is called. With
+	// `If-Match`, 412 when the tags changed since the given ETag. With
+	// `dryRun=true` nothing is changed and the 200 body is the tags the
+	// pool would have; otherwise it is the tags as Cognito lists them
+	// after the change, with their new `ETag`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+	ReplaceTagsWithResponse(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceTagsResult, error)
 
 	// ListUsersWithResponse List users
 	//
@@ -20158,6 +21810,409 @@ func (r StopImportJobResult) ContentType() string {
 	return ""
 }
 
+// GetLogDeliveryResult200Headers the declared response headers of an HTTP 200 response for GetLogDelivery
+type GetLogDeliveryResult200Headers struct {
+	ETag *string
+}
+
+// GetLogDeliveryResult429Headers the declared response headers of an HTTP 429 response for GetLogDelivery
+type GetLogDeliveryResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetLogDeliveryResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LogDeliveryConfigurationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetLogDeliveryResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetLogDeliveryResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetLogDeliveryResult) GetJSON200() *LogDeliveryConfigurationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetLogDeliveryResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetLogDeliveryResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetLogDeliveryResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetLogDeliveryResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetLogDeliveryResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetLogDeliveryResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetLogDeliveryResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetLogDeliveryResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetLogDeliveryResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetLogDeliveryResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetLogDeliveryResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetLogDeliveryResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchLogDeliveryResult200Headers the declared response headers of an HTTP 200 response for PatchLogDelivery
+type PatchLogDeliveryResult200Headers struct {
+	ETag *string
+}
+
+// PatchLogDeliveryResult412Headers the declared response headers of an HTTP 412 response for PatchLogDelivery
+type PatchLogDeliveryResult412Headers struct {
+	ETag *string
+}
+
+// PatchLogDeliveryResult429Headers the declared response headers of an HTTP 429 response for PatchLogDelivery
+type PatchLogDeliveryResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchLogDeliveryResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LogDeliveryUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchLogDeliveryResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchLogDeliveryResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchLogDeliveryResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchLogDeliveryResult) GetJSON200() *LogDeliveryUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchLogDeliveryResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchLogDeliveryResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchLogDeliveryResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchLogDeliveryResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchLogDeliveryResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceLogDeliveryResult200Headers the declared response headers of an HTTP 200 response for ReplaceLogDelivery
+type ReplaceLogDeliveryResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceLogDeliveryResult412Headers the declared response headers of an HTTP 412 response for ReplaceLogDelivery
+type ReplaceLogDeliveryResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceLogDeliveryResult429Headers the declared response headers of an HTTP 429 response for ReplaceLogDelivery
+type ReplaceLogDeliveryResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceLogDeliveryResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LogDeliveryUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceLogDeliveryResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceLogDeliveryResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceLogDeliveryResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceLogDeliveryResult) GetJSON200() *LogDeliveryUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceLogDeliveryResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceLogDeliveryResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceLogDeliveryResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceLogDeliveryResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceLogDeliveryResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetMfaResult200Headers the declared response headers of an HTTP 200 response for GetMfa
 type GetMfaResult200Headers struct {
 	ETag *string
@@ -21777,6 +23832,409 @@ func (r ReplaceResourceServerResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReplaceResourceServerResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetTagsResult200Headers the declared response headers of an HTTP 200 response for GetTags
+type GetTagsResult200Headers struct {
+	ETag *string
+}
+
+// GetTagsResult429Headers the declared response headers of an HTTP 429 response for GetTags
+type GetTagsResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetTagsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PoolTagsResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetTagsResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTagsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTagsResult) GetJSON200() *PoolTagsResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetTagsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTagsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTagsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTagsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTagsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchTagsResult200Headers the declared response headers of an HTTP 200 response for PatchTags
+type PatchTagsResult200Headers struct {
+	ETag *string
+}
+
+// PatchTagsResult412Headers the declared response headers of an HTTP 412 response for PatchTags
+type PatchTagsResult412Headers struct {
+	ETag *string
+}
+
+// PatchTagsResult429Headers the declared response headers of an HTTP 429 response for PatchTags
+type PatchTagsResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchTagsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TagsUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchTagsResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchTagsResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchTagsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchTagsResult) GetJSON200() *TagsUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchTagsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchTagsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchTagsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchTagsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchTagsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceTagsResult200Headers the declared response headers of an HTTP 200 response for ReplaceTags
+type ReplaceTagsResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceTagsResult412Headers the declared response headers of an HTTP 412 response for ReplaceTags
+type ReplaceTagsResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceTagsResult429Headers the declared response headers of an HTTP 429 response for ReplaceTags
+type ReplaceTagsResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceTagsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TagsUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceTagsResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceTagsResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceTagsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceTagsResult) GetJSON200() *TagsUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceTagsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceTagsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceTagsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceTagsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceTagsResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -25359,6 +27817,194 @@ func (c *ClientWithResponses) StopImportJobWithResponse(ctx context.Context, poo
 	return ParseStopImportJobResult(rsp)
 }
 
+// GetLogDeliveryWithResponse Get a user pool's log delivery configuration
+//
+// Returns where the pool sends its logs, with
+// GetLogDeliveryConfiguration: one entry of `LogConfigurations` per
+// event source (`userNotification` for message-delivery errors,
+// `userAuthEvents` for threat-protection user activity), each with its
+// log level and its destination. The `ETag` header identifies this
+// version; send it back in `If-Match` on PUT or PATCH to make the
+// update conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/log-delivery (the `GetLogDelivery` operationId).
+func (c *ClientWithResponses) GetLogDeliveryWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetLogDeliveryResult, error) {
+	rsp, err := c.GetLogDelivery(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetLogDeliveryResult(rsp)
+}
+
+// PatchLogDeliveryWithBodyWithResponse Change some of a user pool's log delivery configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+// configuration and sends the result to SetLogDeliveryConfiguration,
+// which would otherwise stop logging every event source it is not
+// given.
+//
+// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+// (which replaces arrays): a patch item whose `EventSource` is
+// configured merges into that configuration, member by member; a new
+// `EventSource` is added at the end; an event source the patch does not
+// name is kept, in its place; and an item that the merge leaves with
+// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+// "LogLevel": null, "S3Configuration": null}`) stops that source's
+// logging. A destination merges too, so moving a source to another
+// kind of destination sets the old one to `null`
+// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+// `{"LogConfigurations": []}`.
+//
+// The gateway calls GetLogDeliveryConfiguration for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+// the 200 body is the SetLogDeliveryConfiguration input that would have
+// been sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+func (c *ClientWithResponses) PatchLogDeliveryWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchLogDeliveryResult, error) {
+	rsp, err := c.PatchLogDeliveryWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchLogDeliveryResult(rsp)
+}
+
+// PatchLogDeliveryWithResponse Change some of a user pool's log delivery configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+// configuration and sends the result to SetLogDeliveryConfiguration,
+// which would otherwise stop logging every event source it is not
+// given.
+//
+// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+// (which replaces arrays): a patch item whose `EventSource` is
+// configured merges into that configuration, member by member; a new
+// `EventSource` is added at the end; an event source the patch does not
+// name is kept, in its place; and an item that the merge leaves with
+// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+// "LogLevel": null, "S3Configuration": null}`) stops that source's
+// logging. A destination merges too, so moving a source to another
+// kind of destination sets the old one to `null`
+// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+// `{"LogConfigurations": []}`.
+//
+// The gateway calls GetLogDeliveryConfiguration for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+// the 200 body is the SetLogDeliveryConfiguration input that would have
+// been sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+func (c *ClientWithResponses) PatchLogDeliveryWithResponse(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, body PatchLogDeliveryJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchLogDeliveryResult, error) {
+	rsp, err := c.PatchLogDelivery(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchLogDeliveryResult(rsp)
+}
+
+// PatchLogDeliveryWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a user pool's log delivery configuration
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's log delivery
+// configuration and sends the result to SetLogDeliveryConfiguration,
+// which would otherwise stop logging every event source it is not
+// given.
+//
+// `LogConfigurations` merges by `EventSource`, not as RFC 7396 would
+// (which replaces arrays): a patch item whose `EventSource` is
+// configured merges into that configuration, member by member; a new
+// `EventSource` is added at the end; an event source the patch does not
+// name is kept, in its place; and an item that the merge leaves with
+// nothing but its `EventSource` (`{"EventSource": "userAuthEvents",
+// "LogLevel": null, "S3Configuration": null}`) stops that source's
+// logging. A destination merges too, so moving a source to another
+// kind of destination sets the old one to `null`
+// (`{"EventSource": "userAuthEvents", "S3Configuration": null,
+// "FirehoseConfiguration": {...}}`). To stop all logging, PUT
+// `{"LogConfigurations": []}`.
+//
+// The gateway calls GetLogDeliveryConfiguration for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `SetLogDeliveryConfigurationRequest` (400 on failure), then calls
+// SetLogDeliveryConfiguration. With `dryRun=true` nothing is changed and
+// the 200 body is the SetLogDeliveryConfiguration input that would have
+// been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/log-delivery (the `PatchLogDelivery` operationId).
+func (c *ClientWithResponses) PatchLogDeliveryWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchLogDeliveryParams, body PatchLogDeliveryApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchLogDeliveryResult, error) {
+	rsp, err := c.PatchLogDeliveryWithApplicationMergePatchPlusJSONBody(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchLogDeliveryResult(rsp)
+}
+
+// ReplaceLogDeliveryWithBodyWithResponse Replace a user pool's log delivery configuration
+//
+// Replaces the pool's whole log delivery configuration with the body,
+// through SetLogDeliveryConfiguration. As in Cognito, an event source
+// left out of `LogConfigurations` stops being logged; to change one
+// event source only, use PATCH.
+//
+// The gateway first calls GetLogDeliveryConfiguration to check
+// `If-Match` (412 when the configuration changed since the given ETag).
+// With `dryRun=true` nothing is changed and the 200 body is the
+// SetLogDeliveryConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/log-delivery (the `ReplaceLogDelivery` operationId).
+func (c *ClientWithResponses) ReplaceLogDeliveryWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceLogDeliveryParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceLogDeliveryResult, error) {
+	rsp, err := c.ReplaceLogDeliveryWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceLogDeliveryResult(rsp)
+}
+
+// ReplaceLogDeliveryWithResponse Replace a user pool's log delivery configuration
+//
+// Replaces the pool's whole log delivery configuration with the body,
+// through SetLogDeliveryConfiguration. As in Cognito, an event source
+// left out of `LogConfigurations` stops being logged; to change one
+// event source only, use PATCH.
+//
+// The gateway first calls GetLogDeliveryConfiguration to check
+// `If-Match` (412 when the configuration changed since the given ETag).
+// With `dryRun=true` nothing is changed and the 200 body is the
+// SetLogDeliveryConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/log-delivery (the `ReplaceLogDelivery` operationId).
+func (c *ClientWithResponses) ReplaceLogDeliveryWithResponse(ctx context.Context, poolID PoolID, params *ReplaceLogDeliveryParams, body ReplaceLogDeliveryJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceLogDeliveryResult, error) {
+	rsp, err := c.ReplaceLogDelivery(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceLogDeliveryResult(rsp)
+}
+
 // GetMfaWithResponse Get a user pool's MFA configuration
 //
 // Returns the pool's multi-factor authentication configuration with
@@ -25868,6 +28514,154 @@ func (c *ClientWithResponses) ReplaceResourceServerWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseReplaceResourceServerResult(rsp)
+}
+
+// GetTagsWithResponse Get a user pool's tags
+//
+// Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
+// shape. The path carries the pool ID and Cognito's tag actions take
+// the pool's ARN, so the gateway reads it with DescribeUserPool, then
+// calls ListTagsForResource. Tags AWS set itself (`aws:` keys) are
+// listed too. The `ETag` header identifies this version of the tags;
+// send it back in `If-Match` on PUT or PATCH to make the change
+// conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/tags (the `GetTags` operationId).
+func (c *ClientWithResponses) GetTagsWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetTagsResult, error) {
+	rsp, err := c.GetTags(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTagsResult(rsp)
+}
+
+// PatchTagsWithBodyWithResponse Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *ClientWithResponses) PatchTagsWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTagsResult, error) {
+	rsp, err := c.PatchTagsWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTagsResult(rsp)
+}
+
+// PatchTagsWithResponse Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *ClientWithResponses) PatchTagsWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTagsResult, error) {
+	rsp, err := c.PatchTags(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTagsResult(rsp)
+}
+
+// PatchTagsWithApplicationMergePatchPlusJSONBodyWithResponse Set or remove some of a user pool's tags
+//
+// Applies a JSON merge patch (RFC 7396) to the pool's tags: a tag set
+// to a string is added or changed (TagResource), a tag set to `null` is
+// removed (UntagResource), and a tag not mentioned is kept. An empty
+// patch changes nothing. The calls, their order and the rules on keys
+// and values are those of PUT; the tags the patch would leave are
+// validated against `ReplaceTagsRequest` (at most 50) before anything
+// is changed. `If-Match` and `dryRun=true` work as on PUT.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/tags (the `PatchTags` operationId).
+func (c *ClientWithResponses) PatchTagsWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchTagsParams, body PatchTagsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTagsResult, error) {
+	rsp, err := c.PatchTagsWithApplicationMergePatchPlusJSONBody(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTagsResult(rsp)
+}
+
+// ReplaceTagsWithBodyWithResponse Replace all of a user pool's tags
+//
+// Makes the pool's tags exactly those of the body. Cognito has no
+// such action: the gateway reads the pool's ARN (DescribeUserPool)
+// and its tags (ListTagsForResource), then calls UntagResource with
+// the keys the body leaves out, and TagResource with the tags the body
+// adds or changes. A call with nothing to do is not made. Untagging
+// comes first: a failure between the two calls has removed only tags
+// the body left out, and a replay of the PUT finishes the change
+// (tagging first would be refused at Cognito's cap of 50 tags when a
+// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+// neither sent nor removed.
+//
+// Keys are 1 to 128 characters and may not begin with `aws:`, values
+// 0 to 256 characters, and a pool has at most 50 tags: a body that
+// breaks these rules is a 400 before Cognito is called. With
+// `If-Match`, 412 when the tags changed since the given ETag. With
+// `dryRun=true` nothing is changed and the 200 body is the tags the
+// pool would have; otherwise it is the tags as Cognito lists them
+// after the change, with their new `ETag`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+func (c *ClientWithResponses) ReplaceTagsWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceTagsResult, error) {
+	rsp, err := c.ReplaceTagsWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceTagsResult(rsp)
+}
+
+// ReplaceTagsWithResponse Replace all of a user pool's tags
+//
+// Makes the pool's tags exactly those of the body. Cognito has no
+// such action: the gateway reads the pool's ARN (DescribeUserPool)
+// and its tags (ListTagsForResource), then calls UntagResource with
+// the keys the body leaves out, and TagResource with the tags the body
+// adds or changes. A call with nothing to do is not made. Untagging
+// comes first: a failure between the two calls has removed only tags
+// the body left out, and a replay of the PUT finishes the change
+// (tagging first would be refused at Cognito's cap of 50 tags when a
+// PUT swaps tags near it). Tags AWS set itself (`aws:` keys) are
+// neither sent nor removed.
+//
+// Keys are 1 to 128 characters and may not begin with `aws:`, values
+// 0 to 256 characters, and a pool has at most 50 tags: a body that
+// breaks these rules is a 400 before Cognito is called. With
+// `If-Match`, 412 when the tags changed since the given ETag. With
+// `dryRun=true` nothing is changed and the 200 body is the tags the
+// pool would have; otherwise it is the tags as Cognito lists them
+// after the change, with their new `ETag`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
+func (c *ClientWithResponses) ReplaceTagsWithResponse(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceTagsResult, error) {
+	rsp, err := c.ReplaceTags(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceTagsResult(rsp)
 }
 
 // ListUsersWithResponse List users
@@ -31685,6 +34479,397 @@ func ParseStopImportJobResult(rsp *http.Response) (*StopImportJobResult, error) 
 	return response, nil
 }
 
+// ParseGetLogDeliveryResult parses an HTTP response from a GetLogDeliveryWithResponse call
+func ParseGetLogDeliveryResult(rsp *http.Response) (*GetLogDeliveryResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetLogDeliveryResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LogDeliveryConfigurationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetLogDeliveryResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetLogDeliveryResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchLogDeliveryResult parses an HTTP response from a PatchLogDeliveryWithResponse call
+func ParsePatchLogDeliveryResult(rsp *http.Response) (*PatchLogDeliveryResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchLogDeliveryResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LogDeliveryUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchLogDeliveryResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchLogDeliveryResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchLogDeliveryResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceLogDeliveryResult parses an HTTP response from a ReplaceLogDeliveryWithResponse call
+func ParseReplaceLogDeliveryResult(rsp *http.Response) (*ReplaceLogDeliveryResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceLogDeliveryResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LogDeliveryUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceLogDeliveryResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceLogDeliveryResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceLogDeliveryResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetMfaResult parses an HTTP response from a GetMfaWithResponse call
 func ParseGetMfaResult(rsp *http.Response) (*GetMfaResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -33225,6 +36410,397 @@ func ParseReplaceResourceServerResult(rsp *http.Response) (*ReplaceResourceServe
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceResourceServerResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTagsResult parses an HTTP response from a GetTagsWithResponse call
+func ParseGetTagsResult(rsp *http.Response) (*GetTagsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTagsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PoolTagsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTagsResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetTagsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchTagsResult parses an HTTP response from a PatchTagsWithResponse call
+func ParsePatchTagsResult(rsp *http.Response) (*PatchTagsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchTagsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TagsUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchTagsResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchTagsResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchTagsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceTagsResult parses an HTTP response from a ReplaceTagsWithResponse call
+func ParseReplaceTagsResult(rsp *http.Response) (*ReplaceTagsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceTagsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TagsUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceTagsResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceTagsResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceTagsResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -161,6 +161,14 @@ func rows() []Action {
 		action((*cip.Client).DescribeResourceServer, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).UpdateResourceServer, quota.UserPoolResourceUpdate, writes),
 		action((*cip.Client).DeleteResourceServer, quota.UserPoolResourceUpdate, writes),
+		// Log delivery: where a pool sends its message-delivery and
+		// threat-protection logs.
+		action((*cip.Client).GetLogDeliveryConfiguration, quota.UserPoolRead, reads),
+		action((*cip.Client).SetLogDeliveryConfiguration, quota.UserPoolUpdate, writes),
+		// Tags of a pool, on its ARN.
+		action((*cip.Client).ListTagsForResource, quota.UserPoolRead, reads),
+		action((*cip.Client).TagResource, quota.UserPoolUpdate, writes),
+		action((*cip.Client).UntagResource, quota.UserPoolUpdate, writes),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),

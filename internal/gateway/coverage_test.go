@@ -48,10 +48,8 @@ var (
 		"CreateTerms", "DescribeTerms", "ListTerms", "UpdateTerms", "DeleteTerms",
 		"DescribeUserPoolDomain", "CreateUserPoolDomain", "UpdateUserPoolDomain", "DeleteUserPoolDomain",
 		"DescribeRiskConfiguration", "SetRiskConfiguration",
-		"GetLogDeliveryConfiguration", "SetLogDeliveryConfiguration",
 		"GetUICustomization", "SetUICustomization",
 		"GetSigningCertificate",
-		"ListTagsForResource", "TagResource", "UntagResource",
 	}
 )
 

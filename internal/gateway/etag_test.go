@@ -38,6 +38,9 @@ type etagResource struct {
 	name      string         // its key in testdata/etags.json
 	described map[string]any // the answer of its GET's Cognito action
 	put       string         // a PUT body, when its path has a PUT
+	// also are the answers of the GET's other actions, by action, where
+	// the first one only locates the resource (the pool's ARN for tags).
+	also map[string]map[string]any
 }
 
 // etagResources are, by the operationId of each GET that declares an
@@ -46,13 +49,16 @@ type etagResource struct {
 // from the spec.
 func etagResources() map[string][]etagResource {
 	return map[string][]etagResource{
-		"getPool": {{"pool", describedPool(), `{"MfaConfiguration": "OFF"}`},
-			{"pool with HTML and non-ASCII strings", htmlPool(), `{"MfaConfiguration": "OFF"}`}},
-		"getGroup":            {{"group", describedGroup(), ""}},
-		"getClient":           {{"client", describedClient(), `{"ClientName": "web-app"}`}},
-		"getMfa":              {{"mfa", describedMfa(), `{"MfaConfiguration": "OFF"}`}},
-		"getIdentityProvider": {{"identity provider", describedOIDCProvider(), `{"AttributeMapping": {"email": "email"}}`}},
-		"getResourceServer":   {{"resource server", describedResourceServer(), `{"Name": "Orders API"}`}},
+		"getPool": {{"pool", describedPool(), `{"MfaConfiguration": "OFF"}`, nil},
+			{"pool with HTML and non-ASCII strings", htmlPool(), `{"MfaConfiguration": "OFF"}`, nil}},
+		"getGroup":            {{"group", describedGroup(), "", nil}},
+		"getClient":           {{"client", describedClient(), `{"ClientName": "web-app"}`, nil}},
+		"getMfa":              {{"mfa", describedMfa(), `{"MfaConfiguration": "OFF"}`, nil}},
+		"getIdentityProvider": {{"identity provider", describedOIDCProvider(), `{"AttributeMapping": {"email": "email"}}`, nil}},
+		"getResourceServer":   {{"resource server", describedResourceServer(), `{"Name": "Orders API"}`, nil}},
+		"getLogDelivery":      {{"log delivery", describedLogDelivery(), `{"LogConfigurations": []}`, nil}},
+		"getTags": {{"tags", describedPool(), `{"Tags": {"team": "identity"}}`,
+			map[string]map[string]any{"ListTagsForResource": {"Tags": map[string]any{"team": "identity"}}}}},
 	}
 }
 
@@ -115,6 +121,9 @@ func TestETagOfEveryResource(t *testing.T) {
 				stub.Handle(action, cognitotest.Reply(map[string]any{}))
 			}
 			stub.Handle(tc.describe, cognitotest.Reply(tc.described))
+			for action, answer := range tc.also {
+				stub.Handle(action, cognitotest.Reply(answer))
+			}
 			rec := serveStandIn(t, stub, "GET", tc.target, "", nil)
 			etag := rec.Header().Get("ETag")
 			if rec.Code != http.StatusOK || etag == "" {
