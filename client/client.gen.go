@@ -530,6 +530,36 @@ func (e OAuthFlowType) Valid() bool {
 	}
 }
 
+// Defines values for PatchManagedLoginBrandingRequestAssetsExtension.
+const (
+	PatchManagedLoginBrandingRequestAssetsExtensionICO         PatchManagedLoginBrandingRequestAssetsExtension = "ICO"
+	PatchManagedLoginBrandingRequestAssetsExtensionJPEG        PatchManagedLoginBrandingRequestAssetsExtension = "JPEG"
+	PatchManagedLoginBrandingRequestAssetsExtensionLessThanNil PatchManagedLoginBrandingRequestAssetsExtension = "<nil>"
+	PatchManagedLoginBrandingRequestAssetsExtensionPNG         PatchManagedLoginBrandingRequestAssetsExtension = "PNG"
+	PatchManagedLoginBrandingRequestAssetsExtensionSVG         PatchManagedLoginBrandingRequestAssetsExtension = "SVG"
+	PatchManagedLoginBrandingRequestAssetsExtensionWEBP        PatchManagedLoginBrandingRequestAssetsExtension = "WEBP"
+)
+
+// Valid indicates whether the value is a known member of the PatchManagedLoginBrandingRequestAssetsExtension enum.
+func (e PatchManagedLoginBrandingRequestAssetsExtension) Valid() bool {
+	switch e {
+	case PatchManagedLoginBrandingRequestAssetsExtensionICO:
+		return true
+	case PatchManagedLoginBrandingRequestAssetsExtensionJPEG:
+		return true
+	case PatchManagedLoginBrandingRequestAssetsExtensionLessThanNil:
+		return true
+	case PatchManagedLoginBrandingRequestAssetsExtensionPNG:
+		return true
+	case PatchManagedLoginBrandingRequestAssetsExtensionSVG:
+		return true
+	case PatchManagedLoginBrandingRequestAssetsExtensionWEBP:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PreTokenGenerationLambdaVersionType.
 const (
 	PreTokenGenerationLambdaVersionTypeV10 PreTokenGenerationLambdaVersionType = "V1_0"
@@ -2053,6 +2083,9 @@ type PatchManagedLoginBrandingRequest struct {
 	UseCognitoProvidedValues nullable.Nullable[bool] `json:"UseCognitoProvidedValues,omitempty"`
 }
 
+// PatchManagedLoginBrandingRequestAssetsExtension The file type of the image.
+type PatchManagedLoginBrandingRequestAssetsExtension string
+
 // PatchManagedLoginBrandingRequest_Assets defines model for PatchManagedLoginBrandingRequest.Assets.
 type PatchManagedLoginBrandingRequest_Assets struct {
 	// Bytes The image file in base64.
@@ -2062,8 +2095,10 @@ type PatchManagedLoginBrandingRequest_Assets struct {
 	Category AssetCategoryType `json:"Category"`
 
 	// ColorMode The display mode an asset is for; `DYNAMIC` follows the browser.
-	ColorMode ColorSchemeModeType                   `json:"ColorMode"`
-	Extension nullable.Nullable[AssetExtensionType] `json:"Extension,omitempty"`
+	ColorMode ColorSchemeModeType `json:"ColorMode"`
+
+	// Extension The file type of the image.
+	Extension nullable.Nullable[PatchManagedLoginBrandingRequestAssetsExtension] `json:"Extension,omitempty"`
 
 	// ResourceID The ID of the asset.
 	ResourceID nullable.Nullable[string] `json:"ResourceId,omitempty"`
