@@ -26,12 +26,12 @@ var composites = map[string]handlerFunc{
 	// Resource servers: UpdateResourceServer deletes the scopes it is not given.
 	"replaceResourceServer": resourceServerEditor.replace,
 	"patchResourceServer":   resourceServerEditor.patch,
+	"deletePool":            deletePool, // in guard.go
+	"getOpenAPI":            serveSpec,
+	"getHealth":             health,
 	// Managed-login branding: a document and keyed assets.
 	"replaceBranding": brandingEditor.replace,
 	"patchBranding":   brandingEditor.patch,
-	"deletePool":      deletePool, // in guard.go
-	"getOpenAPI":      serveSpec,
-	"getHealth":       health,
 	// The API reference and the spec as written, in meta.go.
 	"getOpenAPIYAML": serveSpecYAML,
 	"getDocs":        serveDocsPage,
