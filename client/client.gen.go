@@ -80,6 +80,90 @@ func (e AliasAttributeType) Valid() bool {
 	}
 }
 
+// Defines values for AssetCategoryType.
+const (
+	AssetCategoryTypeAUTHAPPGRAPHIC       AssetCategoryType = "AUTH_APP_GRAPHIC"
+	AssetCategoryTypeEMAILGRAPHIC         AssetCategoryType = "EMAIL_GRAPHIC"
+	AssetCategoryTypeFAVICONICO           AssetCategoryType = "FAVICON_ICO"
+	AssetCategoryTypeFAVICONSVG           AssetCategoryType = "FAVICON_SVG"
+	AssetCategoryTypeFORMBACKGROUND       AssetCategoryType = "FORM_BACKGROUND"
+	AssetCategoryTypeFORMLOGO             AssetCategoryType = "FORM_LOGO"
+	AssetCategoryTypeIDPBUTTONICON        AssetCategoryType = "IDP_BUTTON_ICON"
+	AssetCategoryTypePAGEBACKGROUND       AssetCategoryType = "PAGE_BACKGROUND"
+	AssetCategoryTypePAGEFOOTERBACKGROUND AssetCategoryType = "PAGE_FOOTER_BACKGROUND"
+	AssetCategoryTypePAGEFOOTERLOGO       AssetCategoryType = "PAGE_FOOTER_LOGO"
+	AssetCategoryTypePAGEHEADERBACKGROUND AssetCategoryType = "PAGE_HEADER_BACKGROUND"
+	AssetCategoryTypePAGEHEADERLOGO       AssetCategoryType = "PAGE_HEADER_LOGO"
+	AssetCategoryTypePASSKEYGRAPHIC       AssetCategoryType = "PASSKEY_GRAPHIC"
+	AssetCategoryTypePASSWORDGRAPHIC      AssetCategoryType = "PASSWORD_GRAPHIC"
+	AssetCategoryTypeSMSGRAPHIC           AssetCategoryType = "SMS_GRAPHIC"
+)
+
+// Valid indicates whether the value is a known member of the AssetCategoryType enum.
+func (e AssetCategoryType) Valid() bool {
+	switch e {
+	case AssetCategoryTypeAUTHAPPGRAPHIC:
+		return true
+	case AssetCategoryTypeEMAILGRAPHIC:
+		return true
+	case AssetCategoryTypeFAVICONICO:
+		return true
+	case AssetCategoryTypeFAVICONSVG:
+		return true
+	case AssetCategoryTypeFORMBACKGROUND:
+		return true
+	case AssetCategoryTypeFORMLOGO:
+		return true
+	case AssetCategoryTypeIDPBUTTONICON:
+		return true
+	case AssetCategoryTypePAGEBACKGROUND:
+		return true
+	case AssetCategoryTypePAGEFOOTERBACKGROUND:
+		return true
+	case AssetCategoryTypePAGEFOOTERLOGO:
+		return true
+	case AssetCategoryTypePAGEHEADERBACKGROUND:
+		return true
+	case AssetCategoryTypePAGEHEADERLOGO:
+		return true
+	case AssetCategoryTypePASSKEYGRAPHIC:
+		return true
+	case AssetCategoryTypePASSWORDGRAPHIC:
+		return true
+	case AssetCategoryTypeSMSGRAPHIC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AssetExtensionType.
+const (
+	AssetExtensionTypeICO  AssetExtensionType = "ICO"
+	AssetExtensionTypeJPEG AssetExtensionType = "JPEG"
+	AssetExtensionTypePNG  AssetExtensionType = "PNG"
+	AssetExtensionTypeSVG  AssetExtensionType = "SVG"
+	AssetExtensionTypeWEBP AssetExtensionType = "WEBP"
+)
+
+// Valid indicates whether the value is a known member of the AssetExtensionType enum.
+func (e AssetExtensionType) Valid() bool {
+	switch e {
+	case AssetExtensionTypeICO:
+		return true
+	case AssetExtensionTypeJPEG:
+		return true
+	case AssetExtensionTypePNG:
+		return true
+	case AssetExtensionTypeSVG:
+		return true
+	case AssetExtensionTypeWEBP:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AttributeDataType.
 const (
 	AttributeDataTypeBoolean  AttributeDataType = "Boolean"
@@ -122,6 +206,27 @@ func (e AuthFactorType) Valid() bool {
 	case AuthFactorTypeSMSOTP:
 		return true
 	case AuthFactorTypeWEBAUTHN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ColorSchemeModeType.
+const (
+	ColorSchemeModeTypeDARK    ColorSchemeModeType = "DARK"
+	ColorSchemeModeTypeDYNAMIC ColorSchemeModeType = "DYNAMIC"
+	ColorSchemeModeTypeLIGHT   ColorSchemeModeType = "LIGHT"
+)
+
+// Valid indicates whether the value is a known member of the ColorSchemeModeType enum.
+func (e ColorSchemeModeType) Valid() bool {
+	switch e {
+	case ColorSchemeModeTypeDARK:
+		return true
+	case ColorSchemeModeTypeDYNAMIC:
+		return true
+	case ColorSchemeModeTypeLIGHT:
 		return true
 	default:
 		return false
@@ -455,6 +560,36 @@ func (e OAuthFlowType) Valid() bool {
 	case OAuthFlowTypeCode:
 		return true
 	case OAuthFlowTypeImplicit:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatchManagedLoginBrandingRequestAssetsExtension.
+const (
+	PatchManagedLoginBrandingRequestAssetsExtensionICO         PatchManagedLoginBrandingRequestAssetsExtension = "ICO"
+	PatchManagedLoginBrandingRequestAssetsExtensionJPEG        PatchManagedLoginBrandingRequestAssetsExtension = "JPEG"
+	PatchManagedLoginBrandingRequestAssetsExtensionLessThanNil PatchManagedLoginBrandingRequestAssetsExtension = "<nil>"
+	PatchManagedLoginBrandingRequestAssetsExtensionPNG         PatchManagedLoginBrandingRequestAssetsExtension = "PNG"
+	PatchManagedLoginBrandingRequestAssetsExtensionSVG         PatchManagedLoginBrandingRequestAssetsExtension = "SVG"
+	PatchManagedLoginBrandingRequestAssetsExtensionWEBP        PatchManagedLoginBrandingRequestAssetsExtension = "WEBP"
+)
+
+// Valid indicates whether the value is a known member of the PatchManagedLoginBrandingRequestAssetsExtension enum.
+func (e PatchManagedLoginBrandingRequestAssetsExtension) Valid() bool {
+	switch e {
+	case PatchManagedLoginBrandingRequestAssetsExtensionICO:
+		return true
+	case PatchManagedLoginBrandingRequestAssetsExtensionJPEG:
+		return true
+	case PatchManagedLoginBrandingRequestAssetsExtensionLessThanNil:
+		return true
+	case PatchManagedLoginBrandingRequestAssetsExtensionPNG:
+		return true
+	case PatchManagedLoginBrandingRequestAssetsExtensionSVG:
+		return true
+	case PatchManagedLoginBrandingRequestAssetsExtensionWEBP:
 		return true
 	default:
 		return false
@@ -1100,6 +1235,33 @@ type AnalyticsConfigurationType struct {
 // ArnType An Amazon Resource Name.
 type ArnType = string
 
+// AssetCategoryType Where on the managed-login pages the image goes.
+type AssetCategoryType string
+
+// AssetExtensionType The file type of the image.
+type AssetExtensionType string
+
+// AssetListType The style's image files, at most one per `Category` and `ColorMode`.
+type AssetListType = []AssetType
+
+// AssetType An image of a managed-login page, for light, dark or browser-adaptive (`DYNAMIC`) display.
+type AssetType struct {
+	// Bytes The image file in base64 (at most 1,000,000 bytes before encoding).
+	Bytes *[]byte `json:"Bytes,omitempty"`
+
+	// Category Where on the managed-login pages the image goes.
+	Category AssetCategoryType `json:"Category"`
+
+	// ColorMode The display mode an asset is for; `DYNAMIC` follows the browser.
+	ColorMode ColorSchemeModeType `json:"ColorMode"`
+
+	// Extension The file type of the image.
+	Extension AssetExtensionType `json:"Extension"`
+
+	// ResourceID The ID of the asset.
+	ResourceID *string `json:"ResourceId,omitempty"`
+}
+
 // AttributeDataType defines model for AttributeDataType.
 type AttributeDataType string
 
@@ -1179,6 +1341,9 @@ type CodeDeliveryDetailsType struct {
 	Destination *string `json:"Destination,omitempty"`
 }
 
+// ColorSchemeModeType The display mode an asset is for; `DYNAMIC` follows the browser.
+type ColorSchemeModeType string
+
 // CreateGroupRequest The members of Cognito's CreateGroup input except `UserPoolId`, which comes from the path.
 type CreateGroupRequest struct {
 	// Description A description of the group.
@@ -1218,6 +1383,26 @@ type CreateIdentityProviderRequest struct {
 
 	// ProviderType The kind of identity provider.
 	ProviderType ProviderTypeType `json:"ProviderType"`
+}
+
+// CreateManagedLoginBrandingRequest The members of Cognito's CreateManagedLoginBranding input except
+// `UserPoolId`, which comes from the path. Cognito refuses `Settings`
+// or `Assets` alongside `UseCognitoProvidedValues: true`.
+type CreateManagedLoginBrandingRequest struct {
+	// Assets The style's image files, at most one per `Category` and `ColorMode`.
+	Assets *AssetListType `json:"Assets,omitempty"`
+
+	// ClientID An app client ID.
+	ClientID ClientIDType `json:"ClientId"`
+
+	// Settings The style's settings, a free-form JSON document of Cognito's
+	// managed-login branding options (its `categories` and `components`).
+	// The gateway passes it through exactly: numbers keep their digits,
+	// and members, nesting, `null`s and unicode are kept.
+	Settings *ManagedLoginBrandingSettingsType `json:"Settings,omitempty"`
+
+	// UseCognitoProvidedValues When true, the style takes Cognito's default settings and assets.
+	UseCognitoProvidedValues *bool `json:"UseCognitoProvidedValues,omitempty"`
 }
 
 // CreateResourceServerRequest The members of Cognito's CreateResourceServer input except `UserPoolId`, which comes from the path.
@@ -1949,6 +2134,49 @@ type MFAOptionType struct {
 	DeliveryMedium *DeliveryMediumType `json:"DeliveryMedium,omitempty"`
 }
 
+// ManagedLoginBrandingIDType The ID of a managed-login branding style, a version 4 UUID.
+//
+// Example: 00000000-0000-4000-8000-000000000000
+type ManagedLoginBrandingIDType = string
+
+// ManagedLoginBrandingSettingsType The style's settings, a free-form JSON document of Cognito's
+// managed-login branding options (its `categories` and `components`).
+// The gateway passes it through exactly: numbers keep their digits,
+// and members, nesting, `null`s and unicode are kept.
+type ManagedLoginBrandingSettingsType map[string]interface{}
+
+// ManagedLoginBrandingType A managed-login branding style as DescribeManagedLoginBranding,
+// DescribeManagedLoginBrandingByClient and CreateManagedLoginBranding
+// describe it. Additional members are allowed so that newer Cognito
+// fields, and the dry-run UpdateManagedLoginBranding input, fit.
+type ManagedLoginBrandingType struct {
+	// Assets The style's image files, at most one per `Category` and `ColorMode`.
+	Assets *AssetListType `json:"Assets,omitempty"`
+
+	// CreationDate When the style was created.
+	CreationDate *time.Time `json:"CreationDate,omitempty"`
+
+	// LastModifiedDate When the style was last changed.
+	LastModifiedDate *time.Time `json:"LastModifiedDate,omitempty"`
+
+	// ManagedLoginBrandingID The ID of a managed-login branding style, a version 4 UUID.
+	//
+	// Example: 00000000-0000-4000-8000-000000000000
+	ManagedLoginBrandingID *ManagedLoginBrandingIDType `json:"ManagedLoginBrandingId,omitempty"`
+
+	// Settings The style's settings, a free-form JSON document of Cognito's
+	// managed-login branding options (its `categories` and `components`).
+	// The gateway passes it through exactly: numbers keep their digits,
+	// and members, nesting, `null`s and unicode are kept.
+	Settings *ManagedLoginBrandingSettingsType `json:"Settings,omitempty"`
+
+	// UseCognitoProvidedValues Whether the style uses Cognito's default settings and assets.
+	UseCognitoProvidedValues *bool `json:"UseCognitoProvidedValues,omitempty"`
+
+	// UserPoolID A user pool ID, for example `us-east-1_EXAMPLE`.
+	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
+}
+
 // MessageActionType RESEND sends the invitation again to an existing user and resets the
 // expiry of the temporary password; SUPPRESS sends no invitation.
 type MessageActionType string
@@ -2080,6 +2308,42 @@ type PatchLogDeliveryConfigurationRequest_LogConfigurations struct {
 	FirehoseConfiguration nullable.Nullable[PatchLogDeliveryConfigurationRequest_LogConfigurations_FirehoseConfiguration] `json:"FirehoseConfiguration,omitempty"`
 	LogLevel              nullable.Nullable[string]                                                                       `json:"LogLevel,omitempty"`
 	S3Configuration       nullable.Nullable[PatchLogDeliveryConfigurationRequest_LogConfigurations_S3Configuration]       `json:"S3Configuration,omitempty"`
+}
+
+// PatchManagedLoginBrandingRequest A merge patch over the style's UpdateManagedLoginBranding members.
+// `Settings` merges as RFC 7396 says; `Assets` merges by `Category` and
+// `ColorMode` (see the operation), and `null` deletes every asset. The
+// merged result is validated against `UpdateManagedLoginBrandingRequest`.
+type PatchManagedLoginBrandingRequest struct {
+	// Assets Assets to add, change or (with their other members `null`) delete, by `Category` and `ColorMode`.
+	Assets nullable.Nullable[[]PatchManagedLoginBrandingRequest_Assets] `json:"Assets,omitempty"`
+
+	// Settings A merge patch of the Settings document; `null` removes a member, or all of Settings.
+	Settings nullable.Nullable[map[string]interface{}] `json:"Settings,omitempty"`
+
+	// UseCognitoProvidedValues When true, the style reverts to Cognito's defaults, and the merged `Settings` and `Assets` are dropped.
+	UseCognitoProvidedValues nullable.Nullable[bool] `json:"UseCognitoProvidedValues,omitempty"`
+}
+
+// PatchManagedLoginBrandingRequestAssetsExtension The file type of the image.
+type PatchManagedLoginBrandingRequestAssetsExtension string
+
+// PatchManagedLoginBrandingRequest_Assets defines model for PatchManagedLoginBrandingRequest.Assets.
+type PatchManagedLoginBrandingRequest_Assets struct {
+	// Bytes The image file in base64.
+	Bytes nullable.Nullable[[]byte] `json:"Bytes,omitempty"`
+
+	// Category Where on the managed-login pages the image goes.
+	Category AssetCategoryType `json:"Category"`
+
+	// ColorMode The display mode an asset is for; `DYNAMIC` follows the browser.
+	ColorMode ColorSchemeModeType `json:"ColorMode"`
+
+	// Extension The file type of the image.
+	Extension nullable.Nullable[PatchManagedLoginBrandingRequestAssetsExtension] `json:"Extension,omitempty"`
+
+	// ResourceID The ID of the asset.
+	ResourceID nullable.Nullable[string] `json:"ResourceId,omitempty"`
 }
 
 // PatchResourceServerRequest A merge patch over the resource server's UpdateResourceServer
@@ -2754,6 +3018,24 @@ type TokenValidityUnitsType struct {
 	AccessToken  *TimeUnitsType `json:"AccessToken,omitempty"`
 	IDToken      *TimeUnitsType `json:"IdToken,omitempty"`
 	RefreshToken *TimeUnitsType `json:"RefreshToken,omitempty"`
+}
+
+// UpdateManagedLoginBrandingRequest The members of Cognito's UpdateManagedLoginBranding input except
+// `UserPoolId` and `ManagedLoginBrandingId`, which come from the path.
+// Cognito refuses `Settings` or `Assets` alongside
+// `UseCognitoProvidedValues: true`.
+type UpdateManagedLoginBrandingRequest struct {
+	// Assets The style's image files, at most one per `Category` and `ColorMode`.
+	Assets *AssetListType `json:"Assets,omitempty"`
+
+	// Settings The style's settings, a free-form JSON document of Cognito's
+	// managed-login branding options (its `categories` and `components`).
+	// The gateway passes it through exactly: numbers keep their digits,
+	// and members, nesting, `null`s and unicode are kept.
+	Settings *ManagedLoginBrandingSettingsType `json:"Settings,omitempty"`
+
+	// UseCognitoProvidedValues When true, the style reverts to Cognito's default settings and assets.
+	UseCognitoProvidedValues *bool `json:"UseCognitoProvidedValues,omitempty"`
 }
 
 // UpdateResourceServerRequest The members of Cognito's UpdateResourceServer input except
@@ -3459,6 +3741,11 @@ type WebAuthnMfaSettingsType struct {
 // AttributesToGet defines model for attributesToGet.
 type AttributesToGet = []AttributeNameType
 
+// BrandingID The ID of a managed-login branding style, a version 4 UUID.
+//
+// Example: 00000000-0000-4000-8000-000000000000
+type BrandingID = ManagedLoginBrandingIDType
+
 // ClientID An app client ID.
 type ClientID = ClientIDType
 
@@ -3521,6 +3808,9 @@ type ResourceServerIdentifier = ResourceServerIdentifierType
 // ResourceServerLimit defines model for resourceServerLimit.
 type ResourceServerLimit = int32
 
+// ReturnMergedResources defines model for returnMergedResources.
+type ReturnMergedResources = bool
+
 // UserAttributeNames defines model for userAttributeNames.
 type UserAttributeNames = []AttributeNameType
 
@@ -3551,6 +3841,12 @@ type BadGateway = Problem
 
 // BadRequest Problem details (RFC 9457).
 type BadRequest = Problem
+
+// BrandingUpdated A managed-login branding style as DescribeManagedLoginBranding,
+// DescribeManagedLoginBrandingByClient and CreateManagedLoginBranding
+// describe it. Additional members are allowed so that newer Cognito
+// fields, and the dry-run UpdateManagedLoginBranding input, fit.
+type BrandingUpdated = ManagedLoginBrandingType
 
 // ClientUpdated An app client as DescribeUserPoolClient describes it (`UserPoolClient`
 // in its output). `ClientSecret` appears only in the answer to the
@@ -3709,6 +4005,57 @@ type ReplacePoolParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// GetBrandingParams defines parameters for GetBranding.
+type GetBrandingParams struct {
+	// ReturnMergedResources When true, the answer includes Cognito's defaults for every branding
+	// option the style does not set; otherwise only what the style sets.
+	ReturnMergedResources *ReturnMergedResources `form:"ReturnMergedResources,omitempty" json:"ReturnMergedResources,omitempty"`
+}
+
+// PatchBrandingParams defines parameters for PatchBranding.
+type PatchBrandingParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceBrandingParams defines parameters for ReplaceBranding.
+type ReplaceBrandingParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer,
+	// SetLogDeliveryConfiguration) but don't send it; the
+	// 200 body is that input. On a pool's tags, nothing is sent and the
+	// 200 body is the tags the pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListClientsParams defines parameters for ListClients.
 type ListClientsParams struct {
 	// Limit The maximum number of app clients to return in one page; Cognito's default is 60.
@@ -3760,6 +4107,13 @@ type ReplaceClientParams struct {
 	// compares against a Describe made just before the Update, which
 	// narrows the lost-update window but cannot close it.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetClientBrandingParams defines parameters for GetClientBranding.
+type GetClientBrandingParams struct {
+	// ReturnMergedResources When true, the answer includes Cognito's defaults for every branding
+	// option the style does not set; otherwise only what the style sets.
+	ReturnMergedResources *ReturnMergedResources `form:"ReturnMergedResources,omitempty" json:"ReturnMergedResources,omitempty"`
 }
 
 // ListClientSecretsParams defines parameters for ListClientSecrets.
@@ -4122,6 +4476,18 @@ type PatchPoolApplicationMergePatchPlusJSONRequestBody = PatchUserPoolRequest
 
 // ReplacePoolJSONRequestBody defines body for ReplacePool for application/json ContentType.
 type ReplacePoolJSONRequestBody = UpdateUserPoolRequest
+
+// CreateBrandingJSONRequestBody defines body for CreateBranding for application/json ContentType.
+type CreateBrandingJSONRequestBody = CreateManagedLoginBrandingRequest
+
+// PatchBrandingJSONRequestBody defines body for PatchBranding for application/json ContentType.
+type PatchBrandingJSONRequestBody = PatchManagedLoginBrandingRequest
+
+// PatchBrandingApplicationMergePatchPlusJSONRequestBody defines body for PatchBranding for application/merge-patch+json ContentType.
+type PatchBrandingApplicationMergePatchPlusJSONRequestBody = PatchManagedLoginBrandingRequest
+
+// ReplaceBrandingJSONRequestBody defines body for ReplaceBranding for application/json ContentType.
+type ReplaceBrandingJSONRequestBody = UpdateManagedLoginBrandingRequest
 
 // CreateClientJSONRequestBody defines body for CreateClient for application/json ContentType.
 type CreateClientJSONRequestBody = CreateUserPoolClientRequest
@@ -4599,6 +4965,204 @@ type ClientInterface interface {
 	// Corresponds with PUT /pools/{poolId} (the `ReplacePool` operationId).
 	ReplacePool(ctx context.Context, poolID PoolID, params *ReplacePoolParams, body ReplacePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateBrandingWithBody Create a managed-login branding style
+	//
+	// Creates a managed-login branding style for an app client with
+	// CreateManagedLoginBranding, from its input members in the body:
+	// `ClientId`, and either `Settings` and `Assets` or
+	// `UseCognitoProvidedValues: true` (Cognito's defaults). Responds with
+	// the new style and its URL in `Location`.
+	//
+	// `Settings` is a free-form JSON document, sent to Cognito as given:
+	// numbers keep their digits (no float rounding), and members, nesting,
+	// `null`s and unicode are kept. An asset's `Bytes` is the image file in
+	// base64; note that the gateway takes request bodies of at most 256 KiB.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/branding (the `CreateBranding` operationId).
+	CreateBrandingWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBranding Create a managed-login branding style
+	//
+	// Creates a managed-login branding style for an app client with
+	// CreateManagedLoginBranding, from its input members in the body:
+	// `ClientId`, and either `Settings` and `Assets` or
+	// `UseCognitoProvidedValues: true` (Cognito's defaults). Responds with
+	// the new style and its URL in `Location`.
+	//
+	// `Settings` is a free-form JSON document, sent to Cognito as given:
+	// numbers keep their digits (no float rounding), and members, nesting,
+	// `null`s and unicode are kept. An asset's `Bytes` is the image file in
+	// base64; note that the gateway takes request bodies of at most 256 KiB.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/branding (the `CreateBranding` operationId).
+	CreateBranding(ctx context.Context, poolID PoolID, body CreateBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteBranding Delete a managed-login branding style
+	//
+	// Deletes the branding style with DeleteManagedLoginBranding; its app
+	// client's managed login pages fall back to Cognito's defaults.
+	//
+	// Corresponds with DELETE /pools/{poolId}/branding/{brandingId} (the `DeleteBranding` operationId).
+	DeleteBranding(ctx context.Context, poolID PoolID, brandingID BrandingID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBranding Get a managed-login branding style
+	//
+	// Returns one branding style with DescribeManagedLoginBranding: its
+	// `Settings` document exactly as Cognito holds it, and its `Assets`
+	// with their `Bytes` in base64. With `ReturnMergedResources=true`,
+	// Cognito's defaults for what the style does not set are included.
+	//
+	// The `ETag` header identifies this version; send it back in `If-Match`
+	// on PUT or PATCH to make the update conditional. Those compare against
+	// the style without `ReturnMergedResources`, so take the ETag from a GET
+	// without it.
+	//
+	// Corresponds with GET /pools/{poolId}/branding/{brandingId} (the `GetBranding` operationId).
+	GetBranding(ctx context.Context, poolID PoolID, brandingID BrandingID, params *GetBrandingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchBrandingWithBody Change some of a managed-login branding style
+	//
+	// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+	// the merged whole to UpdateManagedLoginBranding, so that nothing the
+	// patch leaves out changes, whatever Cognito does with members it is
+	// not given.
+	//
+	// `Settings` merges as RFC 7396 says, member by member at any depth:
+	// `null` removes a member, and an array replaces. `Assets` merges by
+	// `Category` and `ColorMode` together, not as RFC 7396 would (which
+	// replaces arrays): a patch item whose `Category` and `ColorMode` are
+	// those of a current asset merges into it; a new pair is added at the
+	// end; an asset the patch does not name is kept, in its place; and an
+	// item that the merge leaves with nothing but `Category` and
+	// `ColorMode` (its other members set to `null`) deletes that asset.
+	// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+	// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+	// patch of `Settings` or `Assets` to a style on Cognito's defaults
+	// drops `UseCognitoProvidedValues`.
+	//
+	// The gateway calls DescribeManagedLoginBranding for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+	// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+	// the 200 body is the UpdateManagedLoginBranding input that would have
+	// been sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+	PatchBrandingWithBody(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchBranding Change some of a managed-login branding style
+	//
+	// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+	// the merged whole to UpdateManagedLoginBranding, so that nothing the
+	// patch leaves out changes, whatever Cognito does with members it is
+	// not given.
+	//
+	// `Settings` merges as RFC 7396 says, member by member at any depth:
+	// `null` removes a member, and an array replaces. `Assets` merges by
+	// `Category` and `ColorMode` together, not as RFC 7396 would (which
+	// replaces arrays): a patch item whose `Category` and `ColorMode` are
+	// those of a current asset merges into it; a new pair is added at the
+	// end; an asset the patch does not name is kept, in its place; and an
+	// item that the merge leaves with nothing but `Category` and
+	// `ColorMode` (its other members set to `null`) deletes that asset.
+	// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+	// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+	// patch of `Settings` or `Assets` to a style on Cognito's defaults
+	// drops `UseCognitoProvidedValues`.
+	//
+	// The gateway calls DescribeManagedLoginBranding for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+	// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+	// the 200 body is the UpdateManagedLoginBranding input that would have
+	// been sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+	PatchBranding(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, body PatchBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchBrandingWithApplicationMergePatchPlusJSONBody Change some of a managed-login branding style
+	//
+	// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+	// the merged whole to UpdateManagedLoginBranding, so that nothing the
+	// patch leaves out changes, whatever Cognito does with members it is
+	// not given.
+	//
+	// `Settings` merges as RFC 7396 says, member by member at any depth:
+	// `null` removes a member, and an array replaces. `Assets` merges by
+	// `Category` and `ColorMode` together, not as RFC 7396 would (which
+	// replaces arrays): a patch item whose `Category` and `ColorMode` are
+	// those of a current asset merges into it; a new pair is added at the
+	// end; an asset the patch does not name is kept, in its place; and an
+	// item that the merge leaves with nothing but `Category` and
+	// `ColorMode` (its other members set to `null`) deletes that asset.
+	// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+	// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+	// patch of `Settings` or `Assets` to a style on Cognito's defaults
+	// drops `UseCognitoProvidedValues`.
+	//
+	// The gateway calls DescribeManagedLoginBranding for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+	// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+	// the 200 body is the UpdateManagedLoginBranding input that would have
+	// been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+	PatchBrandingWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, body PatchBrandingApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceBrandingWithBody Update a managed-login branding style with Cognito's own rules
+	//
+	// Sends the body to UpdateManagedLoginBranding as it is. Cognito's API
+	// reference says that it keeps the style settings a request does not
+	// specify, so PUT does not reset what it leaves out; `Assets`, when
+	// given, is the style's new asset list. To change one setting or one
+	// asset and keep every other for certain, use PATCH.
+	//
+	// The gateway first calls DescribeManagedLoginBranding to check
+	// `If-Match` (412 when the style changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateManagedLoginBranding input that would have been sent (the body
+	// members plus `UserPoolId` and `ManagedLoginBrandingId`); otherwise the
+	// 200 body is the style after the update, with its new `ETag`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/branding/{brandingId} (the `ReplaceBranding` operationId).
+	ReplaceBrandingWithBody(ctx context.Context, poolID PoolID, brandingID BrandingID, params *ReplaceBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceBranding Update a managed-login branding style with Cognito's own rules
+	//
+	// Sends the body to UpdateManagedLoginBranding as it is. Cognito's API
+	// reference says that it keeps the style settings a request does not
+	// specify, so PUT does not reset what it leaves out; `Assets`, when
+	// given, is the style's new asset list. To change one setting or one
+	// asset and keep every other for certain, use PATCH.
+	//
+	// The gateway first calls DescribeManagedLoginBranding to check
+	// `If-Match` (412 when the style changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateManagedLoginBranding input that would have been sent (the body
+	// members plus `UserPoolId` and `ManagedLoginBrandingId`); otherwise the
+	// 200 body is the style after the update, with its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/branding/{brandingId} (the `ReplaceBranding` operationId).
+	ReplaceBranding(ctx context.Context, poolID PoolID, brandingID BrandingID, params *ReplaceBrandingParams, body ReplaceBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListClients List the app clients of a user pool
 	//
 	// Lists the app clients of the user pool, one page at a time, with
@@ -4755,6 +5319,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/clients/{clientId} (the `ReplaceClient` operationId).
 	ReplaceClient(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientParams, body ReplaceClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetClientBranding Get an app client's managed-login branding style
+	//
+	// Returns the branding style assigned to the app client, with
+	// DescribeManagedLoginBrandingByClient; its `ManagedLoginBrandingId`
+	// names it under `/pools/{poolId}/branding/`. With
+	// `ReturnMergedResources=true`, Cognito's defaults for what the style
+	// does not set are included.
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/branding (the `GetClientBranding` operationId).
+	GetClientBranding(ctx context.Context, poolID PoolID, clientID ClientID, params *GetClientBrandingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetClientSecret Get an app client's secret
 	//
@@ -6697,6 +7272,294 @@ func (c *Client) ReplacePool(ctx context.Context, poolID PoolID, params *Replace
 	return c.Client.Do(req)
 }
 
+// CreateBrandingWithBody Create a managed-login branding style
+//
+// Creates a managed-login branding style for an app client with
+// CreateManagedLoginBranding, from its input members in the body:
+// `ClientId`, and either `Settings` and `Assets` or
+// `UseCognitoProvidedValues: true` (Cognito's defaults). Responds with
+// the new style and its URL in `Location`.
+//
+// `Settings` is a free-form JSON document, sent to Cognito as given:
+// numbers keep their digits (no float rounding), and members, nesting,
+// `null`s and unicode are kept. An asset's `Bytes` is the image file in
+// base64; note that the gateway takes request bodies of at most 256 KiB.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/branding (the `CreateBranding` operationId).
+func (c *Client) CreateBrandingWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBrandingRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBranding Create a managed-login branding style
+//
+// Creates a managed-login branding style for an app client with
+// CreateManagedLoginBranding, from its input members in the body:
+// `ClientId`, and either `Settings` and `Assets` or
+// `UseCognitoProvidedValues: true` (Cognito's defaults). Responds with
+// the new style and its URL in `Location`.
+//
+// `Settings` is a free-form JSON document, sent to Cognito as given:
+// numbers keep their digits (no float rounding), and members, nesting,
+// `null`s and unicode are kept. An asset's `Bytes` is the image file in
+// base64; note that the gateway takes request bodies of at most 256 KiB.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/branding (the `CreateBranding` operationId).
+func (c *Client) CreateBranding(ctx context.Context, poolID PoolID, body CreateBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBrandingRequest(c.Server, poolID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteBranding Delete a managed-login branding style
+//
+// Deletes the branding style with DeleteManagedLoginBranding; its app
+// client's managed login pages fall back to Cognito's defaults.
+//
+// Corresponds with DELETE /pools/{poolId}/branding/{brandingId} (the `DeleteBranding` operationId).
+func (c *Client) DeleteBranding(ctx context.Context, poolID PoolID, brandingID BrandingID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteBrandingRequest(c.Server, poolID, brandingID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBranding Get a managed-login branding style
+//
+// Returns one branding style with DescribeManagedLoginBranding: its
+// `Settings` document exactly as Cognito holds it, and its `Assets`
+// with their `Bytes` in base64. With `ReturnMergedResources=true`,
+// Cognito's defaults for what the style does not set are included.
+//
+// The `ETag` header identifies this version; send it back in `If-Match`
+// on PUT or PATCH to make the update conditional. Those compare against
+// the style without `ReturnMergedResources`, so take the ETag from a GET
+// without it.
+//
+// Corresponds with GET /pools/{poolId}/branding/{brandingId} (the `GetBranding` operationId).
+func (c *Client) GetBranding(ctx context.Context, poolID PoolID, brandingID BrandingID, params *GetBrandingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBrandingRequest(c.Server, poolID, brandingID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchBrandingWithBody Change some of a managed-login branding style
+//
+// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+// the merged whole to UpdateManagedLoginBranding, so that nothing the
+// patch leaves out changes, whatever Cognito does with members it is
+// not given.
+//
+// `Settings` merges as RFC 7396 says, member by member at any depth:
+// `null` removes a member, and an array replaces. `Assets` merges by
+// `Category` and `ColorMode` together, not as RFC 7396 would (which
+// replaces arrays): a patch item whose `Category` and `ColorMode` are
+// those of a current asset merges into it; a new pair is added at the
+// end; an asset the patch does not name is kept, in its place; and an
+// item that the merge leaves with nothing but `Category` and
+// `ColorMode` (its other members set to `null`) deletes that asset.
+// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+// patch of `Settings` or `Assets` to a style on Cognito's defaults
+// drops `UseCognitoProvidedValues`.
+//
+// The gateway calls DescribeManagedLoginBranding for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+// the 200 body is the UpdateManagedLoginBranding input that would have
+// been sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+func (c *Client) PatchBrandingWithBody(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchBrandingRequestWithBody(c.Server, poolID, brandingID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchBranding Change some of a managed-login branding style
+//
+// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+// the merged whole to UpdateManagedLoginBranding, so that nothing the
+// patch leaves out changes, whatever Cognito does with members it is
+// not given.
+//
+// `Settings` merges as RFC 7396 says, member by member at any depth:
+// `null` removes a member, and an array replaces. `Assets` merges by
+// `Category` and `ColorMode` together, not as RFC 7396 would (which
+// replaces arrays): a patch item whose `Category` and `ColorMode` are
+// those of a current asset merges into it; a new pair is added at the
+// end; an asset the patch does not name is kept, in its place; and an
+// item that the merge leaves with nothing but `Category` and
+// `ColorMode` (its other members set to `null`) deletes that asset.
+// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+// patch of `Settings` or `Assets` to a style on Cognito's defaults
+// drops `UseCognitoProvidedValues`.
+//
+// The gateway calls DescribeManagedLoginBranding for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+// the 200 body is the UpdateManagedLoginBranding input that would have
+// been sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+func (c *Client) PatchBranding(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, body PatchBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchBrandingRequest(c.Server, poolID, brandingID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchBrandingWithApplicationMergePatchPlusJSONBody Change some of a managed-login branding style
+//
+// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+// the merged whole to UpdateManagedLoginBranding, so that nothing the
+// patch leaves out changes, whatever Cognito does with members it is
+// not given.
+//
+// `Settings` merges as RFC 7396 says, member by member at any depth:
+// `null` removes a member, and an array replaces. `Assets` merges by
+// `Category` and `ColorMode` together, not as RFC 7396 would (which
+// replaces arrays): a patch item whose `Category` and `ColorMode` are
+// those of a current asset merges into it; a new pair is added at the
+// end; an asset the patch does not name is kept, in its place; and an
+// item that the merge leaves with nothing but `Category` and
+// `ColorMode` (its other members set to `null`) deletes that asset.
+// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+// patch of `Settings` or `Assets` to a style on Cognito's defaults
+// drops `UseCognitoProvidedValues`.
+//
+// The gateway calls DescribeManagedLoginBranding for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+// the 200 body is the UpdateManagedLoginBranding input that would have
+// been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+func (c *Client) PatchBrandingWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, body PatchBrandingApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchBrandingRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, brandingID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceBrandingWithBody Update a managed-login branding style with Cognito's own rules
+//
+// Sends the body to UpdateManagedLoginBranding as it is. Cognito's API
+// reference says that it keeps the style settings a request does not
+// specify, so PUT does not reset what it leaves out; `Assets`, when
+// given, is the style's new asset list. To change one setting or one
+// asset and keep every other for certain, use PATCH.
+//
+// The gateway first calls DescribeManagedLoginBranding to check
+// `If-Match` (412 when the style changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateManagedLoginBranding input that would have been sent (the body
+// members plus `UserPoolId` and `ManagedLoginBrandingId`); otherwise the
+// 200 body is the style after the update, with its new `ETag`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/branding/{brandingId} (the `ReplaceBranding` operationId).
+func (c *Client) ReplaceBrandingWithBody(ctx context.Context, poolID PoolID, brandingID BrandingID, params *ReplaceBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceBrandingRequestWithBody(c.Server, poolID, brandingID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceBranding Update a managed-login branding style with Cognito's own rules
+//
+// Sends the body to UpdateManagedLoginBranding as it is. Cognito's API
+// reference says that it keeps the style settings a request does not
+// specify, so PUT does not reset what it leaves out; `Assets`, when
+// given, is the style's new asset list. To change one setting or one
+// asset and keep every other for certain, use PATCH.
+//
+// The gateway first calls DescribeManagedLoginBranding to check
+// `If-Match` (412 when the style changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateManagedLoginBranding input that would have been sent (the body
+// members plus `UserPoolId` and `ManagedLoginBrandingId`); otherwise the
+// 200 body is the style after the update, with its new `ETag`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/branding/{brandingId} (the `ReplaceBranding` operationId).
+func (c *Client) ReplaceBranding(ctx context.Context, poolID PoolID, brandingID BrandingID, params *ReplaceBrandingParams, body ReplaceBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceBrandingRequest(c.Server, poolID, brandingID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListClients List the app clients of a user pool
 //
 // Lists the app clients of the user pool, one page at a time, with
@@ -6944,6 +7807,27 @@ func (c *Client) ReplaceClientWithBody(ctx context.Context, poolID PoolID, clien
 // Corresponds with PUT /pools/{poolId}/clients/{clientId} (the `ReplaceClient` operationId).
 func (c *Client) ReplaceClient(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientParams, body ReplaceClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceClientRequest(c.Server, poolID, clientID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetClientBranding Get an app client's managed-login branding style
+//
+// Returns the branding style assigned to the app client, with
+// DescribeManagedLoginBrandingByClient; its `ManagedLoginBrandingId`
+// names it under `/pools/{poolId}/branding/`. With
+// `ReturnMergedResources=true`, Cognito's defaults for what the style
+// does not set are included.
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/branding (the `GetClientBranding` operationId).
+func (c *Client) GetClientBranding(ctx context.Context, poolID PoolID, clientID ClientID, params *GetClientBrandingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClientBrandingRequest(c.Server, poolID, clientID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -10158,6 +11042,365 @@ func NewReplacePoolRequestWithBody(server string, poolID PoolID, params *Replace
 	return req, nil
 }
 
+// NewCreateBrandingRequest calls the generic CreateBranding builder with application/json body
+func NewCreateBrandingRequest(server string, poolID PoolID, body CreateBrandingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateBrandingRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewCreateBrandingRequestWithBody constructs an http.Request for the CreateBranding method, with any body, and a specified content type
+func NewCreateBrandingRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/branding", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteBrandingRequest constructs an http.Request for the DeleteBranding method
+func NewDeleteBrandingRequest(server string, poolID PoolID, brandingID BrandingID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "brandingId", brandingID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/branding/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetBrandingRequest constructs an http.Request for the GetBranding method
+func NewGetBrandingRequest(server string, poolID PoolID, brandingID BrandingID, params *GetBrandingParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "brandingId", brandingID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/branding/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ReturnMergedResources != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ReturnMergedResources", *params.ReturnMergedResources, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchBrandingRequest calls the generic PatchBranding builder with application/json body
+func NewPatchBrandingRequest(server string, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, body PatchBrandingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchBrandingRequestWithBody(server, poolID, brandingID, params, "application/json", bodyReader)
+}
+
+// NewPatchBrandingRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchBranding builder with application/merge-patch+json body
+func NewPatchBrandingRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, body PatchBrandingApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchBrandingRequestWithBody(server, poolID, brandingID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchBrandingRequestWithBody constructs an http.Request for the PatchBranding method, with any body, and a specified content type
+func NewPatchBrandingRequestWithBody(server string, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "brandingId", brandingID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/branding/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceBrandingRequest calls the generic ReplaceBranding builder with application/json body
+func NewReplaceBrandingRequest(server string, poolID PoolID, brandingID BrandingID, params *ReplaceBrandingParams, body ReplaceBrandingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceBrandingRequestWithBody(server, poolID, brandingID, params, "application/json", bodyReader)
+}
+
+// NewReplaceBrandingRequestWithBody constructs an http.Request for the ReplaceBranding method, with any body, and a specified content type
+func NewReplaceBrandingRequestWithBody(server string, poolID PoolID, brandingID BrandingID, params *ReplaceBrandingParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "brandingId", brandingID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/branding/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListClientsRequest constructs an http.Request for the ListClients method
 func NewListClientsRequest(server string, poolID PoolID, params *ListClientsParams) (*http.Request, error) {
 	var err error
@@ -10558,6 +11801,74 @@ func NewReplaceClientRequestWithBody(server string, poolID PoolID, clientID Clie
 			req.Header.Set("If-Match", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewGetClientBrandingRequest constructs an http.Request for the GetClientBranding method
+func NewGetClientBrandingRequest(server string, poolID PoolID, clientID ClientID, params *GetClientBrandingParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/branding", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ReturnMergedResources != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ReturnMergedResources", *params.ReturnMergedResources, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -14662,6 +15973,208 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /pools/{poolId} (the `ReplacePool` operationId).
 	ReplacePoolWithResponse(ctx context.Context, poolID PoolID, params *ReplacePoolParams, body ReplacePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplacePoolResult, error)
 
+	// CreateBrandingWithBodyWithResponse Create a managed-login branding style
+	//
+	// Creates a managed-login branding style for an app client with
+	// CreateManagedLoginBranding, from its input members in the body:
+	// `ClientId`, and either `Settings` and `Assets` or
+	// `UseCognitoProvidedValues: true` (Cognito's defaults). Responds with
+	// the new style and its URL in `Location`.
+	//
+	// `Settings` is a free-form JSON document, sent to Cognito as given:
+	// numbers keep their digits (no float rounding), and members, nesting,
+	// `null`s and unicode are kept. An asset's `Bytes` is the image file in
+	// base64; note that the gateway takes request bodies of at most 256 KiB.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/branding (the `CreateBranding` operationId).
+	CreateBrandingWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBrandingResult, error)
+
+	// CreateBrandingWithResponse Create a managed-login branding style
+	//
+	// Creates a managed-login branding style for an app client with
+	// CreateManagedLoginBranding, from its input members in the body:
+	// `ClientId`, and either `Settings` and `Assets` or
+	// `UseCognitoProvidedValues: true` (Cognito's defaults). Responds with
+	// the new style and its URL in `Location`.
+	//
+	// `Settings` is a free-form JSON document, sent to Cognito as given:
+	// numbers keep their digits (no float rounding), and members, nesting,
+	// `null`s and unicode are kept. An asset's `Bytes` is the image file in
+	// base64; note that the gateway takes request bodies of at most 256 KiB.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/branding (the `CreateBranding` operationId).
+	CreateBrandingWithResponse(ctx context.Context, poolID PoolID, body CreateBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBrandingResult, error)
+
+	// DeleteBrandingWithResponse Delete a managed-login branding style
+	//
+	// Deletes the branding style with DeleteManagedLoginBranding; its app
+	// client's managed login pages fall back to Cognito's defaults.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/branding/{brandingId} (the `DeleteBranding` operationId).
+	DeleteBrandingWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, reqEditors ...RequestEditorFn) (*DeleteBrandingResult, error)
+
+	// GetBrandingWithResponse Get a managed-login branding style
+	//
+	// Returns one branding style with DescribeManagedLoginBranding: its
+	// `Settings` document exactly as Cognito holds it, and its `Assets`
+	// with their `Bytes` in base64. With `ReturnMergedResources=true`,
+	// Cognito's defaults for what the style does not set are included.
+	//
+	// The `ETag` header identifies this version; send it back in `If-Match`
+	// on PUT or PATCH to make the update conditional. Those compare against
+	// the style without `ReturnMergedResources`, so take the ETag from a GET
+	// without it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/branding/{brandingId} (the `GetBranding` operationId).
+	GetBrandingWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *GetBrandingParams, reqEditors ...RequestEditorFn) (*GetBrandingResult, error)
+
+	// PatchBrandingWithBodyWithResponse Change some of a managed-login branding style
+	//
+	// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+	// the merged whole to UpdateManagedLoginBranding, so that nothing the
+	// patch leaves out changes, whatever Cognito does with members it is
+	// not given.
+	//
+	// `Settings` merges as RFC 7396 says, member by member at any depth:
+	// `null` removes a member, and an array replaces. `Assets` merges by
+	// `Category` and `ColorMode` together, not as RFC 7396 would (which
+	// replaces arrays): a patch item whose `Category` and `ColorMode` are
+	// those of a current asset merges into it; a new pair is added at the
+	// end; an asset the patch does not name is kept, in its place; and an
+	// item that the merge leaves with nothing but `Category` and
+	// `ColorMode` (its other members set to `null`) deletes that asset.
+	// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+	// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+	// patch of `Settings` or `Assets` to a style on Cognito's defaults
+	// drops `UseCognitoProvidedValues`.
+	//
+	// The gateway calls DescribeManagedLoginBranding for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+	// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+	// the 200 body is the UpdateManagedLoginBranding input that would have
+	// been sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+	PatchBrandingWithBodyWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchBrandingResult, error)
+
+	// PatchBrandingWithResponse Change some of a managed-login branding style
+	//
+	// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+	// the merged whole to UpdateManagedLoginBranding, so that nothing the
+	// patch leaves out changes, whatever Cognito does with members it is
+	// not given.
+	//
+	// `Settings` merges as RFC 7396 says, member by member at any depth:
+	// `null` removes a member, and an array replaces. `Assets` merges by
+	// `Category` and `ColorMode` together, not as RFC 7396 would (which
+	// replaces arrays): a patch item whose `Category` and `ColorMode` are
+	// those of a current asset merges into it; a new pair is added at the
+	// end; an asset the patch does not name is kept, in its place; and an
+	// item that the merge leaves with nothing but `Category` and
+	// `ColorMode` (its other members set to `null`) deletes that asset.
+	// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+	// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+	// patch of `Settings` or `Assets` to a style on Cognito's defaults
+	// drops `UseCognitoProvidedValues`.
+	//
+	// The gateway calls DescribeManagedLoginBranding for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+	// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+	// the 200 body is the UpdateManagedLoginBranding input that would have
+	// been sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+	PatchBrandingWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, body PatchBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchBrandingResult, error)
+
+	// PatchBrandingWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a managed-login branding style
+	//
+	// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+	// the merged whole to UpdateManagedLoginBranding, so that nothing the
+	// patch leaves out changes, whatever Cognito does with members it is
+	// not given.
+	//
+	// `Settings` merges as RFC 7396 says, member by member at any depth:
+	// `null` removes a member, and an array replaces. `Assets` merges by
+	// `Category` and `ColorMode` together, not as RFC 7396 would (which
+	// replaces arrays): a patch item whose `Category` and `ColorMode` are
+	// those of a current asset merges into it; a new pair is added at the
+	// end; an asset the patch does not name is kept, in its place; and an
+	// item that the merge leaves with nothing but `Category` and
+	// `ColorMode` (its other members set to `null`) deletes that asset.
+	// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+	// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+	// patch of `Settings` or `Assets` to a style on Cognito's defaults
+	// drops `UseCognitoProvidedValues`.
+	//
+	// The gateway calls DescribeManagedLoginBranding for the current state
+	// (and to check `If-Match`, 412 on mismatch), merges the patch,
+	// validates the merged result against
+	// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+	// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+	// the 200 body is the UpdateManagedLoginBranding input that would have
+	// been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+	PatchBrandingWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, body PatchBrandingApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchBrandingResult, error)
+
+	// ReplaceBrandingWithBodyWithResponse Update a managed-login branding style with Cognito's own rules
+	//
+	// Sends the body to UpdateManagedLoginBranding as it is. Cognito's API
+	// reference says that it keeps the style settings a request does not
+	// specify, so PUT does not reset what it leaves out; `Assets`, when
+	// given, is the style's new asset list. To change one setting or one
+	// asset and keep every other for certain, use PATCH.
+	//
+	// The gateway first calls DescribeManagedLoginBranding to check
+	// `If-Match` (412 when the style changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateManagedLoginBranding input that would have been sent (the body
+	// members plus `UserPoolId` and `ManagedLoginBrandingId`); otherwise the
+	// 200 body is the style after the update, with its new `ETag`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/branding/{brandingId} (the `ReplaceBranding` operationId).
+	ReplaceBrandingWithBodyWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *ReplaceBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceBrandingResult, error)
+
+	// ReplaceBrandingWithResponse Update a managed-login branding style with Cognito's own rules
+	//
+	// Sends the body to UpdateManagedLoginBranding as it is. Cognito's API
+	// reference says that it keeps the style settings a request does not
+	// specify, so PUT does not reset what it leaves out; `Assets`, when
+	// given, is the style's new asset list. To change one setting or one
+	// asset and keep every other for certain, use PATCH.
+	//
+	// The gateway first calls DescribeManagedLoginBranding to check
+	// `If-Match` (412 when the style changed since the given ETag). With
+	// `dryRun=true` nothing is changed and the 200 body is the
+	// UpdateManagedLoginBranding input that would have been sent (the body
+	// members plus `UserPoolId` and `ManagedLoginBrandingId`); otherwise the
+	// 200 body is the style after the update, with its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/branding/{brandingId} (the `ReplaceBranding` operationId).
+	ReplaceBrandingWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *ReplaceBrandingParams, body ReplaceBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceBrandingResult, error)
+
 	// ListClientsWithResponse List the app clients of a user pool
 	//
 	// Lists the app clients of the user pool, one page at a time, with
@@ -14824,6 +16337,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/clients/{clientId} (the `ReplaceClient` operationId).
 	ReplaceClientWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientParams, body ReplaceClientJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientResult, error)
+
+	// GetClientBrandingWithResponse Get an app client's managed-login branding style
+	//
+	// Returns the branding style assigned to the app client, with
+	// DescribeManagedLoginBrandingByClient; its `ManagedLoginBrandingId`
+	// names it under `/pools/{poolId}/branding/`. With
+	// `ReturnMergedResources=true`, Cognito's defaults for what the style
+	// does not set are included.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/branding (the `GetClientBranding` operationId).
+	GetClientBrandingWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *GetClientBrandingParams, reqEditors ...RequestEditorFn) (*GetClientBrandingResult, error)
 
 	// GetClientSecretWithResponse Get an app client's secret
 	//
@@ -18395,6 +19921,638 @@ func (r ReplacePoolResult) ContentType() string {
 	return ""
 }
 
+// CreateBrandingResult201Headers the declared response headers of an HTTP 201 response for CreateBranding
+type CreateBrandingResult201Headers struct {
+	Location *string
+}
+
+// CreateBrandingResult429Headers the declared response headers of an HTTP 429 response for CreateBranding
+type CreateBrandingResult429Headers struct {
+	RetryAfter *int
+}
+
+type CreateBrandingResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ManagedLoginBrandingType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateBrandingResult201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateBrandingResult429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateBrandingResult) GetJSON201() *ManagedLoginBrandingType {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r CreateBrandingResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateBrandingResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateBrandingResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateBrandingResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateBrandingResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteBrandingResult429Headers the declared response headers of an HTTP 429 response for DeleteBranding
+type DeleteBrandingResult429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteBrandingResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteBrandingResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteBrandingResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteBrandingResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteBrandingResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteBrandingResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteBrandingResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteBrandingResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DeleteBrandingResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteBrandingResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteBrandingResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteBrandingResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteBrandingResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteBrandingResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetBrandingResult200Headers the declared response headers of an HTTP 200 response for GetBranding
+type GetBrandingResult200Headers struct {
+	ETag *string
+}
+
+// GetBrandingResult429Headers the declared response headers of an HTTP 429 response for GetBranding
+type GetBrandingResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetBrandingResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ManagedLoginBrandingType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetBrandingResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetBrandingResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBrandingResult) GetJSON200() *ManagedLoginBrandingType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetBrandingResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetBrandingResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetBrandingResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetBrandingResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetBrandingResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetBrandingResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetBrandingResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetBrandingResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBrandingResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBrandingResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBrandingResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBrandingResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchBrandingResult200Headers the declared response headers of an HTTP 200 response for PatchBranding
+type PatchBrandingResult200Headers struct {
+	ETag *string
+}
+
+// PatchBrandingResult412Headers the declared response headers of an HTTP 412 response for PatchBranding
+type PatchBrandingResult412Headers struct {
+	ETag *string
+}
+
+// PatchBrandingResult429Headers the declared response headers of an HTTP 429 response for PatchBranding
+type PatchBrandingResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchBrandingResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BrandingUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchBrandingResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchBrandingResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchBrandingResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchBrandingResult) GetJSON200() *BrandingUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchBrandingResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchBrandingResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchBrandingResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchBrandingResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchBrandingResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceBrandingResult200Headers the declared response headers of an HTTP 200 response for ReplaceBranding
+type ReplaceBrandingResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceBrandingResult412Headers the declared response headers of an HTTP 412 response for ReplaceBranding
+type ReplaceBrandingResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceBrandingResult429Headers the declared response headers of an HTTP 429 response for ReplaceBranding
+type ReplaceBrandingResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceBrandingResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BrandingUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceBrandingResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceBrandingResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceBrandingResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceBrandingResult) GetJSON200() *BrandingUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceBrandingResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceBrandingResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceBrandingResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceBrandingResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceBrandingResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListClientsResult200Headers the declared response headers of an HTTP 200 response for ListClients
 type ListClientsResult200Headers struct {
 	Link *string
@@ -19139,6 +21297,110 @@ func (r ReplaceClientResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReplaceClientResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetClientBrandingResult429Headers the declared response headers of an HTTP 429 response for GetClientBranding
+type GetClientBrandingResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetClientBrandingResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ManagedLoginBrandingType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetClientBrandingResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClientBrandingResult) GetJSON200() *ManagedLoginBrandingType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetClientBrandingResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetClientBrandingResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetClientBrandingResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetClientBrandingResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetClientBrandingResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetClientBrandingResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetClientBrandingResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetClientBrandingResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClientBrandingResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClientBrandingResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClientBrandingResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClientBrandingResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -26942,6 +29204,262 @@ func (c *ClientWithResponses) ReplacePoolWithResponse(ctx context.Context, poolI
 	return ParseReplacePoolResult(rsp)
 }
 
+// CreateBrandingWithBodyWithResponse Create a managed-login branding style
+//
+// Creates a managed-login branding style for an app client with
+// CreateManagedLoginBranding, from its input members in the body:
+// `ClientId`, and either `Settings` and `Assets` or
+// `UseCognitoProvidedValues: true` (Cognito's defaults). Responds with
+// the new style and its URL in `Location`.
+//
+// `Settings` is a free-form JSON document, sent to Cognito as given:
+// numbers keep their digits (no float rounding), and members, nesting,
+// `null`s and unicode are kept. An asset's `Bytes` is the image file in
+// base64; note that the gateway takes request bodies of at most 256 KiB.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/branding (the `CreateBranding` operationId).
+func (c *ClientWithResponses) CreateBrandingWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBrandingResult, error) {
+	rsp, err := c.CreateBrandingWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBrandingResult(rsp)
+}
+
+// CreateBrandingWithResponse Create a managed-login branding style
+//
+// Creates a managed-login branding style for an app client with
+// CreateManagedLoginBranding, from its input members in the body:
+// `ClientId`, and either `Settings` and `Assets` or
+// `UseCognitoProvidedValues: true` (Cognito's defaults). Responds with
+// the new style and its URL in `Location`.
+//
+// `Settings` is a free-form JSON document, sent to Cognito as given:
+// numbers keep their digits (no float rounding), and members, nesting,
+// `null`s and unicode are kept. An asset's `Bytes` is the image file in
+// base64; note that the gateway takes request bodies of at most 256 KiB.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/branding (the `CreateBranding` operationId).
+func (c *ClientWithResponses) CreateBrandingWithResponse(ctx context.Context, poolID PoolID, body CreateBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBrandingResult, error) {
+	rsp, err := c.CreateBranding(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBrandingResult(rsp)
+}
+
+// DeleteBrandingWithResponse Delete a managed-login branding style
+//
+// Deletes the branding style with DeleteManagedLoginBranding; its app
+// client's managed login pages fall back to Cognito's defaults.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/branding/{brandingId} (the `DeleteBranding` operationId).
+func (c *ClientWithResponses) DeleteBrandingWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, reqEditors ...RequestEditorFn) (*DeleteBrandingResult, error) {
+	rsp, err := c.DeleteBranding(ctx, poolID, brandingID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteBrandingResult(rsp)
+}
+
+// GetBrandingWithResponse Get a managed-login branding style
+//
+// Returns one branding style with DescribeManagedLoginBranding: its
+// `Settings` document exactly as Cognito holds it, and its `Assets`
+// with their `Bytes` in base64. With `ReturnMergedResources=true`,
+// Cognito's defaults for what the style does not set are included.
+//
+// The `ETag` header identifies this version; send it back in `If-Match`
+// on PUT or PATCH to make the update conditional. Those compare against
+// the style without `ReturnMergedResources`, so take the ETag from a GET
+// without it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/branding/{brandingId} (the `GetBranding` operationId).
+func (c *ClientWithResponses) GetBrandingWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *GetBrandingParams, reqEditors ...RequestEditorFn) (*GetBrandingResult, error) {
+	rsp, err := c.GetBranding(ctx, poolID, brandingID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBrandingResult(rsp)
+}
+
+// PatchBrandingWithBodyWithResponse Change some of a managed-login branding style
+//
+// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+// the merged whole to UpdateManagedLoginBranding, so that nothing the
+// patch leaves out changes, whatever Cognito does with members it is
+// not given.
+//
+// `Settings` merges as RFC 7396 says, member by member at any depth:
+// `null` removes a member, and an array replaces. `Assets` merges by
+// `Category` and `ColorMode` together, not as RFC 7396 would (which
+// replaces arrays): a patch item whose `Category` and `ColorMode` are
+// those of a current asset merges into it; a new pair is added at the
+// end; an asset the patch does not name is kept, in its place; and an
+// item that the merge leaves with nothing but `Category` and
+// `ColorMode` (its other members set to `null`) deletes that asset.
+// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+// patch of `Settings` or `Assets` to a style on Cognito's defaults
+// drops `UseCognitoProvidedValues`.
+//
+// The gateway calls DescribeManagedLoginBranding for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+// the 200 body is the UpdateManagedLoginBranding input that would have
+// been sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+func (c *ClientWithResponses) PatchBrandingWithBodyWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchBrandingResult, error) {
+	rsp, err := c.PatchBrandingWithBody(ctx, poolID, brandingID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchBrandingResult(rsp)
+}
+
+// PatchBrandingWithResponse Change some of a managed-login branding style
+//
+// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+// the merged whole to UpdateManagedLoginBranding, so that nothing the
+// patch leaves out changes, whatever Cognito does with members it is
+// not given.
+//
+// `Settings` merges as RFC 7396 says, member by member at any depth:
+// `null` removes a member, and an array replaces. `Assets` merges by
+// `Category` and `ColorMode` together, not as RFC 7396 would (which
+// replaces arrays): a patch item whose `Category` and `ColorMode` are
+// those of a current asset merges into it; a new pair is added at the
+// end; an asset the patch does not name is kept, in its place; and an
+// item that the merge leaves with nothing but `Category` and
+// `ColorMode` (its other members set to `null`) deletes that asset.
+// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+// patch of `Settings` or `Assets` to a style on Cognito's defaults
+// drops `UseCognitoProvidedValues`.
+//
+// The gateway calls DescribeManagedLoginBranding for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+// the 200 body is the UpdateManagedLoginBranding input that would have
+// been sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+func (c *ClientWithResponses) PatchBrandingWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, body PatchBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchBrandingResult, error) {
+	rsp, err := c.PatchBranding(ctx, poolID, brandingID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchBrandingResult(rsp)
+}
+
+// PatchBrandingWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a managed-login branding style
+//
+// Applies a JSON merge patch (RFC 7396) to the branding style and sends
+// the merged whole to UpdateManagedLoginBranding, so that nothing the
+// patch leaves out changes, whatever Cognito does with members it is
+// not given.
+//
+// `Settings` merges as RFC 7396 says, member by member at any depth:
+// `null` removes a member, and an array replaces. `Assets` merges by
+// `Category` and `ColorMode` together, not as RFC 7396 would (which
+// replaces arrays): a patch item whose `Category` and `ColorMode` are
+// those of a current asset merges into it; a new pair is added at the
+// end; an asset the patch does not name is kept, in its place; and an
+// item that the merge leaves with nothing but `Category` and
+// `ColorMode` (its other members set to `null`) deletes that asset.
+// `Assets: null` deletes them all. `UseCognitoProvidedValues: true`
+// drops `Settings` and `Assets`, which Cognito refuses alongside it; a
+// patch of `Settings` or `Assets` to a style on Cognito's defaults
+// drops `UseCognitoProvidedValues`.
+//
+// The gateway calls DescribeManagedLoginBranding for the current state
+// (and to check `If-Match`, 412 on mismatch), merges the patch,
+// validates the merged result against
+// `UpdateManagedLoginBrandingRequest` (400 on failure), then calls
+// UpdateManagedLoginBranding. With `dryRun=true` nothing is changed and
+// the 200 body is the UpdateManagedLoginBranding input that would have
+// been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/branding/{brandingId} (the `PatchBranding` operationId).
+func (c *ClientWithResponses) PatchBrandingWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *PatchBrandingParams, body PatchBrandingApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchBrandingResult, error) {
+	rsp, err := c.PatchBrandingWithApplicationMergePatchPlusJSONBody(ctx, poolID, brandingID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchBrandingResult(rsp)
+}
+
+// ReplaceBrandingWithBodyWithResponse Update a managed-login branding style with Cognito's own rules
+//
+// Sends the body to UpdateManagedLoginBranding as it is. Cognito's API
+// reference says that it keeps the style settings a request does not
+// specify, so PUT does not reset what it leaves out; `Assets`, when
+// given, is the style's new asset list. To change one setting or one
+// asset and keep every other for certain, use PATCH.
+//
+// The gateway first calls DescribeManagedLoginBranding to check
+// `If-Match` (412 when the style changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateManagedLoginBranding input that would have been sent (the body
+// members plus `UserPoolId` and `ManagedLoginBrandingId`); otherwise the
+// 200 body is the style after the update, with its new `ETag`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/branding/{brandingId} (the `ReplaceBranding` operationId).
+func (c *ClientWithResponses) ReplaceBrandingWithBodyWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *ReplaceBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceBrandingResult, error) {
+	rsp, err := c.ReplaceBrandingWithBody(ctx, poolID, brandingID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceBrandingResult(rsp)
+}
+
+// ReplaceBrandingWithResponse Update a managed-login branding style with Cognito's own rules
+//
+// Sends the body to UpdateManagedLoginBranding as it is. Cognito's API
+// reference says that it keeps the style settings a request does not
+// specify, so PUT does not reset what it leaves out; `Assets`, when
+// given, is the style's new asset list. To change one setting or one
+// asset and keep every other for certain, use PATCH.
+//
+// The gateway first calls DescribeManagedLoginBranding to check
+// `If-Match` (412 when the style changed since the given ETag). With
+// `dryRun=true` nothing is changed and the 200 body is the
+// UpdateManagedLoginBranding input that would have been sent (the body
+// members plus `UserPoolId` and `ManagedLoginBrandingId`); otherwise the
+// 200 body is the style after the update, with its new `ETag`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/branding/{brandingId} (the `ReplaceBranding` operationId).
+func (c *ClientWithResponses) ReplaceBrandingWithResponse(ctx context.Context, poolID PoolID, brandingID BrandingID, params *ReplaceBrandingParams, body ReplaceBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceBrandingResult, error) {
+	rsp, err := c.ReplaceBranding(ctx, poolID, brandingID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceBrandingResult(rsp)
+}
+
 // ListClientsWithResponse List the app clients of a user pool
 //
 // Lists the app clients of the user pool, one page at a time, with
@@ -27163,6 +29681,25 @@ func (c *ClientWithResponses) ReplaceClientWithResponse(ctx context.Context, poo
 		return nil, err
 	}
 	return ParseReplaceClientResult(rsp)
+}
+
+// GetClientBrandingWithResponse Get an app client's managed-login branding style
+//
+// Returns the branding style assigned to the app client, with
+// DescribeManagedLoginBrandingByClient; its `ManagedLoginBrandingId`
+// names it under `/pools/{poolId}/branding/`. With
+// `ReturnMergedResources=true`, Cognito's defaults for what the style
+// does not set are included.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/branding (the `GetClientBranding` operationId).
+func (c *ClientWithResponses) GetClientBrandingWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *GetClientBrandingParams, reqEditors ...RequestEditorFn) (*GetClientBrandingResult, error) {
+	rsp, err := c.GetClientBranding(ctx, poolID, clientID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClientBrandingResult(rsp)
 }
 
 // GetClientSecretWithResponse Get an app client's secret
@@ -31241,6 +33778,614 @@ func ParseReplacePoolResult(rsp *http.Response) (*ReplacePoolResult, error) {
 	return response, nil
 }
 
+// ParseCreateBrandingResult parses an HTTP response from a CreateBrandingWithResponse call
+func ParseCreateBrandingResult(rsp *http.Response) (*CreateBrandingResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateBrandingResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ManagedLoginBrandingType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateBrandingResult201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateBrandingResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteBrandingResult parses an HTTP response from a DeleteBrandingWithResponse call
+func ParseDeleteBrandingResult(rsp *http.Response) (*DeleteBrandingResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteBrandingResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteBrandingResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetBrandingResult parses an HTTP response from a GetBrandingWithResponse call
+func ParseGetBrandingResult(rsp *http.Response) (*GetBrandingResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBrandingResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ManagedLoginBrandingType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetBrandingResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetBrandingResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchBrandingResult parses an HTTP response from a PatchBrandingWithResponse call
+func ParsePatchBrandingResult(rsp *http.Response) (*PatchBrandingResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchBrandingResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BrandingUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchBrandingResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchBrandingResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchBrandingResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceBrandingResult parses an HTTP response from a ReplaceBrandingWithResponse call
+func ParseReplaceBrandingResult(rsp *http.Response) (*ReplaceBrandingResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceBrandingResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BrandingUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceBrandingResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceBrandingResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceBrandingResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListClientsResult parses an HTTP response from a ListClientsWithResponse call
 func ParseListClientsResult(rsp *http.Response) (*ListClientsResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -31948,6 +35093,101 @@ func ParseReplaceClientResult(rsp *http.Response) (*ReplaceClientResult, error) 
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceClientResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetClientBrandingResult parses an HTTP response from a GetClientBrandingWithResponse call
+func ParseGetClientBrandingResult(rsp *http.Response) (*GetClientBrandingResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClientBrandingResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ManagedLoginBrandingType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetClientBrandingResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

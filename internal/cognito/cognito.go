@@ -10,7 +10,6 @@ package cognito
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -71,7 +70,7 @@ func action[In, Out any](method sdkMethod[In, Out], category quota.Category, wri
 		call: func(ctx context.Context, client *cip.Client, input []byte) (any, error) {
 			var params In
 			if len(input) > 0 {
-				if err := json.Unmarshal(input, &params); err != nil {
+				if err := decodeInput(input, &params); err != nil {
 					return nil, fmt.Errorf("decode %s: %w", in.Name(), err)
 				}
 			}
@@ -169,6 +168,13 @@ func rows() []Action {
 		action((*cip.Client).ListTagsForResource, quota.UserPoolRead, reads),
 		action((*cip.Client).TagResource, quota.UserPoolUpdate, writes),
 		action((*cip.Client).UntagResource, quota.UserPoolUpdate, writes),
+		// Managed-login branding styles: Settings is a free-form document
+		// and Assets carry image bytes (freeform.go).
+		action((*cip.Client).CreateManagedLoginBranding, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DescribeManagedLoginBranding, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).DescribeManagedLoginBrandingByClient, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).UpdateManagedLoginBranding, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DeleteManagedLoginBranding, quota.UserPoolResourceUpdate, writes),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),

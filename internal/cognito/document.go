@@ -26,7 +26,9 @@ var (
 // Unset members are left out rather than written as null: nil pointers, nil
 // slices and maps, and empty enum strings (the SDK models enums as
 // non-pointer strings). Times become RFC 3339 strings. SDK plumbing such as
-// ResultMetadata is dropped.
+// ResultMetadata is dropped. A free-form document keeps its numbers as
+// Cognito wrote them (json.Number), and a blob is base64, as Cognito sends
+// it (freeform.go).
 func Document(v any) any {
 	rv := reflect.ValueOf(v)
 	if !rv.IsValid() {
@@ -252,6 +254,14 @@ func makePlan(t reflect.Type, made map[reflect.Type]*plan) *plan {
 	}
 	p := &plan{set: never}
 	made[t] = p
+	switch {
+	case t.Kind() != reflect.Interface && t.Implements(marshalerType):
+		documentPlan(p) // in freeform.go, as blobs are
+		return p
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
+		blobPlan(p)
+		return p
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		elem := makePlan(t.Elem(), made)

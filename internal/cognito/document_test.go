@@ -2,6 +2,7 @@ package cognito
 
 import (
 	"bytes"
+	"encoding/base64"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	cipdocument "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/document"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	smithydocument "github.com/aws/smithy-go/document"
 
 	"github.com/acme/cognito-admin-gateway/internal/canonjson"
 )
@@ -152,6 +155,12 @@ func refDocument(v reflect.Value) (any, bool) {
 		if v.IsNil() {
 			return nil, false
 		}
+		if m, ok := v.Interface().(smithydocument.Marshaler); ok {
+			// A free-form document: its JSON, numbers as written.
+			encoded, _ := m.MarshalSmithyDocument()
+			tree, _ := decodeExact(encoded)
+			return tree, true
+		}
 		return refDocument(v.Elem())
 	case reflect.Struct:
 		if v.Type() == timeType {
@@ -161,6 +170,9 @@ func refDocument(v reflect.Value) (any, bool) {
 	case reflect.Slice:
 		if v.IsNil() {
 			return nil, false
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return base64.StdEncoding.EncodeToString(v.Bytes()), true // as encoding/json writes a []byte
 		}
 		list := make([]any, 0, v.Len())
 		for i := range v.Len() {
@@ -258,6 +270,17 @@ func fill(r *rand.Rand, v reflect.Value, depth int) {
 	case reflect.String:
 		words := []string{"", "", "ACTIVE", "us-east-1_Example1", "<b>&amp;", "é\u2028", "\x01\"\\"}
 		v.SetString(words[r.IntN(len(words))])
+	case reflect.Interface:
+		if v.Type() == documentType && depth > 0 && r.IntN(4) != 0 {
+			documents := []any{
+				map[string]any{"n": smithydocument.Number("12345678901234567890"), "f": smithydocument.Number("0.1")},
+				[]any{nil, true, "<é>", map[string]any{}},
+				"plain",
+			}
+			v.Set(reflect.ValueOf(cipdocument.NewLazyDocument(documents[r.IntN(len(documents))])))
+		}
+	case reflect.Uint8:
+		v.SetUint(r.Uint64N(256))
 	case reflect.Bool:
 		v.SetBool(r.IntN(2) == 0)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:

@@ -25,6 +25,9 @@ const targetPrefix = "AWSCognitoIdentityProviderService."
 type Call struct {
 	Action string
 	Input  map[string]any
+	// Body is the input as sent, for what Input's float64 numbers would
+	// round: a document's 12345678901234567890, say.
+	Body   []byte
 	Header http.Header
 }
 
@@ -99,7 +102,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	var input map[string]any
 	_ = json.Unmarshal(raw, &input)
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Action: action, Input: input, Header: r.Header.Clone()})
+	s.calls = append(s.calls, Call{Action: action, Input: input, Body: raw, Header: r.Header.Clone()})
 	h := s.handlers[action]
 	if h == nil {
 		h = s.fallback

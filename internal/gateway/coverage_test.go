@@ -43,8 +43,6 @@ var (
 	// are still missing, and an entry the spec names is stale.
 	pendingIssue14 = []string{
 		"AddCustomAttributes",
-		"CreateManagedLoginBranding", "DescribeManagedLoginBranding", "DescribeManagedLoginBrandingByClient",
-		"UpdateManagedLoginBranding", "DeleteManagedLoginBranding",
 		"CreateTerms", "DescribeTerms", "ListTerms", "UpdateTerms", "DeleteTerms",
 		"DescribeUserPoolDomain", "CreateUserPoolDomain", "UpdateUserPoolDomain", "DeleteUserPoolDomain",
 		"DescribeRiskConfiguration", "SetRiskConfiguration",

@@ -34,6 +34,9 @@ var composites = map[string]handlerFunc{
 	"deletePool":            deletePool, // in guard.go
 	"getOpenAPI":            serveSpec,
 	"getHealth":             health,
+	// Managed-login branding: a document and keyed assets.
+	"replaceBranding": brandingEditor.replace,
+	"patchBranding":   brandingEditor.patch,
 	// The API reference and the spec as written, in meta.go.
 	"getOpenAPIYAML": serveSpecYAML,
 	"getDocs":        serveDocsPage,
@@ -56,6 +59,7 @@ var editors = map[string]editor{
 	"identity provider": identityProviderEditor,
 	"resource server":   resourceServerEditor,
 	"log delivery":      logDeliveryEditor,
+	"branding":          brandingEditor,
 }
 
 // editor implements PUT and PATCH on a resource that Cognito can only
@@ -77,10 +81,11 @@ type editor struct {
 	// conflicts pairs a deprecated member with the one that replaced it;
 	// Cognito refuses an input that sets both.
 	conflicts []conflict
-	// keyed maps an array member to the member of its items that names
-	// them. A PATCH merges such an array item by item, as keyedMerge says,
-	// instead of replacing it as RFC 7396 would.
-	keyed map[string]string
+	// keyed maps an array member to the members of its items that name
+	// them together (Scopes by ScopeName; Assets by Category and
+	// ColorMode). A PATCH merges such an array item by item, as mergeKeyed
+	// says, instead of replacing it as RFC 7396 would.
+	keyed map[string][]string
 }
 
 // conflict is a deprecated member path and the member path that supersedes it.
@@ -131,7 +136,24 @@ var identityProviderEditor = editor{
 var resourceServerEditor = editor{
 	output: "ResourceServer",
 	ids:    map[string]string{"poolId": "UserPoolId", "identifier": "Identifier"},
-	keyed:  map[string]string{"Scopes": "ScopeName"},
+	keyed:  map[string][]string{"Scopes": {"ScopeName"}},
+}
+
+// brandingEditor merges a PATCH into UpdateManagedLoginBranding. Cognito
+// says it keeps the settings it is not given, but not how deep, nor what
+// an Assets list that leaves an asset out does; the merged whole leaves
+// nothing to that. Settings, a free-form document, merges as RFC 7396
+// says; an asset is named by its Category and ColorMode together.
+// UseCognitoProvidedValues cannot go with either, so whichever side the
+// patch did not set is dropped.
+var brandingEditor = editor{
+	output: "ManagedLoginBranding",
+	ids:    map[string]string{"poolId": "UserPoolId", "brandingId": "ManagedLoginBrandingId"},
+	keyed:  map[string][]string{"Assets": {"Category", "ColorMode"}},
+	conflicts: []conflict{
+		{[]string{"UseCognitoProvidedValues"}, []string{"Settings"}},
+		{[]string{"UseCognitoProvidedValues"}, []string{"Assets"}},
+	},
 }
 
 // logDeliveryEditor merges log configurations by event source, so that a
@@ -139,7 +161,7 @@ var resourceServerEditor = editor{
 var logDeliveryEditor = editor{
 	output: "LogDeliveryConfiguration",
 	ids:    map[string]string{"poolId": "UserPoolId"},
-	keyed:  map[string]string{"LogConfigurations": "EventSource"},
+	keyed:  map[string][]string{"LogConfigurations": {"EventSource"}},
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.
@@ -289,24 +311,24 @@ func (e editor) mergeKeyed(current, patch map[string]any) map[string]any {
 	for k, v := range patch {
 		out[k] = v
 	}
-	for member, key := range e.keyed {
+	for member, keys := range e.keyed {
 		if items, ok := patch[member].([]any); ok { // not absent, nor null for none
-			out[member] = mergeItems(current[member], items, key)
+			out[member] = mergeItems(current[member], items, keys)
 		}
 	}
 	return out
 }
 
-// mergeItems merges patch items into the current ones by their key member.
-// The current items are the editor's own projection of the described
-// resource, so merging into them in place changes nothing else.
-func mergeItems(current any, patch []any, key string) []any {
+// mergeItems merges patch items into the current ones by their key
+// members. The current items are the editor's own projection of the
+// described resource, so merging into them in place changes nothing else.
+func mergeItems(current any, patch []any, keys []string) []any {
 	existing, _ := current.([]any)
 	merged := make([]any, 0, len(existing)+len(patch))
-	at := make(map[any]int, len(existing))
+	at := make(map[itemKey]int, len(existing))
 	for _, item := range existing {
 		if object, ok := item.(map[string]any); ok {
-			at[object[key]] = len(merged)
+			at[keyOf(object, keys)] = len(merged)
 		}
 		merged = append(merged, item)
 	}
@@ -316,21 +338,47 @@ func mergeItems(current any, patch []any, key string) []any {
 			merged = append(merged, item) // the schema check will refuse it
 			continue
 		}
-		if i, found := at[object[key]]; found {
+		if i, found := at[keyOf(object, keys)]; found {
 			merged[i] = mergePatch(merged[i], object)
 			continue
 		}
-		at[object[key]] = len(merged)
+		at[keyOf(object, keys)] = len(merged)
 		merged = append(merged, mergePatch(map[string]any{}, object))
 	}
 	kept := merged[:0]
 	for _, item := range merged {
-		if object, ok := item.(map[string]any); ok && len(object) == 1 && object[key] != nil {
+		if object, ok := item.(map[string]any); ok && onlyKeys(object, keys) {
 			continue
 		}
 		kept = append(kept, item)
 	}
 	return kept
+}
+
+// itemKey is the values of an item's key members, in the keyed row's
+// order; the schema makes them strings.
+type itemKey [2]any
+
+func keyOf(object map[string]any, keys []string) itemKey {
+	var k itemKey
+	for i, key := range keys {
+		k[i] = object[key]
+	}
+	return k
+}
+
+// onlyKeys reports whether object holds its key members and nothing else:
+// an item a patch has emptied.
+func onlyKeys(object map[string]any, keys []string) bool {
+	if len(object) != len(keys) {
+		return false
+	}
+	for _, key := range keys {
+		if object[key] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (e editor) isID(member string) bool {
@@ -404,10 +452,12 @@ func mergePatch(target, patch any) any {
 	return targetObject
 }
 
+// has reports whether doc sets the member at path. A false sets nothing
+// that could conflict: UseCognitoProvidedValues false goes with Settings.
 func has(doc map[string]any, path []string) bool {
 	for i, name := range path {
 		value, ok := doc[name]
-		if !ok || value == nil {
+		if !ok || value == nil || value == false {
 			return false
 		}
 		if i == len(path)-1 {

@@ -68,9 +68,14 @@ func TestEveryEditorDescribesWhatItUpdates(t *testing.T) {
 					t.Errorf("editor %s: identifier %s is not a member of both %s and %s", name, id, describe.Name, update.Name)
 				}
 			}
-			for member, key := range e.keyed {
-				if !keyedList(update.Input, member, key) {
-					t.Errorf("editor %s: %s.%s is not a list of objects with a %s, so it cannot merge by it", name, update.Name, member, key)
+			for member, keys := range e.keyed {
+				if len(keys) == 0 || len(keys) > len(itemKey{}) {
+					t.Errorf("editor %s: %s merges by %d key members; an itemKey holds 1 to %d", name, member, len(keys), len(itemKey{}))
+				}
+				for _, key := range keys {
+					if !keyedList(update.Input, member, key) {
+						t.Errorf("editor %s: %s.%s is not a list of objects with a %s, so it cannot merge by it", name, update.Name, member, key)
+					}
 				}
 			}
 		}

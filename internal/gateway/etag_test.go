@@ -57,6 +57,7 @@ func etagResources() map[string][]etagResource {
 		"getIdentityProvider": {{"identity provider", describedOIDCProvider(), `{"AttributeMapping": {"email": "email"}}`, nil}},
 		"getResourceServer":   {{"resource server", describedResourceServer(), `{"Name": "Orders API"}`, nil}},
 		"getLogDelivery":      {{"log delivery", describedLogDelivery(), `{"LogConfigurations": []}`, nil}},
+		"getBranding":         {{"branding", describedBranding(), `{"Settings": {"categories": {}}}`, nil}},
 		"getTags": {{"tags", describedPool(), `{"Tags": {"team": "identity"}}`,
 			map[string]map[string]any{"ListTagsForResource": {"Tags": map[string]any{"team": "identity"}}}}},
 	}

@@ -255,6 +255,12 @@ func exactNumbers(value any, schema *openapi3.Schema, path []string, violations 
 			v[i] = exactNumbers(item, items, append(path, strconv.Itoa(i)), violations)
 		}
 	case json.Number:
+		if schema == nil {
+			// In a free-form document (a branding style's Settings), where
+			// no schema says what the number is for: Cognito gets the
+			// literal, 12345678901234567890 and 0.1 as written.
+			return v
+		}
 		n, whole := exactNumber(string(v))
 		if !whole && schema != nil && schema.Type.Is(openapi3.TypeInteger) {
 			if violations.Full() {
