@@ -20,6 +20,30 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for AccountTakeoverActionTypeEventAction.
+const (
+	AccountTakeoverActionTypeEventActionBLOCK           AccountTakeoverActionTypeEventAction = "BLOCK"
+	AccountTakeoverActionTypeEventActionMFAIFCONFIGURED AccountTakeoverActionTypeEventAction = "MFA_IF_CONFIGURED"
+	AccountTakeoverActionTypeEventActionMFAREQUIRED     AccountTakeoverActionTypeEventAction = "MFA_REQUIRED"
+	AccountTakeoverActionTypeEventActionNOACTION        AccountTakeoverActionTypeEventAction = "NO_ACTION"
+)
+
+// Valid indicates whether the value is a known member of the AccountTakeoverActionTypeEventAction enum.
+func (e AccountTakeoverActionTypeEventAction) Valid() bool {
+	switch e {
+	case AccountTakeoverActionTypeEventActionBLOCK:
+		return true
+	case AccountTakeoverActionTypeEventActionMFAIFCONFIGURED:
+		return true
+	case AccountTakeoverActionTypeEventActionMFAREQUIRED:
+		return true
+	case AccountTakeoverActionTypeEventActionNOACTION:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AdvancedSecurityEnabledModeType.
 const (
 	AdvancedSecurityEnabledModeTypeAUDIT    AdvancedSecurityEnabledModeType = "AUDIT"
@@ -122,6 +146,45 @@ func (e AuthFactorType) Valid() bool {
 	case AuthFactorTypeSMSOTP:
 		return true
 	case AuthFactorTypeWEBAUTHN:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CompromisedCredentialsRiskConfigurationTypeActionsEventAction.
+const (
+	CompromisedCredentialsRiskConfigurationTypeActionsEventActionBLOCK    CompromisedCredentialsRiskConfigurationTypeActionsEventAction = "BLOCK"
+	CompromisedCredentialsRiskConfigurationTypeActionsEventActionNOACTION CompromisedCredentialsRiskConfigurationTypeActionsEventAction = "NO_ACTION"
+)
+
+// Valid indicates whether the value is a known member of the CompromisedCredentialsRiskConfigurationTypeActionsEventAction enum.
+func (e CompromisedCredentialsRiskConfigurationTypeActionsEventAction) Valid() bool {
+	switch e {
+	case CompromisedCredentialsRiskConfigurationTypeActionsEventActionBLOCK:
+		return true
+	case CompromisedCredentialsRiskConfigurationTypeActionsEventActionNOACTION:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CompromisedCredentialsRiskConfigurationTypeEventFilter.
+const (
+	CompromisedCredentialsRiskConfigurationTypeEventFilterPASSWORDCHANGE CompromisedCredentialsRiskConfigurationTypeEventFilter = "PASSWORD_CHANGE"
+	CompromisedCredentialsRiskConfigurationTypeEventFilterSIGNIN         CompromisedCredentialsRiskConfigurationTypeEventFilter = "SIGN_IN"
+	CompromisedCredentialsRiskConfigurationTypeEventFilterSIGNUP         CompromisedCredentialsRiskConfigurationTypeEventFilter = "SIGN_UP"
+)
+
+// Valid indicates whether the value is a known member of the CompromisedCredentialsRiskConfigurationTypeEventFilter enum.
+func (e CompromisedCredentialsRiskConfigurationTypeEventFilter) Valid() bool {
+	switch e {
+	case CompromisedCredentialsRiskConfigurationTypeEventFilterPASSWORDCHANGE:
+		return true
+	case CompromisedCredentialsRiskConfigurationTypeEventFilterSIGNIN:
+		return true
+	case CompromisedCredentialsRiskConfigurationTypeEventFilterSIGNUP:
 		return true
 	default:
 		return false
@@ -751,6 +814,38 @@ type AccountRecoverySettingType struct {
 	RecoveryMechanisms *[]RecoveryOptionType `json:"RecoveryMechanisms,omitempty"`
 }
 
+// AccountTakeoverActionType What Cognito does at one level of risk, and whether it emails the user.
+type AccountTakeoverActionType struct {
+	EventAction AccountTakeoverActionTypeEventAction `json:"EventAction"`
+	Notify      bool                                 `json:"Notify"`
+}
+
+// AccountTakeoverActionTypeEventAction defines model for AccountTakeoverActionType.EventAction.
+type AccountTakeoverActionTypeEventAction string
+
+// AccountTakeoverActionsType The action for each level of account-takeover risk.
+type AccountTakeoverActionsType struct {
+	// HighAction What Cognito does at one level of risk, and whether it emails the user.
+	HighAction *AccountTakeoverActionType `json:"HighAction,omitempty"`
+
+	// LowAction What Cognito does at one level of risk, and whether it emails the user.
+	LowAction *AccountTakeoverActionType `json:"LowAction,omitempty"`
+
+	// MediumAction What Cognito does at one level of risk, and whether it emails the user.
+	MediumAction *AccountTakeoverActionType `json:"MediumAction,omitempty"`
+}
+
+// AccountTakeoverRiskConfigurationType Adaptive authentication: what Cognito does at each level of
+// account-takeover risk, and the emails that notify users of it.
+type AccountTakeoverRiskConfigurationType struct {
+	// Actions The action for each level of account-takeover risk.
+	Actions AccountTakeoverActionsType `json:"Actions"`
+
+	// NotifyConfiguration How threat protection emails users, through Amazon SES: the sending
+	// identity and the template for each response.
+	NotifyConfiguration *NotifyConfigurationType `json:"NotifyConfiguration,omitempty"`
+}
+
 // AdminConfirmSignUpRequest The members of Cognito's AdminConfirmSignUp input except `UserPoolId`
 // and `Username`, which come from the path.
 type AdminConfirmSignUpRequest struct {
@@ -1063,6 +1158,28 @@ type CodeDeliveryDetailsType struct {
 	// Destination The masked destination, such as `a***@e***`.
 	Destination *string `json:"Destination,omitempty"`
 }
+
+// CompromisedCredentialsRiskConfigurationType Compromised-credentials detection: what Cognito does when a user
+// signs in, signs up or changes their password with a known-leaked
+// password, and for which of those events.
+type CompromisedCredentialsRiskConfigurationType struct {
+	// Actions The action taken on compromised credentials.
+	Actions CompromisedCredentialsRiskConfigurationType_Actions `json:"Actions"`
+
+	// EventFilter The events checked; all of them when left out.
+	EventFilter *[]CompromisedCredentialsRiskConfigurationTypeEventFilter `json:"EventFilter,omitempty"`
+}
+
+// CompromisedCredentialsRiskConfigurationTypeActionsEventAction defines model for CompromisedCredentialsRiskConfigurationType.Actions.EventAction.
+type CompromisedCredentialsRiskConfigurationTypeActionsEventAction string
+
+// CompromisedCredentialsRiskConfigurationType_Actions The action taken on compromised credentials.
+type CompromisedCredentialsRiskConfigurationType_Actions struct {
+	EventAction CompromisedCredentialsRiskConfigurationTypeActionsEventAction `json:"EventAction"`
+}
+
+// CompromisedCredentialsRiskConfigurationTypeEventFilter defines model for CompromisedCredentialsRiskConfigurationType.EventFilter.
+type CompromisedCredentialsRiskConfigurationTypeEventFilter string
 
 // CreateGroupRequest The members of Cognito's CreateGroup input except `UserPoolId`, which comes from the path.
 type CreateGroupRequest struct {
@@ -1765,6 +1882,47 @@ type MessageTemplateType struct {
 	SMSMessage *SmsVerificationMessageType `json:"SMSMessage,omitempty"`
 }
 
+// NotifyConfigurationType How threat protection emails users, through Amazon SES: the sending
+// identity and the template for each response.
+type NotifyConfigurationType struct {
+	// BlockEmail One notification email template.
+	BlockEmail *NotifyEmailType `json:"BlockEmail,omitempty"`
+
+	// From The sending address, verified in Amazon SES.
+	From *string `json:"From,omitempty"`
+
+	// MfaEmail One notification email template.
+	MfaEmail *NotifyEmailType `json:"MfaEmail,omitempty"`
+
+	// NoActionEmail One notification email template.
+	NoActionEmail *NotifyEmailType `json:"NoActionEmail,omitempty"`
+
+	// ReplyTo The reply-to address.
+	ReplyTo *string `json:"ReplyTo,omitempty"`
+
+	// SourceArn An Amazon Resource Name.
+	SourceArn ArnType `json:"SourceArn"`
+}
+
+// NotifyEmailBodyType The body of a notification email, as HTML or as plain text. Cognito's
+// pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]+`.
+type NotifyEmailBodyType = string
+
+// NotifyEmailType One notification email template.
+type NotifyEmailType struct {
+	// HTMLBody The body of a notification email, as HTML or as plain text. Cognito's
+	// pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]+`.
+	HTMLBody *NotifyEmailBodyType `json:"HtmlBody,omitempty"`
+
+	// Subject An email subject line. Cognito's pattern is
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+`.
+	Subject EmailVerificationSubjectType `json:"Subject"`
+
+	// TextBody The body of a notification email, as HTML or as plain text. Cognito's
+	// pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]+`.
+	TextBody *NotifyEmailBodyType `json:"TextBody,omitempty"`
+}
+
 // NumberAttributeConstraintsType Value limits of a Number attribute, as decimal strings.
 type NumberAttributeConstraintsType struct {
 	// MaxValue The maximum value.
@@ -1809,6 +1967,12 @@ type PasswordPolicyType struct {
 // but can't begin or end with whitespace. Passwords are never returned.
 type PasswordType = string
 
+// PatchAccountTakeoverActionType A merge patch over one risk level's account-takeover action.
+type PatchAccountTakeoverActionType struct {
+	EventAction nullable.Nullable[string] `json:"EventAction,omitempty"`
+	Notify      nullable.Nullable[bool]   `json:"Notify,omitempty"`
+}
+
 // PatchGroupRequest A JSON merge patch (RFC 7396) over the group's UpdateGroup members.
 // Each member may be left out (kept), set (replaced) or set to `null`
 // (removed). Groups have no PUT, so the merged result is validated
@@ -1840,6 +2004,13 @@ type PatchIdentityProviderRequest struct {
 	ProviderDetails nullable.Nullable[map[string]*string] `json:"ProviderDetails,omitempty"`
 }
 
+// PatchNotifyEmailType A merge patch over one notification email template.
+type PatchNotifyEmailType struct {
+	HTMLBody nullable.Nullable[string] `json:"HtmlBody,omitempty"`
+	Subject  nullable.Nullable[string] `json:"Subject,omitempty"`
+	TextBody nullable.Nullable[string] `json:"TextBody,omitempty"`
+}
+
 // PatchResourceServerRequest A merge patch over the resource server's UpdateResourceServer
 // members. `Name` is kept when left out. `Scopes` merges by
 // `ScopeName` (see the operation); `null` deletes every scope. The
@@ -1863,6 +2034,66 @@ type PatchResourceServerRequest_Scopes struct {
 	//
 	// Example: orders.read
 	ScopeName ResourceServerScopeNameType `json:"ScopeName"`
+}
+
+// PatchRiskConfigurationRequest A JSON merge patch (RFC 7396) over a threat protection configuration.
+// Each member may be left out (kept), set (merged, for objects;
+// replaced, otherwise, lists included) or set to `null` (removed). The
+// merged result is validated against `SetRiskConfigurationRequest`.
+type PatchRiskConfigurationRequest struct {
+	AccountTakeoverRiskConfiguration        nullable.Nullable[PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration]        `json:"AccountTakeoverRiskConfiguration,omitempty"`
+	CompromisedCredentialsRiskConfiguration nullable.Nullable[PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration] `json:"CompromisedCredentialsRiskConfiguration,omitempty"`
+	RiskExceptionConfiguration              nullable.Nullable[PatchRiskConfigurationRequest_RiskExceptionConfiguration]              `json:"RiskExceptionConfiguration,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_Actions defines model for PatchRiskConfigurationRequest.AccountTakeoverRiskConfiguration.Actions.
+type PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_Actions struct {
+	// HighAction A merge patch over one risk level's account-takeover action.
+	HighAction nullable.Nullable[PatchAccountTakeoverActionType] `json:"HighAction,omitempty"`
+
+	// LowAction A merge patch over one risk level's account-takeover action.
+	LowAction nullable.Nullable[PatchAccountTakeoverActionType] `json:"LowAction,omitempty"`
+
+	// MediumAction A merge patch over one risk level's account-takeover action.
+	MediumAction nullable.Nullable[PatchAccountTakeoverActionType] `json:"MediumAction,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_NotifyConfiguration defines model for PatchRiskConfigurationRequest.AccountTakeoverRiskConfiguration.NotifyConfiguration.
+type PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_NotifyConfiguration struct {
+	// BlockEmail A merge patch over one notification email template.
+	BlockEmail nullable.Nullable[PatchNotifyEmailType] `json:"BlockEmail,omitempty"`
+	From       nullable.Nullable[string]               `json:"From,omitempty"`
+
+	// MfaEmail A merge patch over one notification email template.
+	MfaEmail nullable.Nullable[PatchNotifyEmailType] `json:"MfaEmail,omitempty"`
+
+	// NoActionEmail A merge patch over one notification email template.
+	NoActionEmail nullable.Nullable[PatchNotifyEmailType] `json:"NoActionEmail,omitempty"`
+	ReplyTo       nullable.Nullable[string]               `json:"ReplyTo,omitempty"`
+	SourceArn     nullable.Nullable[string]               `json:"SourceArn,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration defines model for PatchRiskConfigurationRequest.AccountTakeoverRiskConfiguration.
+type PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration struct {
+	Actions             nullable.Nullable[PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_Actions]             `json:"Actions,omitempty"`
+	NotifyConfiguration nullable.Nullable[PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_NotifyConfiguration] `json:"NotifyConfiguration,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration_Actions defines model for PatchRiskConfigurationRequest.CompromisedCredentialsRiskConfiguration.Actions.
+type PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration_Actions struct {
+	EventAction nullable.Nullable[string] `json:"EventAction,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration defines model for PatchRiskConfigurationRequest.CompromisedCredentialsRiskConfiguration.
+type PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration struct {
+	Actions     nullable.Nullable[PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration_Actions] `json:"Actions,omitempty"`
+	EventFilter nullable.Nullable[[]string]                                                                      `json:"EventFilter,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_RiskExceptionConfiguration defines model for PatchRiskConfigurationRequest.RiskExceptionConfiguration.
+type PatchRiskConfigurationRequest_RiskExceptionConfiguration struct {
+	BlockedIPRangeList nullable.Nullable[[]string] `json:"BlockedIPRangeList,omitempty"`
+	SkippedIPRangeList nullable.Nullable[[]string] `json:"SkippedIPRangeList,omitempty"`
 }
 
 // PatchUserPoolClientRequest A JSON merge patch (RFC 7396) over UpdateUserPoolClientRequest. Every
@@ -2333,6 +2564,37 @@ type ResourceServerType struct {
 	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
 }
 
+// RiskConfigurationType A threat protection configuration as DescribeRiskConfiguration
+// describes it. `ClientId` is absent from a pool's configuration, and
+// from the answer for an app client that uses its pool's. Additional
+// members are allowed so that newer Cognito fields, and the dry-run
+// SetRiskConfiguration input, fit.
+type RiskConfigurationType struct {
+	// AccountTakeoverRiskConfiguration Adaptive authentication: what Cognito does at each level of
+	// account-takeover risk, and the emails that notify users of it.
+	AccountTakeoverRiskConfiguration *AccountTakeoverRiskConfigurationType `json:"AccountTakeoverRiskConfiguration,omitempty"`
+	ClientID                         *string                               `json:"ClientId,omitempty"`
+
+	// CompromisedCredentialsRiskConfiguration Compromised-credentials detection: what Cognito does when a user
+	// signs in, signs up or changes their password with a known-leaked
+	// password, and for which of those events.
+	CompromisedCredentialsRiskConfiguration *CompromisedCredentialsRiskConfigurationType `json:"CompromisedCredentialsRiskConfiguration,omitempty"`
+	LastModifiedDate                        *time.Time                                   `json:"LastModifiedDate,omitempty"`
+
+	// RiskExceptionConfiguration IP-address ranges, in CIDR notation, always blocked or never evaluated.
+	RiskExceptionConfiguration *RiskExceptionConfigurationType `json:"RiskExceptionConfiguration,omitempty"`
+	UserPoolID                 *string                         `json:"UserPoolId,omitempty"`
+}
+
+// RiskExceptionConfigurationType IP-address ranges, in CIDR notation, always blocked or never evaluated.
+type RiskExceptionConfigurationType struct {
+	// BlockedIPRangeList Always blocked.
+	BlockedIPRangeList *[]string `json:"BlockedIPRangeList,omitempty"`
+
+	// SkippedIPRangeList Never evaluated for risk.
+	SkippedIPRangeList *[]string `json:"SkippedIPRangeList,omitempty"`
+}
+
 // SESConfigurationSet The name of an Amazon SES configuration set.
 type SESConfigurationSet = string
 
@@ -2375,6 +2637,22 @@ type SchemaAttributeType struct {
 
 // ScopeType An OAuth 2.0 scope.
 type ScopeType = string
+
+// SetRiskConfigurationRequest The whole threat protection configuration of a pool or app client, as
+// SetRiskConfiguration takes it: a member left out is removed.
+type SetRiskConfigurationRequest struct {
+	// AccountTakeoverRiskConfiguration Adaptive authentication: what Cognito does at each level of
+	// account-takeover risk, and the emails that notify users of it.
+	AccountTakeoverRiskConfiguration *AccountTakeoverRiskConfigurationType `json:"AccountTakeoverRiskConfiguration,omitempty"`
+
+	// CompromisedCredentialsRiskConfiguration Compromised-credentials detection: what Cognito does when a user
+	// signs in, signs up or changes their password with a known-leaked
+	// password, and for which of those events.
+	CompromisedCredentialsRiskConfiguration *CompromisedCredentialsRiskConfigurationType `json:"CompromisedCredentialsRiskConfiguration,omitempty"`
+
+	// RiskExceptionConfiguration IP-address ranges, in CIDR notation, always blocked or never evaluated.
+	RiskExceptionConfiguration *RiskExceptionConfigurationType `json:"RiskExceptionConfiguration,omitempty"`
+}
 
 // SetUserPoolMfaConfigRequest The whole MFA configuration of a pool, as SetUserPoolMfaConfig takes
 // it: a factor left out is turned off.
@@ -3287,6 +3565,13 @@ type PreconditionFailed = Problem
 // fit.
 type ResourceServerUpdated = ResourceServerType
 
+// RiskConfigurationUpdated A threat protection configuration as DescribeRiskConfiguration
+// describes it. `ClientId` is absent from a pool's configuration, and
+// from the answer for an app client that uses its pool's. Additional
+// members are allowed so that newer Cognito fields, and the dry-run
+// SetRiskConfiguration input, fit.
+type RiskConfigurationUpdated = RiskConfigurationType
+
 // TooManyRequests Problem details (RFC 9457).
 type TooManyRequests = Problem
 
@@ -3338,8 +3623,8 @@ type ListPoolsParams struct {
 type PatchPoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3358,8 +3643,8 @@ type PatchPoolParams struct {
 type ReplacePoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3387,8 +3672,8 @@ type ListClientsParams struct {
 type PatchClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3407,8 +3692,48 @@ type PatchClientParams struct {
 type ReplaceClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PatchClientRiskConfigurationParams defines parameters for PatchClientRiskConfiguration.
+type PatchClientRiskConfigurationParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceClientRiskConfigurationParams defines parameters for ReplaceClientRiskConfiguration.
+type ReplaceClientRiskConfigurationParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3436,8 +3761,8 @@ type ListGroupsParams struct {
 type PatchGroupParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3474,8 +3799,8 @@ type ListIdentityProvidersParams struct {
 type PatchIdentityProviderParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3517,8 +3842,8 @@ type ListImportJobsParams struct {
 type PatchMfaParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3537,8 +3862,8 @@ type PatchMfaParams struct {
 type ReplaceMfaParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3566,8 +3891,8 @@ type ListResourceServersParams struct {
 type PatchResourceServerParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3586,8 +3911,48 @@ type PatchResourceServerParams struct {
 type ReplaceResourceServerParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer) but don't send it; the
-	// 200 body is that input.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PatchRiskConfigurationParams defines parameters for PatchRiskConfiguration.
+type PatchRiskConfigurationParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceRiskConfigurationParams defines parameters for ReplaceRiskConfiguration.
+type ReplaceRiskConfigurationParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration)
+	// but don't send it; the 200 body is that input.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3684,6 +4049,15 @@ type PatchClientApplicationMergePatchPlusJSONRequestBody = PatchUserPoolClientRe
 // ReplaceClientJSONRequestBody defines body for ReplaceClient for application/json ContentType.
 type ReplaceClientJSONRequestBody = UpdateUserPoolClientRequest
 
+// PatchClientRiskConfigurationJSONRequestBody defines body for PatchClientRiskConfiguration for application/json ContentType.
+type PatchClientRiskConfigurationJSONRequestBody = PatchRiskConfigurationRequest
+
+// PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody defines body for PatchClientRiskConfiguration for application/merge-patch+json ContentType.
+type PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody = PatchRiskConfigurationRequest
+
+// ReplaceClientRiskConfigurationJSONRequestBody defines body for ReplaceClientRiskConfiguration for application/json ContentType.
+type ReplaceClientRiskConfigurationJSONRequestBody = SetRiskConfigurationRequest
+
 // CreateGroupJSONRequestBody defines body for CreateGroup for application/json ContentType.
 type CreateGroupJSONRequestBody = CreateGroupRequest
 
@@ -3728,6 +4102,15 @@ type PatchResourceServerApplicationMergePatchPlusJSONRequestBody = PatchResource
 
 // ReplaceResourceServerJSONRequestBody defines body for ReplaceResourceServer for application/json ContentType.
 type ReplaceResourceServerJSONRequestBody = UpdateResourceServerRequest
+
+// PatchRiskConfigurationJSONRequestBody defines body for PatchRiskConfiguration for application/json ContentType.
+type PatchRiskConfigurationJSONRequestBody = PatchRiskConfigurationRequest
+
+// PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody defines body for PatchRiskConfiguration for application/merge-patch+json ContentType.
+type PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody = PatchRiskConfigurationRequest
+
+// ReplaceRiskConfigurationJSONRequestBody defines body for ReplaceRiskConfiguration for application/json ContentType.
+type ReplaceRiskConfigurationJSONRequestBody = SetRiskConfigurationRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = AdminCreateUserRequest
@@ -4274,6 +4657,134 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/clients/{clientId} (the `ReplaceClient` operationId).
 	ReplaceClient(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientParams, body ReplaceClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetClientRiskConfiguration Get the threat protection configuration of an app client
+	//
+	// Returns the app client's threat protection configuration with
+	// DescribeRiskConfiguration. A client with no configuration of its own
+	// uses its pool's: the answer is then the pool's configuration, without
+	// `ClientId`.
+	// The `ETag` header identifies this version; send it back in
+	// `If-Match` on PUT or PATCH to make the update conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/risk-configuration (the `GetClientRiskConfiguration` operationId).
+	GetClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchClientRiskConfigurationWithBody Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfigurationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchClientRiskConfiguration Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBody Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceClientRiskConfigurationWithBody Replace the threat protection configuration of an app client
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+	// uses its pool's again. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+	ReplaceClientRiskConfigurationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceClientRiskConfiguration Replace the threat protection configuration of an app client
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+	// uses its pool's again. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+	ReplaceClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, body ReplaceClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetClientSecret Get an app client's secret
 	//
@@ -4929,6 +5440,133 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 	ReplaceResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetRiskConfiguration Get the threat protection configuration of a user pool
+	//
+	// Returns the pool's threat protection configuration with
+	// DescribeRiskConfiguration: its responses to compromised credentials
+	// and to account-takeover risk, its notification email templates and
+	// its IP-address exceptions. This is the configuration of every app
+	// client that has none of its own.
+	// The `ETag` header identifies this version; send it back in
+	// `If-Match` on PUT or PATCH to make the update conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/risk-configuration (the `GetRiskConfiguration` operationId).
+	GetRiskConfiguration(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchRiskConfigurationWithBody Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfigurationWithBody(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchRiskConfiguration Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfiguration(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchRiskConfigurationWithApplicationMergePatchPlusJSONBody Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceRiskConfigurationWithBody Replace the threat protection configuration of a user pool
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+	ReplaceRiskConfigurationWithBody(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceRiskConfiguration Replace the threat protection configuration of a user pool
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+	ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
 	//
@@ -6079,6 +6717,194 @@ func (c *Client) ReplaceClient(ctx context.Context, poolID PoolID, clientID Clie
 	return c.Client.Do(req)
 }
 
+// GetClientRiskConfiguration Get the threat protection configuration of an app client
+//
+// Returns the app client's threat protection configuration with
+// DescribeRiskConfiguration. A client with no configuration of its own
+// uses its pool's: the answer is then the pool's configuration, without
+// `ClientId`.
+// The `ETag` header identifies this version; send it back in
+// `If-Match` on PUT or PATCH to make the update conditional.
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/risk-configuration (the `GetClientRiskConfiguration` operationId).
+func (c *Client) GetClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClientRiskConfigurationRequest(c.Server, poolID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchClientRiskConfigurationWithBody Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *Client) PatchClientRiskConfigurationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchClientRiskConfigurationRequestWithBody(c.Server, poolID, clientID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchClientRiskConfiguration Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *Client) PatchClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchClientRiskConfigurationRequest(c.Server, poolID, clientID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBody Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *Client) PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchClientRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, clientID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceClientRiskConfigurationWithBody Replace the threat protection configuration of an app client
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+// uses its pool's again. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+func (c *Client) ReplaceClientRiskConfigurationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceClientRiskConfigurationRequestWithBody(c.Server, poolID, clientID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceClientRiskConfiguration Replace the threat protection configuration of an app client
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+// uses its pool's again. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+func (c *Client) ReplaceClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, body ReplaceClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceClientRiskConfigurationRequest(c.Server, poolID, clientID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetClientSecret Get an app client's secret
 //
 // Returns only the app client's `ClientSecret`, from DescribeUserPoolClient;
@@ -7164,6 +7990,193 @@ func (c *Client) ReplaceResourceServerWithBody(ctx context.Context, poolID PoolI
 // Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 func (c *Client) ReplaceResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceResourceServerRequest(c.Server, poolID, identifier, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetRiskConfiguration Get the threat protection configuration of a user pool
+//
+// Returns the pool's threat protection configuration with
+// DescribeRiskConfiguration: its responses to compromised credentials
+// and to account-takeover risk, its notification email templates and
+// its IP-address exceptions. This is the configuration of every app
+// client that has none of its own.
+// The `ETag` header identifies this version; send it back in
+// `If-Match` on PUT or PATCH to make the update conditional.
+//
+// Corresponds with GET /pools/{poolId}/risk-configuration (the `GetRiskConfiguration` operationId).
+func (c *Client) GetRiskConfiguration(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRiskConfigurationRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchRiskConfigurationWithBody Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *Client) PatchRiskConfigurationWithBody(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchRiskConfigurationRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchRiskConfiguration Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *Client) PatchRiskConfiguration(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchRiskConfigurationRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchRiskConfigurationWithApplicationMergePatchPlusJSONBody Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *Client) PatchRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceRiskConfigurationWithBody Replace the threat protection configuration of a user pool
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+func (c *Client) ReplaceRiskConfigurationWithBody(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceRiskConfigurationRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceRiskConfiguration Replace the threat protection configuration of a user pool
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+func (c *Client) ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceRiskConfigurationRequest(c.Server, poolID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9064,6 +10077,250 @@ func NewReplaceClientRequestWithBody(server string, poolID PoolID, clientID Clie
 	return req, nil
 }
 
+// NewGetClientRiskConfigurationRequest constructs an http.Request for the GetClientRiskConfiguration method
+func NewGetClientRiskConfigurationRequest(server string, poolID PoolID, clientID ClientID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/risk-configuration", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchClientRiskConfigurationRequest calls the generic PatchClientRiskConfiguration builder with application/json body
+func NewPatchClientRiskConfigurationRequest(server string, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchClientRiskConfigurationRequestWithBody(server, poolID, clientID, params, "application/json", bodyReader)
+}
+
+// NewPatchClientRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchClientRiskConfiguration builder with application/merge-patch+json body
+func NewPatchClientRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchClientRiskConfigurationRequestWithBody(server, poolID, clientID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchClientRiskConfigurationRequestWithBody constructs an http.Request for the PatchClientRiskConfiguration method, with any body, and a specified content type
+func NewPatchClientRiskConfigurationRequestWithBody(server string, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/risk-configuration", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceClientRiskConfigurationRequest calls the generic ReplaceClientRiskConfiguration builder with application/json body
+func NewReplaceClientRiskConfigurationRequest(server string, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, body ReplaceClientRiskConfigurationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceClientRiskConfigurationRequestWithBody(server, poolID, clientID, params, "application/json", bodyReader)
+}
+
+// NewReplaceClientRiskConfigurationRequestWithBody constructs an http.Request for the ReplaceClientRiskConfiguration method, with any body, and a specified content type
+func NewReplaceClientRiskConfigurationRequestWithBody(server string, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/risk-configuration", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetClientSecretRequest constructs an http.Request for the GetClientSecret method
 func NewGetClientSecretRequest(server string, poolID PoolID, clientID ClientID) (*http.Request, error) {
 	var err error
@@ -10818,6 +12075,229 @@ func NewReplaceResourceServerRequestWithBody(server string, poolID PoolID, ident
 	return req, nil
 }
 
+// NewGetRiskConfigurationRequest constructs an http.Request for the GetRiskConfiguration method
+func NewGetRiskConfigurationRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/risk-configuration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchRiskConfigurationRequest calls the generic PatchRiskConfiguration builder with application/json body
+func NewPatchRiskConfigurationRequest(server string, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchRiskConfigurationRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewPatchRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchRiskConfiguration builder with application/merge-patch+json body
+func NewPatchRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchRiskConfigurationRequestWithBody(server, poolID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchRiskConfigurationRequestWithBody constructs an http.Request for the PatchRiskConfiguration method, with any body, and a specified content type
+func NewPatchRiskConfigurationRequestWithBody(server string, poolID PoolID, params *PatchRiskConfigurationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/risk-configuration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceRiskConfigurationRequest calls the generic ReplaceRiskConfiguration builder with application/json body
+func NewReplaceRiskConfigurationRequest(server string, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceRiskConfigurationRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewReplaceRiskConfigurationRequestWithBody constructs an http.Request for the ReplaceRiskConfiguration method, with any body, and a specified content type
+func NewReplaceRiskConfigurationRequestWithBody(server string, poolID PoolID, params *ReplaceRiskConfigurationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/risk-configuration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListUsersRequest constructs an http.Request for the ListUsers method
 func NewListUsersRequest(server string, poolID PoolID, params *ListUsersParams) (*http.Request, error) {
 	var err error
@@ -12496,6 +13976,136 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /pools/{poolId}/clients/{clientId} (the `ReplaceClient` operationId).
 	ReplaceClientWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientParams, body ReplaceClientJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientResult, error)
 
+	// GetClientRiskConfigurationWithResponse Get the threat protection configuration of an app client
+	//
+	// Returns the app client's threat protection configuration with
+	// DescribeRiskConfiguration. A client with no configuration of its own
+	// uses its pool's: the answer is then the pool's configuration, without
+	// `ClientId`.
+	// The `ETag` header identifies this version; send it back in
+	// `If-Match` on PUT or PATCH to make the update conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/risk-configuration (the `GetClientRiskConfiguration` operationId).
+	GetClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientRiskConfigurationResult, error)
+
+	// PatchClientRiskConfigurationWithBodyWithResponse Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error)
+
+	// PatchClientRiskConfigurationWithResponse Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error)
+
+	// PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error)
+
+	// ReplaceClientRiskConfigurationWithBodyWithResponse Replace the threat protection configuration of an app client
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+	// uses its pool's again. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+	ReplaceClientRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceClientRiskConfigurationResult, error)
+
+	// ReplaceClientRiskConfigurationWithResponse Replace the threat protection configuration of an app client
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+	// uses its pool's again. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+	ReplaceClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, body ReplaceClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientRiskConfigurationResult, error)
+
 	// GetClientSecretWithResponse Get an app client's secret
 	//
 	// Returns only the app client's `ClientSecret`, from DescribeUserPoolClient;
@@ -13186,6 +14796,135 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 	ReplaceResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceResourceServerResult, error)
+
+	// GetRiskConfigurationWithResponse Get the threat protection configuration of a user pool
+	//
+	// Returns the pool's threat protection configuration with
+	// DescribeRiskConfiguration: its responses to compromised credentials
+	// and to account-takeover risk, its notification email templates and
+	// its IP-address exceptions. This is the configuration of every app
+	// client that has none of its own.
+	// The `ETag` header identifies this version; send it back in
+	// `If-Match` on PUT or PATCH to make the update conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/risk-configuration (the `GetRiskConfiguration` operationId).
+	GetRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetRiskConfigurationResult, error)
+
+	// PatchRiskConfigurationWithBodyWithResponse Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error)
+
+	// PatchRiskConfigurationWithResponse Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error)
+
+	// PatchRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error)
+
+	// ReplaceRiskConfigurationWithBodyWithResponse Replace the threat protection configuration of a user pool
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+	ReplaceRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error)
+
+	// ReplaceRiskConfigurationWithResponse Replace the threat protection configuration of a user pool
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+	ReplaceRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error)
 
 	// ListUsersWithResponse List users
 	//
@@ -16404,6 +18143,409 @@ func (r ReplaceClientResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReplaceClientResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetClientRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for GetClientRiskConfiguration
+type GetClientRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// GetClientRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for GetClientRiskConfiguration
+type GetClientRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetClientRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetClientRiskConfigurationResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetClientRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClientRiskConfigurationResult) GetJSON200() *RiskConfigurationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClientRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClientRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClientRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClientRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchClientRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for PatchClientRiskConfiguration
+type PatchClientRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// PatchClientRiskConfigurationResult412Headers the declared response headers of an HTTP 412 response for PatchClientRiskConfiguration
+type PatchClientRiskConfigurationResult412Headers struct {
+	ETag *string
+}
+
+// PatchClientRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for PatchClientRiskConfiguration
+type PatchClientRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchClientRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchClientRiskConfigurationResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchClientRiskConfigurationResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchClientRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchClientRiskConfigurationResult) GetJSON200() *RiskConfigurationUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchClientRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchClientRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchClientRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchClientRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceClientRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for ReplaceClientRiskConfiguration
+type ReplaceClientRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceClientRiskConfigurationResult412Headers the declared response headers of an HTTP 412 response for ReplaceClientRiskConfiguration
+type ReplaceClientRiskConfigurationResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceClientRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for ReplaceClientRiskConfiguration
+type ReplaceClientRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceClientRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceClientRiskConfigurationResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceClientRiskConfigurationResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceClientRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceClientRiskConfigurationResult) GetJSON200() *RiskConfigurationUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceClientRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceClientRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceClientRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceClientRiskConfigurationResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19888,6 +22030,409 @@ func (r ReplaceResourceServerResult) ContentType() string {
 	return ""
 }
 
+// GetRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for GetRiskConfiguration
+type GetRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// GetRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for GetRiskConfiguration
+type GetRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetRiskConfigurationResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRiskConfigurationResult) GetJSON200() *RiskConfigurationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for PatchRiskConfiguration
+type PatchRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// PatchRiskConfigurationResult412Headers the declared response headers of an HTTP 412 response for PatchRiskConfiguration
+type PatchRiskConfigurationResult412Headers struct {
+	ETag *string
+}
+
+// PatchRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for PatchRiskConfiguration
+type PatchRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchRiskConfigurationResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchRiskConfigurationResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchRiskConfigurationResult) GetJSON200() *RiskConfigurationUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for ReplaceRiskConfiguration
+type ReplaceRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceRiskConfigurationResult412Headers the declared response headers of an HTTP 412 response for ReplaceRiskConfiguration
+type ReplaceRiskConfigurationResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for ReplaceRiskConfiguration
+type ReplaceRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceRiskConfigurationResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceRiskConfigurationResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceRiskConfigurationResult) GetJSON200() *RiskConfigurationUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListUsersResult200Headers the declared response headers of an HTTP 200 response for ListUsers
 type ListUsersResult200Headers struct {
 	Link *string
@@ -22812,6 +25357,172 @@ func (c *ClientWithResponses) ReplaceClientWithResponse(ctx context.Context, poo
 	return ParseReplaceClientResult(rsp)
 }
 
+// GetClientRiskConfigurationWithResponse Get the threat protection configuration of an app client
+//
+// Returns the app client's threat protection configuration with
+// DescribeRiskConfiguration. A client with no configuration of its own
+// uses its pool's: the answer is then the pool's configuration, without
+// `ClientId`.
+// The `ETag` header identifies this version; send it back in
+// `If-Match` on PUT or PATCH to make the update conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/risk-configuration (the `GetClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) GetClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientRiskConfigurationResult, error) {
+	rsp, err := c.GetClientRiskConfiguration(ctx, poolID, clientID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClientRiskConfigurationResult(rsp)
+}
+
+// PatchClientRiskConfigurationWithBodyWithResponse Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchClientRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error) {
+	rsp, err := c.PatchClientRiskConfigurationWithBody(ctx, poolID, clientID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchClientRiskConfigurationResult(rsp)
+}
+
+// PatchClientRiskConfigurationWithResponse Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error) {
+	rsp, err := c.PatchClientRiskConfiguration(ctx, poolID, clientID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchClientRiskConfigurationResult(rsp)
+}
+
+// PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error) {
+	rsp, err := c.PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx, poolID, clientID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchClientRiskConfigurationResult(rsp)
+}
+
+// ReplaceClientRiskConfigurationWithBodyWithResponse Replace the threat protection configuration of an app client
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+// uses its pool's again. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) ReplaceClientRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceClientRiskConfigurationResult, error) {
+	rsp, err := c.ReplaceClientRiskConfigurationWithBody(ctx, poolID, clientID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceClientRiskConfigurationResult(rsp)
+}
+
+// ReplaceClientRiskConfigurationWithResponse Replace the threat protection configuration of an app client
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+// uses its pool's again. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) ReplaceClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, body ReplaceClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientRiskConfigurationResult, error) {
+	rsp, err := c.ReplaceClientRiskConfiguration(ctx, poolID, clientID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceClientRiskConfigurationResult(rsp)
+}
+
 // GetClientSecretWithResponse Get an app client's secret
 //
 // Returns only the app client's `ClientSecret`, from DescribeUserPoolClient;
@@ -23765,6 +26476,171 @@ func (c *ClientWithResponses) ReplaceResourceServerWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseReplaceResourceServerResult(rsp)
+}
+
+// GetRiskConfigurationWithResponse Get the threat protection configuration of a user pool
+//
+// Returns the pool's threat protection configuration with
+// DescribeRiskConfiguration: its responses to compromised credentials
+// and to account-takeover risk, its notification email templates and
+// its IP-address exceptions. This is the configuration of every app
+// client that has none of its own.
+// The `ETag` header identifies this version; send it back in
+// `If-Match` on PUT or PATCH to make the update conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/risk-configuration (the `GetRiskConfiguration` operationId).
+func (c *ClientWithResponses) GetRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetRiskConfigurationResult, error) {
+	rsp, err := c.GetRiskConfiguration(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRiskConfigurationResult(rsp)
+}
+
+// PatchRiskConfigurationWithBodyWithResponse Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error) {
+	rsp, err := c.PatchRiskConfigurationWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchRiskConfigurationResult(rsp)
+}
+
+// PatchRiskConfigurationWithResponse Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error) {
+	rsp, err := c.PatchRiskConfiguration(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchRiskConfigurationResult(rsp)
+}
+
+// PatchRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error) {
+	rsp, err := c.PatchRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchRiskConfigurationResult(rsp)
+}
+
+// ReplaceRiskConfigurationWithBodyWithResponse Replace the threat protection configuration of a user pool
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+func (c *ClientWithResponses) ReplaceRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error) {
+	rsp, err := c.ReplaceRiskConfigurationWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceRiskConfigurationResult(rsp)
+}
+
+// ReplaceRiskConfigurationWithResponse Replace the threat protection configuration of a user pool
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+func (c *ClientWithResponses) ReplaceRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error) {
+	rsp, err := c.ReplaceRiskConfiguration(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceRiskConfigurationResult(rsp)
 }
 
 // ListUsersWithResponse List users
@@ -27051,6 +29927,397 @@ func ParseReplaceClientResult(rsp *http.Response) (*ReplaceClientResult, error) 
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceClientResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetClientRiskConfigurationResult parses an HTTP response from a GetClientRiskConfigurationWithResponse call
+func ParseGetClientRiskConfigurationResult(rsp *http.Response) (*GetClientRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClientRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetClientRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetClientRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchClientRiskConfigurationResult parses an HTTP response from a PatchClientRiskConfigurationWithResponse call
+func ParsePatchClientRiskConfigurationResult(rsp *http.Response) (*PatchClientRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchClientRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchClientRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchClientRiskConfigurationResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchClientRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceClientRiskConfigurationResult parses an HTTP response from a ReplaceClientRiskConfigurationWithResponse call
+func ParseReplaceClientRiskConfigurationResult(rsp *http.Response) (*ReplaceClientRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceClientRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceClientRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceClientRiskConfigurationResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceClientRiskConfigurationResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -30358,6 +33625,397 @@ func ParseReplaceResourceServerResult(rsp *http.Response) (*ReplaceResourceServe
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceResourceServerResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetRiskConfigurationResult parses an HTTP response from a GetRiskConfigurationWithResponse call
+func ParseGetRiskConfigurationResult(rsp *http.Response) (*GetRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchRiskConfigurationResult parses an HTTP response from a PatchRiskConfigurationWithResponse call
+func ParsePatchRiskConfigurationResult(rsp *http.Response) (*PatchRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchRiskConfigurationResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceRiskConfigurationResult parses an HTTP response from a ReplaceRiskConfigurationWithResponse call
+func ParseReplaceRiskConfigurationResult(rsp *http.Response) (*ReplaceRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceRiskConfigurationResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceRiskConfigurationResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

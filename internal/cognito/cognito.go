@@ -152,6 +152,9 @@ func rows() []Action {
 		action((*cip.Client).DescribeResourceServer, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).UpdateResourceServer, quota.UserPoolResourceUpdate, writes),
 		action((*cip.Client).DeleteResourceServer, quota.UserPoolResourceUpdate, writes),
+		// Threat protection (risk configuration) of a pool or an app client.
+		action((*cip.Client).DescribeRiskConfiguration, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).SetRiskConfiguration, quota.UserPoolResourceUpdate, writes),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -33,6 +34,12 @@ var composites = map[string]handlerFunc{
 	"getOpenAPIYAML": serveSpecYAML,
 	"getDocs":        serveDocsPage,
 	"getDocsAsset":   serveDocsAsset,
+
+	// Threat protection: SetRiskConfiguration removes what it is not given.
+	"replaceRiskConfiguration":       riskEditor.replace,
+	"patchRiskConfiguration":         riskEditor.patch,
+	"replaceClientRiskConfiguration": clientRiskEditor.replace,
+	"patchClientRiskConfiguration":   clientRiskEditor.patch,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
@@ -40,6 +47,9 @@ var editors = map[string]editor{
 	"pool": poolEditor, "group": groupEditor, "client": clientEditor, "mfa": mfaEditor,
 	"identity provider": identityProviderEditor,
 	"resource server":   resourceServerEditor,
+
+	"risk configuration":        riskEditor,
+	"client risk configuration": clientRiskEditor,
 }
 
 // editor implements PUT and PATCH on a resource that Cognito can only
@@ -65,6 +75,11 @@ type editor struct {
 	// them. A PATCH merges such an array item by item, as keyedMerge says,
 	// instead of replacing it as RFC 7396 would.
 	keyed map[string]string
+	// notSent are Update members that the description holds but that must
+	// never be sent back, because they say which resource is set rather
+	// than what it is set to: a ClientId described with a pool's risk
+	// configuration would make the Update set a client's instead.
+	notSent []string
 }
 
 // conflict is a deprecated member path and the member path that supersedes it.
@@ -116,6 +131,24 @@ var resourceServerEditor = editor{
 	output: "ResourceServer",
 	ids:    map[string]string{"poolId": "UserPoolId", "identifier": "Identifier"},
 	keyed:  map[string]string{"Scopes": "ScopeName"},
+}
+
+// riskEditor merges a PATCH into SetRiskConfiguration, which removes each
+// configuration it is not given: patching the account-takeover actions
+// alone would otherwise turn compromised-credentials detection off. The
+// pool's configuration is set without ClientId, whatever Describe says.
+var riskEditor = editor{
+	output:  "RiskConfiguration",
+	ids:     map[string]string{"poolId": "UserPoolId"},
+	notSent: []string{"ClientId"},
+}
+
+// clientRiskEditor is riskEditor for an app client's own configuration. A
+// client that has none is described with its pool's, so its first PATCH
+// starts from the pool's configuration and gives the client its own.
+var clientRiskEditor = editor{
+	output: "RiskConfiguration",
+	ids:    map[string]string{"poolId": "UserPoolId", "clientId": "ClientId"},
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.
@@ -229,7 +262,7 @@ func (e editor) withIDs(c *call, body map[string]any) map[string]any {
 func (e editor) project(resource any, update cognito.Action, shown cognito.Filter) map[string]any {
 	out := make(map[string]any, len(update.Members))
 	for name := range update.Members {
-		if e.isID(name) {
+		if e.isID(name) || slices.Contains(e.notSent, name) {
 			continue
 		}
 		if _, renamed := e.renames[name]; renamed {

@@ -50,6 +50,8 @@ func TestETagOfEveryResource(t *testing.T) {
 		{"mfa", "/pools/" + poolID + "/mfa", "GetUserPoolMfaConfig", "SetUserPoolMfaConfig", describedMfa(), `{"MfaConfiguration": "OFF"}`},
 		{"identity provider", "/pools/" + poolID + "/identity-providers/corp-oidc", "DescribeIdentityProvider", "UpdateIdentityProvider", describedOIDCProvider(), `{"AttributeMapping": {"email": "email"}}`},
 		{"resource server", resourceServerPath, "DescribeResourceServer", "UpdateResourceServer", describedResourceServer(), `{"Name": "Orders API"}`},
+		{"risk configuration", riskPath, "DescribeRiskConfiguration", "SetRiskConfiguration", describedRisk(""), `{}`},
+		{"client risk configuration", clientRiskPath, "DescribeRiskConfiguration", "SetRiskConfiguration", describedRisk(clientID), `{}`},
 	}
 	got := map[string]string{}
 	for _, tc := range cases {
@@ -134,7 +136,7 @@ func TestETagGoldensCoverEveryResourceWithAnETag(t *testing.T) {
 		}
 	}
 	slices.Sort(ids)
-	if want := []string{"getClient", "getGroup", "getIdentityProvider", "getMfa", "getPool", "getResourceServer"}; !slices.Equal(ids, want) {
+	if want := []string{"getClient", "getClientRiskConfiguration", "getGroup", "getIdentityProvider", "getMfa", "getPool", "getResourceServer", "getRiskConfiguration"}; !slices.Equal(ids, want) {
 		t.Errorf("GETs with an ETag: %v, want %v: add the new ones to TestETagOfEveryResource", ids, want)
 	}
 }
