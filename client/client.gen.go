@@ -2654,6 +2654,20 @@ type SetRiskConfigurationRequest struct {
 	RiskExceptionConfiguration *RiskExceptionConfigurationType `json:"RiskExceptionConfiguration,omitempty"`
 }
 
+// SetUICustomizationRequest The members of Cognito's SetUICustomization input but `UserPoolId`
+// and `ClientId`, which come from the path: the CSS and the logo,
+// set together.
+type SetUICustomizationRequest struct {
+	// CSS The CSS of the classic hosted UI, at most 131072 characters.
+	CSS *string `json:"CSS,omitempty"`
+
+	// ImageFile The logo, in standard padded base64 (RFC 4648, section 4), of at
+	// most 131072 bytes, as the API reference allows. Cognito's guide
+	// advises 100 KB at most, since the whole request must stay under
+	// 135 KB.
+	ImageFile *[]byte `json:"ImageFile,omitempty"`
+}
+
 // SetUserPoolMfaConfigRequest The whole MFA configuration of a pool, as SetUserPoolMfaConfig takes
 // it: a factor left out is turned off.
 type SetUserPoolMfaConfigRequest struct {
@@ -2749,6 +2763,21 @@ type TokenValidityUnitsType struct {
 	AccessToken  *TimeUnitsType `json:"AccessToken,omitempty"`
 	IDToken      *TimeUnitsType `json:"IdToken,omitempty"`
 	RefreshToken *TimeUnitsType `json:"RefreshToken,omitempty"`
+}
+
+// UICustomizationType A classic hosted UI customization as GetUICustomization and
+// SetUICustomization answer it. `ClientId` is `ALL` for a pool's own.
+// Additional members are allowed so that newer Cognito fields fit.
+type UICustomizationType struct {
+	CSS          *string    `json:"CSS,omitempty"`
+	CSSVersion   *string    `json:"CSSVersion,omitempty"`
+	ClientID     *string    `json:"ClientId,omitempty"`
+	CreationDate *time.Time `json:"CreationDate,omitempty"`
+
+	// ImageURL Where Cognito hosts the logo.
+	ImageURL         *string    `json:"ImageUrl,omitempty"`
+	LastModifiedDate *time.Time `json:"LastModifiedDate,omitempty"`
+	UserPoolID       *string    `json:"UserPoolId,omitempty"`
 }
 
 // UpdateResourceServerRequest The members of Cognito's UpdateResourceServer input except
@@ -4058,6 +4087,9 @@ type PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody = Patc
 // ReplaceClientRiskConfigurationJSONRequestBody defines body for ReplaceClientRiskConfiguration for application/json ContentType.
 type ReplaceClientRiskConfigurationJSONRequestBody = SetRiskConfigurationRequest
 
+// ReplaceClientUICustomizationJSONRequestBody defines body for ReplaceClientUICustomization for application/json ContentType.
+type ReplaceClientUICustomizationJSONRequestBody = SetUICustomizationRequest
+
 // CreateGroupJSONRequestBody defines body for CreateGroup for application/json ContentType.
 type CreateGroupJSONRequestBody = CreateGroupRequest
 
@@ -4111,6 +4143,9 @@ type PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody = PatchRiskC
 
 // ReplaceRiskConfigurationJSONRequestBody defines body for ReplaceRiskConfiguration for application/json ContentType.
 type ReplaceRiskConfigurationJSONRequestBody = SetRiskConfigurationRequest
+
+// ReplaceUICustomizationJSONRequestBody defines body for ReplaceUICustomization for application/json ContentType.
+type ReplaceUICustomizationJSONRequestBody = SetUICustomizationRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = AdminCreateUserRequest
@@ -4796,6 +4831,52 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /pools/{poolId}/clients/{clientId}/secret (the `GetClientSecret` operationId).
 	GetClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetClientUICustomization Get the hosted UI customization of an app client
+	//
+	// Returns, with GetUICustomization, the logo and CSS of the classic
+	// hosted UI for this app client. A client without a customization of
+	// its own shows its pool's, and Cognito answers with that one.
+	// The logo is given as `ImageUrl`, where Cognito hosts it.
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/ui-customization (the `GetClientUICustomization` operationId).
+	GetClientUICustomization(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceClientUICustomizationWithBody Set the hosted UI customization of an app client
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for this app client only; once set, the client no longer follows
+	// its pool's customization.
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+	ReplaceClientUICustomizationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceClientUICustomization Set the hosted UI customization of an app client
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for this app client only; once set, the client no longer follows
+	// its pool's customization.
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+	ReplaceClientUICustomization(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCSVHeader Get the CSV header for user import
 	//
@@ -5567,6 +5648,53 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 	ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUICustomization Get the hosted UI customization of a user pool
+	//
+	// Returns, with GetUICustomization, the logo and CSS of the classic
+	// hosted UI that every app client without a customization of its own
+	// shows. The gateway asks for Cognito's `ALL` client, which is how
+	// Cognito names the pool's own customization.
+	// The logo is given as `ImageUrl`, where Cognito hosts it.
+	//
+	// Corresponds with GET /pools/{poolId}/ui-customization (the `GetUICustomization` operationId).
+	GetUICustomization(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceUICustomizationWithBody Set the hosted UI customization of a user pool
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for every app client without a customization of its own (Cognito's
+	// `ClientId` `ALL`, which the gateway sends).
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+	ReplaceUICustomizationWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceUICustomization Set the hosted UI customization of a user pool
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for every app client without a customization of its own (Cognito's
+	// `ClientId` `ALL`, which the gateway sends).
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+	ReplaceUICustomization(ctx context.Context, poolID PoolID, body ReplaceUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
 	//
@@ -6926,6 +7054,82 @@ func (c *Client) GetClientSecret(ctx context.Context, poolID PoolID, clientID Cl
 	return c.Client.Do(req)
 }
 
+// GetClientUICustomization Get the hosted UI customization of an app client
+//
+// Returns, with GetUICustomization, the logo and CSS of the classic
+// hosted UI for this app client. A client without a customization of
+// its own shows its pool's, and Cognito answers with that one.
+// The logo is given as `ImageUrl`, where Cognito hosts it.
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/ui-customization (the `GetClientUICustomization` operationId).
+func (c *Client) GetClientUICustomization(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClientUICustomizationRequest(c.Server, poolID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceClientUICustomizationWithBody Set the hosted UI customization of an app client
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for this app client only; once set, the client no longer follows
+// its pool's customization.
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+func (c *Client) ReplaceClientUICustomizationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceClientUICustomizationRequestWithBody(c.Server, poolID, clientID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceClientUICustomization Set the hosted UI customization of an app client
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for this app client only; once set, the client no longer follows
+// its pool's customization.
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+func (c *Client) ReplaceClientUICustomization(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceClientUICustomizationRequest(c.Server, poolID, clientID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCSVHeader Get the CSV header for user import
 //
 // Returns, from GetCSVHeader, the column names that the CSV file of a user
@@ -8177,6 +8381,83 @@ func (c *Client) ReplaceRiskConfigurationWithBody(ctx context.Context, poolID Po
 // Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 func (c *Client) ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceRiskConfigurationRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUICustomization Get the hosted UI customization of a user pool
+//
+// Returns, with GetUICustomization, the logo and CSS of the classic
+// hosted UI that every app client without a customization of its own
+// shows. The gateway asks for Cognito's `ALL` client, which is how
+// Cognito names the pool's own customization.
+// The logo is given as `ImageUrl`, where Cognito hosts it.
+//
+// Corresponds with GET /pools/{poolId}/ui-customization (the `GetUICustomization` operationId).
+func (c *Client) GetUICustomization(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUICustomizationRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceUICustomizationWithBody Set the hosted UI customization of a user pool
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for every app client without a customization of its own (Cognito's
+// `ClientId` `ALL`, which the gateway sends).
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+func (c *Client) ReplaceUICustomizationWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceUICustomizationRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceUICustomization Set the hosted UI customization of a user pool
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for every app client without a customization of its own (Cognito's
+// `ClientId` `ALL`, which the gateway sends).
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+func (c *Client) ReplaceUICustomization(ctx context.Context, poolID PoolID, body ReplaceUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceUICustomizationRequest(c.Server, poolID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10362,6 +10643,101 @@ func NewGetClientSecretRequest(server string, poolID PoolID, clientID ClientID) 
 	return req, nil
 }
 
+// NewGetClientUICustomizationRequest constructs an http.Request for the GetClientUICustomization method
+func NewGetClientUICustomizationRequest(server string, poolID PoolID, clientID ClientID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/ui-customization", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplaceClientUICustomizationRequest calls the generic ReplaceClientUICustomization builder with application/json body
+func NewReplaceClientUICustomizationRequest(server string, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceClientUICustomizationRequestWithBody(server, poolID, clientID, "application/json", bodyReader)
+}
+
+// NewReplaceClientUICustomizationRequestWithBody constructs an http.Request for the ReplaceClientUICustomization method, with any body, and a specified content type
+func NewReplaceClientUICustomizationRequestWithBody(server string, poolID PoolID, clientID ClientID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/ui-customization", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetCSVHeaderRequest constructs an http.Request for the GetCSVHeader method
 func NewGetCSVHeaderRequest(server string, poolID PoolID) (*http.Request, error) {
 	var err error
@@ -12298,6 +12674,87 @@ func NewReplaceRiskConfigurationRequestWithBody(server string, poolID PoolID, pa
 	return req, nil
 }
 
+// NewGetUICustomizationRequest constructs an http.Request for the GetUICustomization method
+func NewGetUICustomizationRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/ui-customization", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplaceUICustomizationRequest calls the generic ReplaceUICustomization builder with application/json body
+func NewReplaceUICustomizationRequest(server string, poolID PoolID, body ReplaceUICustomizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceUICustomizationRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewReplaceUICustomizationRequestWithBody constructs an http.Request for the ReplaceUICustomization method, with any body, and a specified content type
+func NewReplaceUICustomizationRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/ui-customization", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListUsersRequest constructs an http.Request for the ListUsers method
 func NewListUsersRequest(server string, poolID PoolID, params *ListUsersParams) (*http.Request, error) {
 	var err error
@@ -14119,6 +14576,54 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /pools/{poolId}/clients/{clientId}/secret (the `GetClientSecret` operationId).
 	GetClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientSecretResult, error)
 
+	// GetClientUICustomizationWithResponse Get the hosted UI customization of an app client
+	//
+	// Returns, with GetUICustomization, the logo and CSS of the classic
+	// hosted UI for this app client. A client without a customization of
+	// its own shows its pool's, and Cognito answers with that one.
+	// The logo is given as `ImageUrl`, where Cognito hosts it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/ui-customization (the `GetClientUICustomization` operationId).
+	GetClientUICustomizationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientUICustomizationResult, error)
+
+	// ReplaceClientUICustomizationWithBodyWithResponse Set the hosted UI customization of an app client
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for this app client only; once set, the client no longer follows
+	// its pool's customization.
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+	ReplaceClientUICustomizationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceClientUICustomizationResult, error)
+
+	// ReplaceClientUICustomizationWithResponse Set the hosted UI customization of an app client
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for this app client only; once set, the client no longer follows
+	// its pool's customization.
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+	ReplaceClientUICustomizationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientUICustomizationResult, error)
+
 	// GetCSVHeaderWithResponse Get the CSV header for user import
 	//
 	// Returns, from GetCSVHeader, the column names that the CSV file of a user
@@ -14925,6 +15430,55 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 	ReplaceRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error)
+
+	// GetUICustomizationWithResponse Get the hosted UI customization of a user pool
+	//
+	// Returns, with GetUICustomization, the logo and CSS of the classic
+	// hosted UI that every app client without a customization of its own
+	// shows. The gateway asks for Cognito's `ALL` client, which is how
+	// Cognito names the pool's own customization.
+	// The logo is given as `ImageUrl`, where Cognito hosts it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/ui-customization (the `GetUICustomization` operationId).
+	GetUICustomizationWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetUICustomizationResult, error)
+
+	// ReplaceUICustomizationWithBodyWithResponse Set the hosted UI customization of a user pool
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for every app client without a customization of its own (Cognito's
+	// `ClientId` `ALL`, which the gateway sends).
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+	ReplaceUICustomizationWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceUICustomizationResult, error)
+
+	// ReplaceUICustomizationWithResponse Set the hosted UI customization of a user pool
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for every app client without a customization of its own (Cognito's
+	// `ClientId` `ALL`, which the gateway sends).
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+	ReplaceUICustomizationWithResponse(ctx context.Context, poolID PoolID, body ReplaceUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceUICustomizationResult, error)
 
 	// ListUsersWithResponse List users
 	//
@@ -18650,6 +19204,235 @@ func (r GetClientSecretResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetClientSecretResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetClientUICustomizationResult429Headers the declared response headers of an HTTP 429 response for GetClientUICustomization
+type GetClientUICustomizationResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetClientUICustomizationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UICustomizationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetClientUICustomizationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClientUICustomizationResult) GetJSON200() *UICustomizationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClientUICustomizationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClientUICustomizationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClientUICustomizationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClientUICustomizationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceClientUICustomizationResult429Headers the declared response headers of an HTTP 429 response for ReplaceClientUICustomization
+type ReplaceClientUICustomizationResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceClientUICustomizationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UICustomizationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceClientUICustomizationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceClientUICustomizationResult) GetJSON200() *UICustomizationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceClientUICustomizationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceClientUICustomizationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceClientUICustomizationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceClientUICustomizationResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22433,6 +23216,235 @@ func (r ReplaceRiskConfigurationResult) ContentType() string {
 	return ""
 }
 
+// GetUICustomizationResult429Headers the declared response headers of an HTTP 429 response for GetUICustomization
+type GetUICustomizationResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetUICustomizationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UICustomizationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetUICustomizationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUICustomizationResult) GetJSON200() *UICustomizationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUICustomizationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUICustomizationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUICustomizationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUICustomizationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceUICustomizationResult429Headers the declared response headers of an HTTP 429 response for ReplaceUICustomization
+type ReplaceUICustomizationResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceUICustomizationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UICustomizationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceUICustomizationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceUICustomizationResult) GetJSON200() *UICustomizationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceUICustomizationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceUICustomizationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceUICustomizationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceUICustomizationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListUsersResult200Headers the declared response headers of an HTTP 200 response for ListUsers
 type ListUsersResult200Headers struct {
 	Link *string
@@ -25542,6 +26554,72 @@ func (c *ClientWithResponses) GetClientSecretWithResponse(ctx context.Context, p
 	return ParseGetClientSecretResult(rsp)
 }
 
+// GetClientUICustomizationWithResponse Get the hosted UI customization of an app client
+//
+// Returns, with GetUICustomization, the logo and CSS of the classic
+// hosted UI for this app client. A client without a customization of
+// its own shows its pool's, and Cognito answers with that one.
+// The logo is given as `ImageUrl`, where Cognito hosts it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/ui-customization (the `GetClientUICustomization` operationId).
+func (c *ClientWithResponses) GetClientUICustomizationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientUICustomizationResult, error) {
+	rsp, err := c.GetClientUICustomization(ctx, poolID, clientID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClientUICustomizationResult(rsp)
+}
+
+// ReplaceClientUICustomizationWithBodyWithResponse Set the hosted UI customization of an app client
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for this app client only; once set, the client no longer follows
+// its pool's customization.
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+func (c *ClientWithResponses) ReplaceClientUICustomizationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceClientUICustomizationResult, error) {
+	rsp, err := c.ReplaceClientUICustomizationWithBody(ctx, poolID, clientID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceClientUICustomizationResult(rsp)
+}
+
+// ReplaceClientUICustomizationWithResponse Set the hosted UI customization of an app client
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for this app client only; once set, the client no longer follows
+// its pool's customization.
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+func (c *ClientWithResponses) ReplaceClientUICustomizationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientUICustomizationResult, error) {
+	rsp, err := c.ReplaceClientUICustomization(ctx, poolID, clientID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceClientUICustomizationResult(rsp)
+}
+
 // GetCSVHeaderWithResponse Get the CSV header for user import
 //
 // Returns, from GetCSVHeader, the column names that the CSV file of a user
@@ -26641,6 +27719,73 @@ func (c *ClientWithResponses) ReplaceRiskConfigurationWithResponse(ctx context.C
 		return nil, err
 	}
 	return ParseReplaceRiskConfigurationResult(rsp)
+}
+
+// GetUICustomizationWithResponse Get the hosted UI customization of a user pool
+//
+// Returns, with GetUICustomization, the logo and CSS of the classic
+// hosted UI that every app client without a customization of its own
+// shows. The gateway asks for Cognito's `ALL` client, which is how
+// Cognito names the pool's own customization.
+// The logo is given as `ImageUrl`, where Cognito hosts it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/ui-customization (the `GetUICustomization` operationId).
+func (c *ClientWithResponses) GetUICustomizationWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetUICustomizationResult, error) {
+	rsp, err := c.GetUICustomization(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUICustomizationResult(rsp)
+}
+
+// ReplaceUICustomizationWithBodyWithResponse Set the hosted UI customization of a user pool
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for every app client without a customization of its own (Cognito's
+// `ClientId` `ALL`, which the gateway sends).
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+func (c *ClientWithResponses) ReplaceUICustomizationWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceUICustomizationResult, error) {
+	rsp, err := c.ReplaceUICustomizationWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceUICustomizationResult(rsp)
+}
+
+// ReplaceUICustomizationWithResponse Set the hosted UI customization of a user pool
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for every app client without a customization of its own (Cognito's
+// `ClientId` `ALL`, which the gateway sends).
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+func (c *ClientWithResponses) ReplaceUICustomizationWithResponse(ctx context.Context, poolID PoolID, body ReplaceUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceUICustomizationResult, error) {
+	rsp, err := c.ReplaceUICustomization(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceUICustomizationResult(rsp)
 }
 
 // ListUsersWithResponse List users
@@ -30426,6 +31571,217 @@ func ParseGetClientSecretResult(rsp *http.Response) (*GetClientSecretResult, err
 	return response, nil
 }
 
+// ParseGetClientUICustomizationResult parses an HTTP response from a GetClientUICustomizationWithResponse call
+func ParseGetClientUICustomizationResult(rsp *http.Response) (*GetClientUICustomizationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClientUICustomizationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UICustomizationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetClientUICustomizationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceClientUICustomizationResult parses an HTTP response from a ReplaceClientUICustomizationWithResponse call
+func ParseReplaceClientUICustomizationResult(rsp *http.Response) (*ReplaceClientUICustomizationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceClientUICustomizationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UICustomizationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ReplaceClientUICustomizationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetCSVHeaderResult parses an HTTP response from a GetCSVHeaderWithResponse call
 func ParseGetCSVHeaderResult(rsp *http.Response) (*GetCSVHeaderResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -34016,6 +35372,217 @@ func ParseReplaceRiskConfigurationResult(rsp *http.Response) (*ReplaceRiskConfig
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetUICustomizationResult parses an HTTP response from a GetUICustomizationWithResponse call
+func ParseGetUICustomizationResult(rsp *http.Response) (*GetUICustomizationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUICustomizationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UICustomizationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetUICustomizationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceUICustomizationResult parses an HTTP response from a ReplaceUICustomizationWithResponse call
+func ParseReplaceUICustomizationResult(rsp *http.Response) (*ReplaceUICustomizationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceUICustomizationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UICustomizationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ReplaceUICustomizationResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -155,6 +155,9 @@ func rows() []Action {
 		// Threat protection (risk configuration) of a pool or an app client.
 		action((*cip.Client).DescribeRiskConfiguration, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).SetRiskConfiguration, quota.UserPoolResourceUpdate, writes),
+		// Classic hosted UI customization of a pool or an app client.
+		action((*cip.Client).GetUICustomization, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).SetUICustomization, quota.UserPoolResourceUpdate, writes),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),

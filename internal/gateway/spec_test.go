@@ -106,6 +106,11 @@ func TestSpecMatchesSDK(t *testing.T) {
 					for _, id := range poolEditor.ids {
 						skip[id] = true
 					}
+					if fixed, ok := op.Extensions[extInput].(map[string]any); ok {
+						for member := range fixed {
+							skip[member] = true
+						}
+					}
 					// An editor never sends its notSent members: the path says
 					// which resource is set (a pool's risk configuration, not
 					// a client's), so no body may name them.
