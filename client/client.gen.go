@@ -1566,6 +1566,12 @@ type GetCSVHeaderResponse struct {
 	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
 }
 
+// GetSigningCertificateResponse The GetSigningCertificate output.
+type GetSigningCertificateResponse struct {
+	// Certificate The pool's X.509 signing certificate, base64-encoded (DER), without PEM armour.
+	Certificate *string `json:"Certificate,omitempty"`
+}
+
 // GetUserResponse The GetUser output.
 type GetUserResponse struct {
 	// MFAOptions Legacy; the user's SMS MFA options.
@@ -5649,6 +5655,16 @@ type ClientInterface interface {
 	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 	ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetSigningCertificate Get the pool's SAML signing certificate
+	//
+	// Returns, from GetSigningCertificate, the certificate that the user
+	// pool signs SAML requests to identity providers with, which those
+	// providers need to check them. It is public; the private key is
+	// Cognito's and never leaves it.
+	//
+	// Corresponds with GET /pools/{poolId}/signing-certificate (the `GetSigningCertificate` operationId).
+	GetSigningCertificate(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetUICustomization Get the hosted UI customization of a user pool
 	//
 	// Returns, with GetUICustomization, the logo and CSS of the classic
@@ -8381,6 +8397,26 @@ func (c *Client) ReplaceRiskConfigurationWithBody(ctx context.Context, poolID Po
 // Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 func (c *Client) ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceRiskConfigurationRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSigningCertificate Get the pool's SAML signing certificate
+//
+// Returns, from GetSigningCertificate, the certificate that the user
+// pool signs SAML requests to identity providers with, which those
+// providers need to check them. It is public; the private key is
+// Cognito's and never leaves it.
+//
+// Corresponds with GET /pools/{poolId}/signing-certificate (the `GetSigningCertificate` operationId).
+func (c *Client) GetSigningCertificate(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSigningCertificateRequest(c.Server, poolID)
 	if err != nil {
 		return nil, err
 	}
@@ -12674,6 +12710,40 @@ func NewReplaceRiskConfigurationRequestWithBody(server string, poolID PoolID, pa
 	return req, nil
 }
 
+// NewGetSigningCertificateRequest constructs an http.Request for the GetSigningCertificate method
+func NewGetSigningCertificateRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/signing-certificate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetUICustomizationRequest constructs an http.Request for the GetUICustomization method
 func NewGetUICustomizationRequest(server string, poolID PoolID) (*http.Request, error) {
 	var err error
@@ -15430,6 +15500,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 	ReplaceRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error)
+
+	// GetSigningCertificateWithResponse Get the pool's SAML signing certificate
+	//
+	// Returns, from GetSigningCertificate, the certificate that the user
+	// pool signs SAML requests to identity providers with, which those
+	// providers need to check them. It is public; the private key is
+	// Cognito's and never leaves it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/signing-certificate (the `GetSigningCertificate` operationId).
+	GetSigningCertificateWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetSigningCertificateResult, error)
 
 	// GetUICustomizationWithResponse Get the hosted UI customization of a user pool
 	//
@@ -23216,6 +23298,110 @@ func (r ReplaceRiskConfigurationResult) ContentType() string {
 	return ""
 }
 
+// GetSigningCertificateResult429Headers the declared response headers of an HTTP 429 response for GetSigningCertificate
+type GetSigningCertificateResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetSigningCertificateResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetSigningCertificateResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSigningCertificateResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSigningCertificateResult) GetJSON200() *GetSigningCertificateResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSigningCertificateResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSigningCertificateResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSigningCertificateResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSigningCertificateResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetUICustomizationResult429Headers the declared response headers of an HTTP 429 response for GetUICustomization
 type GetUICustomizationResult429Headers struct {
 	RetryAfter *int
@@ -27719,6 +27905,24 @@ func (c *ClientWithResponses) ReplaceRiskConfigurationWithResponse(ctx context.C
 		return nil, err
 	}
 	return ParseReplaceRiskConfigurationResult(rsp)
+}
+
+// GetSigningCertificateWithResponse Get the pool's SAML signing certificate
+//
+// Returns, from GetSigningCertificate, the certificate that the user
+// pool signs SAML requests to identity providers with, which those
+// providers need to check them. It is public; the private key is
+// Cognito's and never leaves it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/signing-certificate (the `GetSigningCertificate` operationId).
+func (c *ClientWithResponses) GetSigningCertificateWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetSigningCertificateResult, error) {
+	rsp, err := c.GetSigningCertificate(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSigningCertificateResult(rsp)
 }
 
 // GetUICustomizationWithResponse Get the hosted UI customization of a user pool
@@ -35372,6 +35576,101 @@ func ParseReplaceRiskConfigurationResult(rsp *http.Response) (*ReplaceRiskConfig
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSigningCertificateResult parses an HTTP response from a GetSigningCertificateWithResponse call
+func ParseGetSigningCertificateResult(rsp *http.Response) (*GetSigningCertificateResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSigningCertificateResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetSigningCertificateResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSigningCertificateResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

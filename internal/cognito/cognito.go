@@ -158,6 +158,8 @@ func rows() []Action {
 		// Classic hosted UI customization of a pool or an app client.
 		action((*cip.Client).GetUICustomization, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).SetUICustomization, quota.UserPoolResourceUpdate, writes),
+		// The certificate a pool signs its SAML requests with.
+		action((*cip.Client).GetSigningCertificate, quota.UserPoolResourceRead, reads),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),
