@@ -20,6 +20,30 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for AccountTakeoverActionTypeEventAction.
+const (
+	AccountTakeoverActionTypeEventActionBLOCK           AccountTakeoverActionTypeEventAction = "BLOCK"
+	AccountTakeoverActionTypeEventActionMFAIFCONFIGURED AccountTakeoverActionTypeEventAction = "MFA_IF_CONFIGURED"
+	AccountTakeoverActionTypeEventActionMFAREQUIRED     AccountTakeoverActionTypeEventAction = "MFA_REQUIRED"
+	AccountTakeoverActionTypeEventActionNOACTION        AccountTakeoverActionTypeEventAction = "NO_ACTION"
+)
+
+// Valid indicates whether the value is a known member of the AccountTakeoverActionTypeEventAction enum.
+func (e AccountTakeoverActionTypeEventAction) Valid() bool {
+	switch e {
+	case AccountTakeoverActionTypeEventActionBLOCK:
+		return true
+	case AccountTakeoverActionTypeEventActionMFAIFCONFIGURED:
+		return true
+	case AccountTakeoverActionTypeEventActionMFAREQUIRED:
+		return true
+	case AccountTakeoverActionTypeEventActionNOACTION:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AdvancedSecurityEnabledModeType.
 const (
 	AdvancedSecurityEnabledModeTypeAUDIT    AdvancedSecurityEnabledModeType = "AUDIT"
@@ -227,6 +251,45 @@ func (e ColorSchemeModeType) Valid() bool {
 	case ColorSchemeModeTypeDYNAMIC:
 		return true
 	case ColorSchemeModeTypeLIGHT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CompromisedCredentialsRiskConfigurationTypeActionsEventAction.
+const (
+	CompromisedCredentialsRiskConfigurationTypeActionsEventActionBLOCK    CompromisedCredentialsRiskConfigurationTypeActionsEventAction = "BLOCK"
+	CompromisedCredentialsRiskConfigurationTypeActionsEventActionNOACTION CompromisedCredentialsRiskConfigurationTypeActionsEventAction = "NO_ACTION"
+)
+
+// Valid indicates whether the value is a known member of the CompromisedCredentialsRiskConfigurationTypeActionsEventAction enum.
+func (e CompromisedCredentialsRiskConfigurationTypeActionsEventAction) Valid() bool {
+	switch e {
+	case CompromisedCredentialsRiskConfigurationTypeActionsEventActionBLOCK:
+		return true
+	case CompromisedCredentialsRiskConfigurationTypeActionsEventActionNOACTION:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CompromisedCredentialsRiskConfigurationTypeEventFilter.
+const (
+	CompromisedCredentialsRiskConfigurationTypeEventFilterPASSWORDCHANGE CompromisedCredentialsRiskConfigurationTypeEventFilter = "PASSWORD_CHANGE"
+	CompromisedCredentialsRiskConfigurationTypeEventFilterSIGNIN         CompromisedCredentialsRiskConfigurationTypeEventFilter = "SIGN_IN"
+	CompromisedCredentialsRiskConfigurationTypeEventFilterSIGNUP         CompromisedCredentialsRiskConfigurationTypeEventFilter = "SIGN_UP"
+)
+
+// Valid indicates whether the value is a known member of the CompromisedCredentialsRiskConfigurationTypeEventFilter enum.
+func (e CompromisedCredentialsRiskConfigurationTypeEventFilter) Valid() bool {
+	switch e {
+	case CompromisedCredentialsRiskConfigurationTypeEventFilterPASSWORDCHANGE:
+		return true
+	case CompromisedCredentialsRiskConfigurationTypeEventFilterSIGNIN:
+		return true
+	case CompromisedCredentialsRiskConfigurationTypeEventFilterSIGNUP:
 		return true
 	default:
 		return false
@@ -982,6 +1045,38 @@ type AccountRecoverySettingType struct {
 	RecoveryMechanisms *[]RecoveryOptionType `json:"RecoveryMechanisms,omitempty"`
 }
 
+// AccountTakeoverActionType What Cognito does at one level of risk, and whether it emails the user.
+type AccountTakeoverActionType struct {
+	EventAction AccountTakeoverActionTypeEventAction `json:"EventAction"`
+	Notify      bool                                 `json:"Notify"`
+}
+
+// AccountTakeoverActionTypeEventAction defines model for AccountTakeoverActionType.EventAction.
+type AccountTakeoverActionTypeEventAction string
+
+// AccountTakeoverActionsType The action for each level of account-takeover risk.
+type AccountTakeoverActionsType struct {
+	// HighAction What Cognito does at one level of risk, and whether it emails the user.
+	HighAction *AccountTakeoverActionType `json:"HighAction,omitempty"`
+
+	// LowAction What Cognito does at one level of risk, and whether it emails the user.
+	LowAction *AccountTakeoverActionType `json:"LowAction,omitempty"`
+
+	// MediumAction What Cognito does at one level of risk, and whether it emails the user.
+	MediumAction *AccountTakeoverActionType `json:"MediumAction,omitempty"`
+}
+
+// AccountTakeoverRiskConfigurationType Adaptive authentication: what Cognito does at each level of
+// account-takeover risk, and the emails that notify users of it.
+type AccountTakeoverRiskConfigurationType struct {
+	// Actions The action for each level of account-takeover risk.
+	Actions AccountTakeoverActionsType `json:"Actions"`
+
+	// NotifyConfiguration How threat protection emails users, through Amazon SES: the sending
+	// identity and the template for each response.
+	NotifyConfiguration *NotifyConfigurationType `json:"NotifyConfiguration,omitempty"`
+}
+
 // AddUserPoolClientSecretRequest The AddUserPoolClientSecret input; leave `ClientSecret` out to have Cognito generate the secret.
 type AddUserPoolClientSecretRequest struct {
 	// ClientSecret A secret of your own. It is never logged, and the answer does not repeat it.
@@ -1343,6 +1438,28 @@ type CodeDeliveryDetailsType struct {
 
 // ColorSchemeModeType The display mode an asset is for; `DYNAMIC` follows the browser.
 type ColorSchemeModeType string
+
+// CompromisedCredentialsRiskConfigurationType Compromised-credentials detection: what Cognito does when a user
+// signs in, signs up or changes their password with a known-leaked
+// password, and for which of those events.
+type CompromisedCredentialsRiskConfigurationType struct {
+	// Actions The action taken on compromised credentials.
+	Actions CompromisedCredentialsRiskConfigurationType_Actions `json:"Actions"`
+
+	// EventFilter The events checked; all of them when left out.
+	EventFilter *[]CompromisedCredentialsRiskConfigurationTypeEventFilter `json:"EventFilter,omitempty"`
+}
+
+// CompromisedCredentialsRiskConfigurationTypeActionsEventAction defines model for CompromisedCredentialsRiskConfigurationType.Actions.EventAction.
+type CompromisedCredentialsRiskConfigurationTypeActionsEventAction string
+
+// CompromisedCredentialsRiskConfigurationType_Actions The action taken on compromised credentials.
+type CompromisedCredentialsRiskConfigurationType_Actions struct {
+	EventAction CompromisedCredentialsRiskConfigurationTypeActionsEventAction `json:"EventAction"`
+}
+
+// CompromisedCredentialsRiskConfigurationTypeEventFilter defines model for CompromisedCredentialsRiskConfigurationType.EventFilter.
+type CompromisedCredentialsRiskConfigurationTypeEventFilter string
 
 // CreateGroupRequest The members of Cognito's CreateGroup input except `UserPoolId`, which comes from the path.
 type CreateGroupRequest struct {
@@ -1763,6 +1880,12 @@ type GetCSVHeaderResponse struct {
 
 	// UserPoolID A user pool ID, for example `us-east-1_EXAMPLE`.
 	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
+}
+
+// GetSigningCertificateResponse The GetSigningCertificate output.
+type GetSigningCertificateResponse struct {
+	// Certificate The pool's X.509 signing certificate, base64-encoded (DER), without PEM armour.
+	Certificate *string `json:"Certificate,omitempty"`
 }
 
 // GetUserResponse The GetUser output.
@@ -2197,6 +2320,47 @@ type MessageTemplateType struct {
 	SMSMessage *SmsVerificationMessageType `json:"SMSMessage,omitempty"`
 }
 
+// NotifyConfigurationType How threat protection emails users, through Amazon SES: the sending
+// identity and the template for each response.
+type NotifyConfigurationType struct {
+	// BlockEmail One notification email template.
+	BlockEmail *NotifyEmailType `json:"BlockEmail,omitempty"`
+
+	// From The sending address, verified in Amazon SES.
+	From *string `json:"From,omitempty"`
+
+	// MfaEmail One notification email template.
+	MfaEmail *NotifyEmailType `json:"MfaEmail,omitempty"`
+
+	// NoActionEmail One notification email template.
+	NoActionEmail *NotifyEmailType `json:"NoActionEmail,omitempty"`
+
+	// ReplyTo The reply-to address.
+	ReplyTo *string `json:"ReplyTo,omitempty"`
+
+	// SourceArn An Amazon Resource Name.
+	SourceArn ArnType `json:"SourceArn"`
+}
+
+// NotifyEmailBodyType The body of a notification email, as HTML or as plain text. Cognito's
+// pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]+`.
+type NotifyEmailBodyType = string
+
+// NotifyEmailType One notification email template.
+type NotifyEmailType struct {
+	// HTMLBody The body of a notification email, as HTML or as plain text. Cognito's
+	// pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]+`.
+	HTMLBody *NotifyEmailBodyType `json:"HtmlBody,omitempty"`
+
+	// Subject An email subject line. Cognito's pattern is
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+`.
+	Subject EmailVerificationSubjectType `json:"Subject"`
+
+	// TextBody The body of a notification email, as HTML or as plain text. Cognito's
+	// pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]+`.
+	TextBody *NotifyEmailBodyType `json:"TextBody,omitempty"`
+}
+
 // NumberAttributeConstraintsType Value limits of a Number attribute, as decimal strings.
 type NumberAttributeConstraintsType struct {
 	// MaxValue The maximum value.
@@ -2240,6 +2404,12 @@ type PasswordPolicyType struct {
 // Cognito checks (InvalidPasswordException, 400). It may contain spaces
 // but can't begin or end with whitespace. Passwords are never returned.
 type PasswordType = string
+
+// PatchAccountTakeoverActionType A merge patch over one risk level's account-takeover action.
+type PatchAccountTakeoverActionType struct {
+	EventAction nullable.Nullable[string] `json:"EventAction,omitempty"`
+	Notify      nullable.Nullable[bool]   `json:"Notify,omitempty"`
+}
 
 // PatchGroupRequest A JSON merge patch (RFC 7396) over the group's UpdateGroup members.
 // Each member may be left out (kept), set (replaced) or set to `null`
@@ -2346,6 +2516,13 @@ type PatchManagedLoginBrandingRequest_Assets struct {
 	ResourceID nullable.Nullable[string] `json:"ResourceId,omitempty"`
 }
 
+// PatchNotifyEmailType A merge patch over one notification email template.
+type PatchNotifyEmailType struct {
+	HTMLBody nullable.Nullable[string] `json:"HtmlBody,omitempty"`
+	Subject  nullable.Nullable[string] `json:"Subject,omitempty"`
+	TextBody nullable.Nullable[string] `json:"TextBody,omitempty"`
+}
+
 // PatchResourceServerRequest A merge patch over the resource server's UpdateResourceServer
 // members. `Name` is kept when left out. `Scopes` merges by
 // `ScopeName` (see the operation); `null` deletes every scope. The
@@ -2369,6 +2546,66 @@ type PatchResourceServerRequest_Scopes struct {
 	//
 	// Example: orders.read
 	ScopeName ResourceServerScopeNameType `json:"ScopeName"`
+}
+
+// PatchRiskConfigurationRequest A JSON merge patch (RFC 7396) over a threat protection configuration.
+// Each member may be left out (kept), set (merged, for objects;
+// replaced, otherwise, lists included) or set to `null` (removed). The
+// merged result is validated against `SetRiskConfigurationRequest`.
+type PatchRiskConfigurationRequest struct {
+	AccountTakeoverRiskConfiguration        nullable.Nullable[PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration]        `json:"AccountTakeoverRiskConfiguration,omitempty"`
+	CompromisedCredentialsRiskConfiguration nullable.Nullable[PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration] `json:"CompromisedCredentialsRiskConfiguration,omitempty"`
+	RiskExceptionConfiguration              nullable.Nullable[PatchRiskConfigurationRequest_RiskExceptionConfiguration]              `json:"RiskExceptionConfiguration,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_Actions defines model for PatchRiskConfigurationRequest.AccountTakeoverRiskConfiguration.Actions.
+type PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_Actions struct {
+	// HighAction A merge patch over one risk level's account-takeover action.
+	HighAction nullable.Nullable[PatchAccountTakeoverActionType] `json:"HighAction,omitempty"`
+
+	// LowAction A merge patch over one risk level's account-takeover action.
+	LowAction nullable.Nullable[PatchAccountTakeoverActionType] `json:"LowAction,omitempty"`
+
+	// MediumAction A merge patch over one risk level's account-takeover action.
+	MediumAction nullable.Nullable[PatchAccountTakeoverActionType] `json:"MediumAction,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_NotifyConfiguration defines model for PatchRiskConfigurationRequest.AccountTakeoverRiskConfiguration.NotifyConfiguration.
+type PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_NotifyConfiguration struct {
+	// BlockEmail A merge patch over one notification email template.
+	BlockEmail nullable.Nullable[PatchNotifyEmailType] `json:"BlockEmail,omitempty"`
+	From       nullable.Nullable[string]               `json:"From,omitempty"`
+
+	// MfaEmail A merge patch over one notification email template.
+	MfaEmail nullable.Nullable[PatchNotifyEmailType] `json:"MfaEmail,omitempty"`
+
+	// NoActionEmail A merge patch over one notification email template.
+	NoActionEmail nullable.Nullable[PatchNotifyEmailType] `json:"NoActionEmail,omitempty"`
+	ReplyTo       nullable.Nullable[string]               `json:"ReplyTo,omitempty"`
+	SourceArn     nullable.Nullable[string]               `json:"SourceArn,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration defines model for PatchRiskConfigurationRequest.AccountTakeoverRiskConfiguration.
+type PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration struct {
+	Actions             nullable.Nullable[PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_Actions]             `json:"Actions,omitempty"`
+	NotifyConfiguration nullable.Nullable[PatchRiskConfigurationRequest_AccountTakeoverRiskConfiguration_NotifyConfiguration] `json:"NotifyConfiguration,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration_Actions defines model for PatchRiskConfigurationRequest.CompromisedCredentialsRiskConfiguration.Actions.
+type PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration_Actions struct {
+	EventAction nullable.Nullable[string] `json:"EventAction,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration defines model for PatchRiskConfigurationRequest.CompromisedCredentialsRiskConfiguration.
+type PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration struct {
+	Actions     nullable.Nullable[PatchRiskConfigurationRequest_CompromisedCredentialsRiskConfiguration_Actions] `json:"Actions,omitempty"`
+	EventFilter nullable.Nullable[[]string]                                                                      `json:"EventFilter,omitempty"`
+}
+
+// PatchRiskConfigurationRequest_RiskExceptionConfiguration defines model for PatchRiskConfigurationRequest.RiskExceptionConfiguration.
+type PatchRiskConfigurationRequest_RiskExceptionConfiguration struct {
+	BlockedIPRangeList nullable.Nullable[[]string] `json:"BlockedIPRangeList,omitempty"`
+	SkippedIPRangeList nullable.Nullable[[]string] `json:"SkippedIPRangeList,omitempty"`
 }
 
 // PatchTagsRequest A merge patch over the pool's tags: a string sets a tag, `null`
@@ -2866,6 +3103,37 @@ type ResourceServerType struct {
 	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
 }
 
+// RiskConfigurationType A threat protection configuration as DescribeRiskConfiguration
+// describes it. `ClientId` is absent from a pool's configuration, and
+// from the answer for an app client that uses its pool's. Additional
+// members are allowed so that newer Cognito fields, and the dry-run
+// SetRiskConfiguration input, fit.
+type RiskConfigurationType struct {
+	// AccountTakeoverRiskConfiguration Adaptive authentication: what Cognito does at each level of
+	// account-takeover risk, and the emails that notify users of it.
+	AccountTakeoverRiskConfiguration *AccountTakeoverRiskConfigurationType `json:"AccountTakeoverRiskConfiguration,omitempty"`
+	ClientID                         *string                               `json:"ClientId,omitempty"`
+
+	// CompromisedCredentialsRiskConfiguration Compromised-credentials detection: what Cognito does when a user
+	// signs in, signs up or changes their password with a known-leaked
+	// password, and for which of those events.
+	CompromisedCredentialsRiskConfiguration *CompromisedCredentialsRiskConfigurationType `json:"CompromisedCredentialsRiskConfiguration,omitempty"`
+	LastModifiedDate                        *time.Time                                   `json:"LastModifiedDate,omitempty"`
+
+	// RiskExceptionConfiguration IP-address ranges, in CIDR notation, always blocked or never evaluated.
+	RiskExceptionConfiguration *RiskExceptionConfigurationType `json:"RiskExceptionConfiguration,omitempty"`
+	UserPoolID                 *string                         `json:"UserPoolId,omitempty"`
+}
+
+// RiskExceptionConfigurationType IP-address ranges, in CIDR notation, always blocked or never evaluated.
+type RiskExceptionConfigurationType struct {
+	// BlockedIPRangeList Always blocked.
+	BlockedIPRangeList *[]string `json:"BlockedIPRangeList,omitempty"`
+
+	// SkippedIPRangeList Never evaluated for risk.
+	SkippedIPRangeList *[]string `json:"SkippedIPRangeList,omitempty"`
+}
+
 // S3BucketArnType The ARN of an S3 bucket, such as `arn:aws:s3:::example-cognito-logs`.
 type S3BucketArnType = string
 
@@ -2918,6 +3186,36 @@ type ScopeType = string
 type SetLogDeliveryConfigurationRequest struct {
 	// LogConfigurations At most one logging configuration per event source.
 	LogConfigurations LogConfigurationListType `json:"LogConfigurations"`
+}
+
+// SetRiskConfigurationRequest The whole threat protection configuration of a pool or app client, as
+// SetRiskConfiguration takes it: a member left out is removed.
+type SetRiskConfigurationRequest struct {
+	// AccountTakeoverRiskConfiguration Adaptive authentication: what Cognito does at each level of
+	// account-takeover risk, and the emails that notify users of it.
+	AccountTakeoverRiskConfiguration *AccountTakeoverRiskConfigurationType `json:"AccountTakeoverRiskConfiguration,omitempty"`
+
+	// CompromisedCredentialsRiskConfiguration Compromised-credentials detection: what Cognito does when a user
+	// signs in, signs up or changes their password with a known-leaked
+	// password, and for which of those events.
+	CompromisedCredentialsRiskConfiguration *CompromisedCredentialsRiskConfigurationType `json:"CompromisedCredentialsRiskConfiguration,omitempty"`
+
+	// RiskExceptionConfiguration IP-address ranges, in CIDR notation, always blocked or never evaluated.
+	RiskExceptionConfiguration *RiskExceptionConfigurationType `json:"RiskExceptionConfiguration,omitempty"`
+}
+
+// SetUICustomizationRequest The members of Cognito's SetUICustomization input but `UserPoolId`
+// and `ClientId`, which come from the path: the CSS and the logo,
+// set together.
+type SetUICustomizationRequest struct {
+	// CSS The CSS of the classic hosted UI, at most 131072 characters.
+	CSS *string `json:"CSS,omitempty"`
+
+	// ImageFile The logo, in standard padded base64 (RFC 4648, section 4), of at
+	// most 131072 bytes, as the API reference allows. Cognito's guide
+	// advises 100 KB at most, since the whole request must stay under
+	// 135 KB.
+	ImageFile *[]byte `json:"ImageFile,omitempty"`
 }
 
 // SetUserPoolMfaConfigRequest The whole MFA configuration of a pool, as SetUserPoolMfaConfig takes
@@ -3018,6 +3316,21 @@ type TokenValidityUnitsType struct {
 	AccessToken  *TimeUnitsType `json:"AccessToken,omitempty"`
 	IDToken      *TimeUnitsType `json:"IdToken,omitempty"`
 	RefreshToken *TimeUnitsType `json:"RefreshToken,omitempty"`
+}
+
+// UICustomizationType A classic hosted UI customization as GetUICustomization and
+// SetUICustomization answer it. `ClientId` is `ALL` for a pool's own.
+// Additional members are allowed so that newer Cognito fields fit.
+type UICustomizationType struct {
+	CSS          *string    `json:"CSS,omitempty"`
+	CSSVersion   *string    `json:"CSSVersion,omitempty"`
+	ClientID     *string    `json:"ClientId,omitempty"`
+	CreationDate *time.Time `json:"CreationDate,omitempty"`
+
+	// ImageURL Where Cognito hosts the logo.
+	ImageURL         *string    `json:"ImageUrl,omitempty"`
+	LastModifiedDate *time.Time `json:"LastModifiedDate,omitempty"`
+	UserPoolID       *string    `json:"UserPoolId,omitempty"`
 }
 
 // UpdateManagedLoginBrandingRequest The members of Cognito's UpdateManagedLoginBranding input except
@@ -3911,6 +4224,13 @@ type PreconditionFailed = Problem
 // fit.
 type ResourceServerUpdated = ResourceServerType
 
+// RiskConfigurationUpdated A threat protection configuration as DescribeRiskConfiguration
+// describes it. `ClientId` is absent from a pool's configuration, and
+// from the answer for an app client that uses its pool's. Additional
+// members are allowed so that newer Cognito fields, and the dry-run
+// SetRiskConfiguration input, fit.
+type RiskConfigurationUpdated = RiskConfigurationType
+
 // TagsUpdated A pool's tags, as ListTagsForResource lists them, `aws:` keys included.
 type TagsUpdated = PoolTagsResponse
 
@@ -3965,10 +4285,11 @@ type ListPoolsParams struct {
 type PatchPoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -3987,10 +4308,11 @@ type PatchPoolParams struct {
 type ReplacePoolParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4016,10 +4338,11 @@ type GetBrandingParams struct {
 type PatchBrandingParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4038,10 +4361,11 @@ type PatchBrandingParams struct {
 type ReplaceBrandingParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4069,10 +4393,11 @@ type ListClientsParams struct {
 type PatchClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4091,10 +4416,11 @@ type PatchClientParams struct {
 type ReplaceClientParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4116,6 +4442,52 @@ type GetClientBrandingParams struct {
 	ReturnMergedResources *ReturnMergedResources `form:"ReturnMergedResources,omitempty" json:"ReturnMergedResources,omitempty"`
 }
 
+// PatchClientRiskConfigurationParams defines parameters for PatchClientRiskConfiguration.
+type PatchClientRiskConfigurationParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceClientRiskConfigurationParams defines parameters for ReplaceClientRiskConfiguration.
+type ReplaceClientRiskConfigurationParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListClientSecretsParams defines parameters for ListClientSecrets.
 type ListClientSecretsParams struct {
 	// NextToken The `NextToken` from the previous page's response.
@@ -4135,10 +4507,11 @@ type ListGroupsParams struct {
 type PatchGroupParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4175,10 +4548,11 @@ type ListIdentityProvidersParams struct {
 type PatchIdentityProviderParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4220,10 +4594,11 @@ type ListImportJobsParams struct {
 type PatchLogDeliveryParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4242,10 +4617,11 @@ type PatchLogDeliveryParams struct {
 type ReplaceLogDeliveryParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4264,10 +4640,11 @@ type ReplaceLogDeliveryParams struct {
 type PatchMfaParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4286,10 +4663,11 @@ type PatchMfaParams struct {
 type ReplaceMfaParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4323,10 +4701,11 @@ type ListResourceServersParams struct {
 type PatchResourceServerParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4345,10 +4724,57 @@ type PatchResourceServerParams struct {
 type ReplaceResourceServerParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PatchRiskConfigurationParams defines parameters for PatchRiskConfiguration.
+type PatchRiskConfigurationParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceRiskConfigurationParams defines parameters for ReplaceRiskConfiguration.
+type ReplaceRiskConfigurationParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4367,10 +4793,11 @@ type ReplaceResourceServerParams struct {
 type PatchTagsParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4389,10 +4816,11 @@ type PatchTagsParams struct {
 type ReplaceTagsParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
 	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
-	// UpdateIdentityProvider, UpdateResourceServer,
-	// SetLogDeliveryConfiguration) but don't send it; the
-	// 200 body is that input. On a pool's tags, nothing is sent and the
-	// 200 body is the tags the pool would have.
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
 	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
 
 	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
@@ -4501,8 +4929,20 @@ type PatchClientApplicationMergePatchPlusJSONRequestBody = PatchUserPoolClientRe
 // ReplaceClientJSONRequestBody defines body for ReplaceClient for application/json ContentType.
 type ReplaceClientJSONRequestBody = UpdateUserPoolClientRequest
 
+// PatchClientRiskConfigurationJSONRequestBody defines body for PatchClientRiskConfiguration for application/json ContentType.
+type PatchClientRiskConfigurationJSONRequestBody = PatchRiskConfigurationRequest
+
+// PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody defines body for PatchClientRiskConfiguration for application/merge-patch+json ContentType.
+type PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody = PatchRiskConfigurationRequest
+
+// ReplaceClientRiskConfigurationJSONRequestBody defines body for ReplaceClientRiskConfiguration for application/json ContentType.
+type ReplaceClientRiskConfigurationJSONRequestBody = SetRiskConfigurationRequest
+
 // CreateClientSecretJSONRequestBody defines body for CreateClientSecret for application/json ContentType.
 type CreateClientSecretJSONRequestBody = AddUserPoolClientSecretRequest
+
+// ReplaceClientUICustomizationJSONRequestBody defines body for ReplaceClientUICustomization for application/json ContentType.
+type ReplaceClientUICustomizationJSONRequestBody = SetUICustomizationRequest
 
 // CreateGroupJSONRequestBody defines body for CreateGroup for application/json ContentType.
 type CreateGroupJSONRequestBody = CreateGroupRequest
@@ -4567,6 +5007,15 @@ type PatchResourceServerApplicationMergePatchPlusJSONRequestBody = PatchResource
 // ReplaceResourceServerJSONRequestBody defines body for ReplaceResourceServer for application/json ContentType.
 type ReplaceResourceServerJSONRequestBody = UpdateResourceServerRequest
 
+// PatchRiskConfigurationJSONRequestBody defines body for PatchRiskConfiguration for application/json ContentType.
+type PatchRiskConfigurationJSONRequestBody = PatchRiskConfigurationRequest
+
+// PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody defines body for PatchRiskConfiguration for application/merge-patch+json ContentType.
+type PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody = PatchRiskConfigurationRequest
+
+// ReplaceRiskConfigurationJSONRequestBody defines body for ReplaceRiskConfiguration for application/json ContentType.
+type ReplaceRiskConfigurationJSONRequestBody = SetRiskConfigurationRequest
+
 // PatchTagsJSONRequestBody defines body for PatchTags for application/json ContentType.
 type PatchTagsJSONRequestBody = PatchTagsRequest
 
@@ -4575,6 +5024,9 @@ type PatchTagsApplicationMergePatchPlusJSONRequestBody = PatchTagsRequest
 
 // ReplaceTagsJSONRequestBody defines body for ReplaceTags for application/json ContentType.
 type ReplaceTagsJSONRequestBody = ReplaceTagsRequest
+
+// ReplaceUICustomizationJSONRequestBody defines body for ReplaceUICustomization for application/json ContentType.
+type ReplaceUICustomizationJSONRequestBody = SetUICustomizationRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = AdminCreateUserRequest
@@ -5331,6 +5783,134 @@ type ClientInterface interface {
 	// Corresponds with GET /pools/{poolId}/clients/{clientId}/branding (the `GetClientBranding` operationId).
 	GetClientBranding(ctx context.Context, poolID PoolID, clientID ClientID, params *GetClientBrandingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetClientRiskConfiguration Get the threat protection configuration of an app client
+	//
+	// Returns the app client's threat protection configuration with
+	// DescribeRiskConfiguration. A client with no configuration of its own
+	// uses its pool's: the answer is then the pool's configuration, without
+	// `ClientId`.
+	// The `ETag` header identifies this version; send it back in
+	// `If-Match` on PUT or PATCH to make the update conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/risk-configuration (the `GetClientRiskConfiguration` operationId).
+	GetClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchClientRiskConfigurationWithBody Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfigurationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchClientRiskConfiguration Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBody Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceClientRiskConfigurationWithBody Replace the threat protection configuration of an app client
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+	// uses its pool's again. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+	ReplaceClientRiskConfigurationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceClientRiskConfiguration Replace the threat protection configuration of an app client
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+	// uses its pool's again. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+	ReplaceClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, body ReplaceClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetClientSecret Get an app client's secret
 	//
 	// Returns only the app client's `ClientSecret`, from DescribeUserPoolClient;
@@ -5393,6 +5973,52 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
 	DeleteClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetClientUICustomization Get the hosted UI customization of an app client
+	//
+	// Returns, with GetUICustomization, the logo and CSS of the classic
+	// hosted UI for this app client. A client without a customization of
+	// its own shows its pool's, and Cognito answers with that one.
+	// The logo is given as `ImageUrl`, where Cognito hosts it.
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/ui-customization (the `GetClientUICustomization` operationId).
+	GetClientUICustomization(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceClientUICustomizationWithBody Set the hosted UI customization of an app client
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for this app client only; once set, the client no longer follows
+	// its pool's customization.
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+	ReplaceClientUICustomizationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceClientUICustomization Set the hosted UI customization of an app client
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for this app client only; once set, the client no longer follows
+	// its pool's customization.
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+	ReplaceClientUICustomization(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCSVHeader Get the CSV header for user import
 	//
@@ -6270,6 +6896,143 @@ type ClientInterface interface {
 	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 	ReplaceResourceServer(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetRiskConfiguration Get the threat protection configuration of a user pool
+	//
+	// Returns the pool's threat protection configuration with
+	// DescribeRiskConfiguration: its responses to compromised credentials
+	// and to account-takeover risk, its notification email templates and
+	// its IP-address exceptions. This is the configuration of every app
+	// client that has none of its own.
+	// The `ETag` header identifies this version; send it back in
+	// `If-Match` on PUT or PATCH to make the update conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/risk-configuration (the `GetRiskConfiguration` operationId).
+	GetRiskConfiguration(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchRiskConfigurationWithBody Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfigurationWithBody(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchRiskConfiguration Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfiguration(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchRiskConfigurationWithApplicationMergePatchPlusJSONBody Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceRiskConfigurationWithBody Replace the threat protection configuration of a user pool
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+	ReplaceRiskConfigurationWithBody(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceRiskConfiguration Replace the threat protection configuration of a user pool
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+	ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSigningCertificate Get the pool's SAML signing certificate
+	//
+	// Returns, from GetSigningCertificate, the certificate that the user
+	// pool signs SAML requests to identity providers with, which those
+	// providers need to check them. It is public; the private key is
+	// Cognito's and never leaves it.
+	//
+	// Corresponds with GET /pools/{poolId}/signing-certificate (the `GetSigningCertificate` operationId).
+	GetSigningCertificate(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetTags Get a user pool's tags
 	//
 	// Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
@@ -6379,6 +7142,53 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
 	ReplaceTags(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUICustomization Get the hosted UI customization of a user pool
+	//
+	// Returns, with GetUICustomization, the logo and CSS of the classic
+	// hosted UI that every app client without a customization of its own
+	// shows. The gateway asks for Cognito's `ALL` client, which is how
+	// Cognito names the pool's own customization.
+	// The logo is given as `ImageUrl`, where Cognito hosts it.
+	//
+	// Corresponds with GET /pools/{poolId}/ui-customization (the `GetUICustomization` operationId).
+	GetUICustomization(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceUICustomizationWithBody Set the hosted UI customization of a user pool
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for every app client without a customization of its own (Cognito's
+	// `ClientId` `ALL`, which the gateway sends).
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+	ReplaceUICustomizationWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceUICustomization Set the hosted UI customization of a user pool
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for every app client without a customization of its own (Cognito's
+	// `ClientId` `ALL`, which the gateway sends).
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+	ReplaceUICustomization(ctx context.Context, poolID PoolID, body ReplaceUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
 	//
@@ -7838,6 +8648,194 @@ func (c *Client) GetClientBranding(ctx context.Context, poolID PoolID, clientID 
 	return c.Client.Do(req)
 }
 
+// GetClientRiskConfiguration Get the threat protection configuration of an app client
+//
+// Returns the app client's threat protection configuration with
+// DescribeRiskConfiguration. A client with no configuration of its own
+// uses its pool's: the answer is then the pool's configuration, without
+// `ClientId`.
+// The `ETag` header identifies this version; send it back in
+// `If-Match` on PUT or PATCH to make the update conditional.
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/risk-configuration (the `GetClientRiskConfiguration` operationId).
+func (c *Client) GetClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClientRiskConfigurationRequest(c.Server, poolID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchClientRiskConfigurationWithBody Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *Client) PatchClientRiskConfigurationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchClientRiskConfigurationRequestWithBody(c.Server, poolID, clientID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchClientRiskConfiguration Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *Client) PatchClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchClientRiskConfigurationRequest(c.Server, poolID, clientID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBody Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *Client) PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchClientRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, clientID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceClientRiskConfigurationWithBody Replace the threat protection configuration of an app client
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+// uses its pool's again. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+func (c *Client) ReplaceClientRiskConfigurationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceClientRiskConfigurationRequestWithBody(c.Server, poolID, clientID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceClientRiskConfiguration Replace the threat protection configuration of an app client
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+// uses its pool's again. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+func (c *Client) ReplaceClientRiskConfiguration(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, body ReplaceClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceClientRiskConfigurationRequest(c.Server, poolID, clientID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetClientSecret Get an app client's secret
 //
 // Returns only the app client's `ClientSecret`, from DescribeUserPoolClient;
@@ -7941,6 +8939,82 @@ func (c *Client) CreateClientSecret(ctx context.Context, poolID PoolID, clientID
 // Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
 func (c *Client) DeleteClientSecret(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteClientSecretRequest(c.Server, poolID, clientID, secretID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetClientUICustomization Get the hosted UI customization of an app client
+//
+// Returns, with GetUICustomization, the logo and CSS of the classic
+// hosted UI for this app client. A client without a customization of
+// its own shows its pool's, and Cognito answers with that one.
+// The logo is given as `ImageUrl`, where Cognito hosts it.
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/ui-customization (the `GetClientUICustomization` operationId).
+func (c *Client) GetClientUICustomization(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClientUICustomizationRequest(c.Server, poolID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceClientUICustomizationWithBody Set the hosted UI customization of an app client
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for this app client only; once set, the client no longer follows
+// its pool's customization.
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+func (c *Client) ReplaceClientUICustomizationWithBody(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceClientUICustomizationRequestWithBody(c.Server, poolID, clientID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceClientUICustomization Set the hosted UI customization of an app client
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for this app client only; once set, the client no longer follows
+// its pool's customization.
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+func (c *Client) ReplaceClientUICustomization(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceClientUICustomizationRequest(c.Server, poolID, clientID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9387,6 +10461,213 @@ func (c *Client) ReplaceResourceServer(ctx context.Context, poolID PoolID, ident
 	return c.Client.Do(req)
 }
 
+// GetRiskConfiguration Get the threat protection configuration of a user pool
+//
+// Returns the pool's threat protection configuration with
+// DescribeRiskConfiguration: its responses to compromised credentials
+// and to account-takeover risk, its notification email templates and
+// its IP-address exceptions. This is the configuration of every app
+// client that has none of its own.
+// The `ETag` header identifies this version; send it back in
+// `If-Match` on PUT or PATCH to make the update conditional.
+//
+// Corresponds with GET /pools/{poolId}/risk-configuration (the `GetRiskConfiguration` operationId).
+func (c *Client) GetRiskConfiguration(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetRiskConfigurationRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchRiskConfigurationWithBody Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *Client) PatchRiskConfigurationWithBody(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchRiskConfigurationRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchRiskConfiguration Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *Client) PatchRiskConfiguration(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchRiskConfigurationRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchRiskConfigurationWithApplicationMergePatchPlusJSONBody Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *Client) PatchRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceRiskConfigurationWithBody Replace the threat protection configuration of a user pool
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+func (c *Client) ReplaceRiskConfigurationWithBody(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceRiskConfigurationRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceRiskConfiguration Replace the threat protection configuration of a user pool
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+func (c *Client) ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceRiskConfigurationRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSigningCertificate Get the pool's SAML signing certificate
+//
+// Returns, from GetSigningCertificate, the certificate that the user
+// pool signs SAML requests to identity providers with, which those
+// providers need to check them. It is public; the private key is
+// Cognito's and never leaves it.
+//
+// Corresponds with GET /pools/{poolId}/signing-certificate (the `GetSigningCertificate` operationId).
+func (c *Client) GetSigningCertificate(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSigningCertificateRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetTags Get a user pool's tags
 //
 // Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
@@ -9547,6 +10828,83 @@ func (c *Client) ReplaceTagsWithBody(ctx context.Context, poolID PoolID, params 
 // Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
 func (c *Client) ReplaceTags(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceTagsRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUICustomization Get the hosted UI customization of a user pool
+//
+// Returns, with GetUICustomization, the logo and CSS of the classic
+// hosted UI that every app client without a customization of its own
+// shows. The gateway asks for Cognito's `ALL` client, which is how
+// Cognito names the pool's own customization.
+// The logo is given as `ImageUrl`, where Cognito hosts it.
+//
+// Corresponds with GET /pools/{poolId}/ui-customization (the `GetUICustomization` operationId).
+func (c *Client) GetUICustomization(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUICustomizationRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceUICustomizationWithBody Set the hosted UI customization of a user pool
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for every app client without a customization of its own (Cognito's
+// `ClientId` `ALL`, which the gateway sends).
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+func (c *Client) ReplaceUICustomizationWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceUICustomizationRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceUICustomization Set the hosted UI customization of a user pool
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for every app client without a customization of its own (Cognito's
+// `ClientId` `ALL`, which the gateway sends).
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+func (c *Client) ReplaceUICustomization(ctx context.Context, poolID PoolID, body ReplaceUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceUICustomizationRequest(c.Server, poolID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -11874,6 +13232,250 @@ func NewGetClientBrandingRequest(server string, poolID PoolID, clientID ClientID
 	return req, nil
 }
 
+// NewGetClientRiskConfigurationRequest constructs an http.Request for the GetClientRiskConfiguration method
+func NewGetClientRiskConfigurationRequest(server string, poolID PoolID, clientID ClientID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/risk-configuration", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchClientRiskConfigurationRequest calls the generic PatchClientRiskConfiguration builder with application/json body
+func NewPatchClientRiskConfigurationRequest(server string, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchClientRiskConfigurationRequestWithBody(server, poolID, clientID, params, "application/json", bodyReader)
+}
+
+// NewPatchClientRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchClientRiskConfiguration builder with application/merge-patch+json body
+func NewPatchClientRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchClientRiskConfigurationRequestWithBody(server, poolID, clientID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchClientRiskConfigurationRequestWithBody constructs an http.Request for the PatchClientRiskConfiguration method, with any body, and a specified content type
+func NewPatchClientRiskConfigurationRequestWithBody(server string, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/risk-configuration", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceClientRiskConfigurationRequest calls the generic ReplaceClientRiskConfiguration builder with application/json body
+func NewReplaceClientRiskConfigurationRequest(server string, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, body ReplaceClientRiskConfigurationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceClientRiskConfigurationRequestWithBody(server, poolID, clientID, params, "application/json", bodyReader)
+}
+
+// NewReplaceClientRiskConfigurationRequestWithBody constructs an http.Request for the ReplaceClientRiskConfiguration method, with any body, and a specified content type
+func NewReplaceClientRiskConfigurationRequestWithBody(server string, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/risk-configuration", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetClientSecretRequest constructs an http.Request for the GetClientSecret method
 func NewGetClientSecretRequest(server string, poolID PoolID, clientID ClientID) (*http.Request, error) {
 	var err error
@@ -12081,6 +13683,101 @@ func NewDeleteClientSecretRequest(server string, poolID PoolID, clientID ClientI
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetClientUICustomizationRequest constructs an http.Request for the GetClientUICustomization method
+func NewGetClientUICustomizationRequest(server string, poolID PoolID, clientID ClientID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/ui-customization", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplaceClientUICustomizationRequest calls the generic ReplaceClientUICustomization builder with application/json body
+func NewReplaceClientUICustomizationRequest(server string, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceClientUICustomizationRequestWithBody(server, poolID, clientID, "application/json", bodyReader)
+}
+
+// NewReplaceClientUICustomizationRequestWithBody constructs an http.Request for the ReplaceClientUICustomization method, with any body, and a specified content type
+func NewReplaceClientUICustomizationRequestWithBody(server string, poolID PoolID, clientID ClientID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clients/%s/ui-customization", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -14235,6 +15932,263 @@ func NewReplaceResourceServerRequestWithBody(server string, poolID PoolID, ident
 	return req, nil
 }
 
+// NewGetRiskConfigurationRequest constructs an http.Request for the GetRiskConfiguration method
+func NewGetRiskConfigurationRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/risk-configuration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchRiskConfigurationRequest calls the generic PatchRiskConfiguration builder with application/json body
+func NewPatchRiskConfigurationRequest(server string, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchRiskConfigurationRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewPatchRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchRiskConfiguration builder with application/merge-patch+json body
+func NewPatchRiskConfigurationRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchRiskConfigurationRequestWithBody(server, poolID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchRiskConfigurationRequestWithBody constructs an http.Request for the PatchRiskConfiguration method, with any body, and a specified content type
+func NewPatchRiskConfigurationRequestWithBody(server string, poolID PoolID, params *PatchRiskConfigurationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/risk-configuration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceRiskConfigurationRequest calls the generic ReplaceRiskConfiguration builder with application/json body
+func NewReplaceRiskConfigurationRequest(server string, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceRiskConfigurationRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewReplaceRiskConfigurationRequestWithBody constructs an http.Request for the ReplaceRiskConfiguration method, with any body, and a specified content type
+func NewReplaceRiskConfigurationRequestWithBody(server string, poolID PoolID, params *ReplaceRiskConfigurationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/risk-configuration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetSigningCertificateRequest constructs an http.Request for the GetSigningCertificate method
+func NewGetSigningCertificateRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/signing-certificate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetTagsRequest constructs an http.Request for the GetTags method
 func NewGetTagsRequest(server string, poolID PoolID) (*http.Request, error) {
 	var err error
@@ -14454,6 +16408,87 @@ func NewReplaceTagsRequestWithBody(server string, poolID PoolID, params *Replace
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewGetUICustomizationRequest constructs an http.Request for the GetUICustomization method
+func NewGetUICustomizationRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/ui-customization", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplaceUICustomizationRequest calls the generic ReplaceUICustomization builder with application/json body
+func NewReplaceUICustomizationRequest(server string, poolID PoolID, body ReplaceUICustomizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceUICustomizationRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewReplaceUICustomizationRequestWithBody constructs an http.Request for the ReplaceUICustomization method, with any body, and a specified content type
+func NewReplaceUICustomizationRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/ui-customization", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -16351,6 +18386,136 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /pools/{poolId}/clients/{clientId}/branding (the `GetClientBranding` operationId).
 	GetClientBrandingWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *GetClientBrandingParams, reqEditors ...RequestEditorFn) (*GetClientBrandingResult, error)
 
+	// GetClientRiskConfigurationWithResponse Get the threat protection configuration of an app client
+	//
+	// Returns the app client's threat protection configuration with
+	// DescribeRiskConfiguration. A client with no configuration of its own
+	// uses its pool's: the answer is then the pool's configuration, without
+	// `ClientId`.
+	// The `ETag` header identifies this version; send it back in
+	// `If-Match` on PUT or PATCH to make the update conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/risk-configuration (the `GetClientRiskConfiguration` operationId).
+	GetClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientRiskConfigurationResult, error)
+
+	// PatchClientRiskConfigurationWithBodyWithResponse Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error)
+
+	// PatchClientRiskConfigurationWithResponse Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error)
+
+	// PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse Change some of the threat protection configuration of an app client
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+	PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error)
+
+	// ReplaceClientRiskConfigurationWithBodyWithResponse Replace the threat protection configuration of an app client
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+	// uses its pool's again. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+	ReplaceClientRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceClientRiskConfigurationResult, error)
+
+	// ReplaceClientRiskConfigurationWithResponse Replace the threat protection configuration of an app client
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+	// uses its pool's again. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+	ReplaceClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, body ReplaceClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientRiskConfigurationResult, error)
+
 	// GetClientSecretWithResponse Get an app client's secret
 	//
 	// Returns only the app client's `ClientSecret`, from DescribeUserPoolClient;
@@ -16419,6 +18584,54 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /pools/{poolId}/clients/{clientId}/secrets/{secretId} (the `DeleteClientSecret` operationId).
 	DeleteClientSecretWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, secretID ClientSecretID, reqEditors ...RequestEditorFn) (*DeleteClientSecretResult, error)
+
+	// GetClientUICustomizationWithResponse Get the hosted UI customization of an app client
+	//
+	// Returns, with GetUICustomization, the logo and CSS of the classic
+	// hosted UI for this app client. A client without a customization of
+	// its own shows its pool's, and Cognito answers with that one.
+	// The logo is given as `ImageUrl`, where Cognito hosts it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/clients/{clientId}/ui-customization (the `GetClientUICustomization` operationId).
+	GetClientUICustomizationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientUICustomizationResult, error)
+
+	// ReplaceClientUICustomizationWithBodyWithResponse Set the hosted UI customization of an app client
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for this app client only; once set, the client no longer follows
+	// its pool's customization.
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+	ReplaceClientUICustomizationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceClientUICustomizationResult, error)
+
+	// ReplaceClientUICustomizationWithResponse Set the hosted UI customization of an app client
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for this app client only; once set, the client no longer follows
+	// its pool's customization.
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+	ReplaceClientUICustomizationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientUICustomizationResult, error)
 
 	// GetCSVHeaderWithResponse Get the CSV header for user import
 	//
@@ -17336,6 +19549,147 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /pools/{poolId}/resource-servers/{identifier} (the `ReplaceResourceServer` operationId).
 	ReplaceResourceServerWithResponse(ctx context.Context, poolID PoolID, identifier ResourceServerIdentifier, params *ReplaceResourceServerParams, body ReplaceResourceServerJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceResourceServerResult, error)
 
+	// GetRiskConfigurationWithResponse Get the threat protection configuration of a user pool
+	//
+	// Returns the pool's threat protection configuration with
+	// DescribeRiskConfiguration: its responses to compromised credentials
+	// and to account-takeover risk, its notification email templates and
+	// its IP-address exceptions. This is the configuration of every app
+	// client that has none of its own.
+	// The `ETag` header identifies this version; send it back in
+	// `If-Match` on PUT or PATCH to make the update conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/risk-configuration (the `GetRiskConfiguration` operationId).
+	GetRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetRiskConfigurationResult, error)
+
+	// PatchRiskConfigurationWithBodyWithResponse Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error)
+
+	// PatchRiskConfigurationWithResponse Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error)
+
+	// PatchRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse Change some of the threat protection configuration of a user pool
+	//
+	// Applies a JSON merge patch (RFC 7396) to the current threat
+	// protection configuration and sends the result to SetRiskConfiguration,
+	// which replaces the whole configuration. Members not mentioned keep
+	// their current value (unlike PUT, which removes each one it is not
+	// given); a member set to `null` is removed; nested objects merge
+	// member by member; the IP-range lists, being arrays, are replaced
+	// whole. The described `UserPoolId`, `ClientId` and
+	// `LastModifiedDate` are never sent back.
+	//
+	// The gateway calls DescribeRiskConfiguration for the current
+	// configuration (and to check `If-Match`, 412 on mismatch), merges
+	// the patch, validates the merged result against
+	// `SetRiskConfigurationRequest` (400 on failure), then calls
+	// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+	// 200 body is the SetRiskConfiguration input that would have been
+	// sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+	PatchRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error)
+
+	// ReplaceRiskConfigurationWithBodyWithResponse Replace the threat protection configuration of a user pool
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+	ReplaceRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error)
+
+	// ReplaceRiskConfigurationWithResponse Replace the threat protection configuration of a user pool
+	//
+	// Replaces the whole threat protection configuration with the body,
+	// through SetRiskConfiguration. As in Cognito, a member left out is
+	// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+	// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+	// some settings, use PATCH.
+	//
+	// The gateway first calls DescribeRiskConfiguration to check
+	// `If-Match` (412 when the configuration changed since the given
+	// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+	// SetRiskConfiguration input that would have been sent (the body
+	// members plus `UserPoolId`); otherwise the 200 body is the
+	// configuration after the update, with its new `ETag`. The pool must
+	// be on the Plus feature plan (400 otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+	ReplaceRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error)
+
+	// GetSigningCertificateWithResponse Get the pool's SAML signing certificate
+	//
+	// Returns, from GetSigningCertificate, the certificate that the user
+	// pool signs SAML requests to identity providers with, which those
+	// providers need to check them. It is public; the private key is
+	// Cognito's and never leaves it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/signing-certificate (the `GetSigningCertificate` operationId).
+	GetSigningCertificateWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetSigningCertificateResult, error)
+
 	// GetTagsWithResponse Get a user pool's tags
 	//
 	// Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
@@ -17447,6 +19801,55 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
 	ReplaceTagsWithResponse(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceTagsResult, error)
+
+	// GetUICustomizationWithResponse Get the hosted UI customization of a user pool
+	//
+	// Returns, with GetUICustomization, the logo and CSS of the classic
+	// hosted UI that every app client without a customization of its own
+	// shows. The gateway asks for Cognito's `ALL` client, which is how
+	// Cognito names the pool's own customization.
+	// The logo is given as `ImageUrl`, where Cognito hosts it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/ui-customization (the `GetUICustomization` operationId).
+	GetUICustomizationWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetUICustomizationResult, error)
+
+	// ReplaceUICustomizationWithBodyWithResponse Set the hosted UI customization of a user pool
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for every app client without a customization of its own (Cognito's
+	// `ClientId` `ALL`, which the gateway sends).
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+	ReplaceUICustomizationWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceUICustomizationResult, error)
+
+	// ReplaceUICustomizationWithResponse Set the hosted UI customization of a user pool
+	//
+	// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+	// UI for every app client without a customization of its own (Cognito's
+	// `ClientId` `ALL`, which the gateway sends).
+	// CSS and logo are set together: a member left out is removed.
+	// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+	// section 4, padded), as Cognito's JSON API carries them; the gateway
+	// passes them on unchanged. A logo over 131072 bytes, or a string that
+	// is not such base64, is a 400 before Cognito is called. The pool needs
+	// a domain (Cognito answers 400 otherwise). The 200 body is the
+	// customization as Cognito answers it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+	ReplaceUICustomizationWithResponse(ctx context.Context, poolID PoolID, body ReplaceUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceUICustomizationResult, error)
 
 	// ListUsersWithResponse List users
 	//
@@ -21407,6 +23810,409 @@ func (r GetClientBrandingResult) ContentType() string {
 	return ""
 }
 
+// GetClientRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for GetClientRiskConfiguration
+type GetClientRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// GetClientRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for GetClientRiskConfiguration
+type GetClientRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetClientRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetClientRiskConfigurationResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetClientRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClientRiskConfigurationResult) GetJSON200() *RiskConfigurationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetClientRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClientRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClientRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClientRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClientRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchClientRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for PatchClientRiskConfiguration
+type PatchClientRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// PatchClientRiskConfigurationResult412Headers the declared response headers of an HTTP 412 response for PatchClientRiskConfiguration
+type PatchClientRiskConfigurationResult412Headers struct {
+	ETag *string
+}
+
+// PatchClientRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for PatchClientRiskConfiguration
+type PatchClientRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchClientRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchClientRiskConfigurationResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchClientRiskConfigurationResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchClientRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchClientRiskConfigurationResult) GetJSON200() *RiskConfigurationUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchClientRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchClientRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchClientRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchClientRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchClientRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceClientRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for ReplaceClientRiskConfiguration
+type ReplaceClientRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceClientRiskConfigurationResult412Headers the declared response headers of an HTTP 412 response for ReplaceClientRiskConfiguration
+type ReplaceClientRiskConfigurationResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceClientRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for ReplaceClientRiskConfiguration
+type ReplaceClientRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceClientRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceClientRiskConfigurationResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceClientRiskConfigurationResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceClientRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceClientRiskConfigurationResult) GetJSON200() *RiskConfigurationUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceClientRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceClientRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceClientRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceClientRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceClientRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetClientSecretResult429Headers the declared response headers of an HTTP 429 response for GetClientSecret
 type GetClientSecretResult429Headers struct {
 	RetryAfter *int
@@ -21838,6 +24644,235 @@ func (r DeleteClientSecretResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeleteClientSecretResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetClientUICustomizationResult429Headers the declared response headers of an HTTP 429 response for GetClientUICustomization
+type GetClientUICustomizationResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetClientUICustomizationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UICustomizationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetClientUICustomizationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClientUICustomizationResult) GetJSON200() *UICustomizationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetClientUICustomizationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClientUICustomizationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClientUICustomizationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClientUICustomizationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClientUICustomizationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceClientUICustomizationResult429Headers the declared response headers of an HTTP 429 response for ReplaceClientUICustomization
+type ReplaceClientUICustomizationResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceClientUICustomizationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UICustomizationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceClientUICustomizationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceClientUICustomizationResult) GetJSON200() *UICustomizationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceClientUICustomizationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceClientUICustomizationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceClientUICustomizationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceClientUICustomizationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceClientUICustomizationResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -26100,6 +29135,513 @@ func (r ReplaceResourceServerResult) ContentType() string {
 	return ""
 }
 
+// GetRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for GetRiskConfiguration
+type GetRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// GetRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for GetRiskConfiguration
+type GetRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetRiskConfigurationResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetRiskConfigurationResult) GetJSON200() *RiskConfigurationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for PatchRiskConfiguration
+type PatchRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// PatchRiskConfigurationResult412Headers the declared response headers of an HTTP 412 response for PatchRiskConfiguration
+type PatchRiskConfigurationResult412Headers struct {
+	ETag *string
+}
+
+// PatchRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for PatchRiskConfiguration
+type PatchRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchRiskConfigurationResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchRiskConfigurationResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchRiskConfigurationResult) GetJSON200() *RiskConfigurationUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceRiskConfigurationResult200Headers the declared response headers of an HTTP 200 response for ReplaceRiskConfiguration
+type ReplaceRiskConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceRiskConfigurationResult412Headers the declared response headers of an HTTP 412 response for ReplaceRiskConfiguration
+type ReplaceRiskConfigurationResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceRiskConfigurationResult429Headers the declared response headers of an HTTP 429 response for ReplaceRiskConfiguration
+type ReplaceRiskConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceRiskConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskConfigurationUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceRiskConfigurationResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceRiskConfigurationResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceRiskConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceRiskConfigurationResult) GetJSON200() *RiskConfigurationUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceRiskConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceRiskConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceRiskConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceRiskConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceRiskConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSigningCertificateResult429Headers the declared response headers of an HTTP 429 response for GetSigningCertificate
+type GetSigningCertificateResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetSigningCertificateResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetSigningCertificateResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSigningCertificateResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSigningCertificateResult) GetJSON200() *GetSigningCertificateResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetSigningCertificateResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSigningCertificateResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSigningCertificateResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSigningCertificateResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSigningCertificateResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetTagsResult200Headers the declared response headers of an HTTP 200 response for GetTags
 type GetTagsResult200Headers struct {
 	ETag *string
@@ -26497,6 +30039,235 @@ func (r ReplaceTagsResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReplaceTagsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetUICustomizationResult429Headers the declared response headers of an HTTP 429 response for GetUICustomization
+type GetUICustomizationResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetUICustomizationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UICustomizationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetUICustomizationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUICustomizationResult) GetJSON200() *UICustomizationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetUICustomizationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUICustomizationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUICustomizationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUICustomizationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUICustomizationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceUICustomizationResult429Headers the declared response headers of an HTTP 429 response for ReplaceUICustomization
+type ReplaceUICustomizationResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceUICustomizationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UICustomizationType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceUICustomizationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceUICustomizationResult) GetJSON200() *UICustomizationType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceUICustomizationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceUICustomizationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceUICustomizationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceUICustomizationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceUICustomizationResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -29702,6 +33473,172 @@ func (c *ClientWithResponses) GetClientBrandingWithResponse(ctx context.Context,
 	return ParseGetClientBrandingResult(rsp)
 }
 
+// GetClientRiskConfigurationWithResponse Get the threat protection configuration of an app client
+//
+// Returns the app client's threat protection configuration with
+// DescribeRiskConfiguration. A client with no configuration of its own
+// uses its pool's: the answer is then the pool's configuration, without
+// `ClientId`.
+// The `ETag` header identifies this version; send it back in
+// `If-Match` on PUT or PATCH to make the update conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/risk-configuration (the `GetClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) GetClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientRiskConfigurationResult, error) {
+	rsp, err := c.GetClientRiskConfiguration(ctx, poolID, clientID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClientRiskConfigurationResult(rsp)
+}
+
+// PatchClientRiskConfigurationWithBodyWithResponse Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchClientRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error) {
+	rsp, err := c.PatchClientRiskConfigurationWithBody(ctx, poolID, clientID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchClientRiskConfigurationResult(rsp)
+}
+
+// PatchClientRiskConfigurationWithResponse Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error) {
+	rsp, err := c.PatchClientRiskConfiguration(ctx, poolID, clientID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchClientRiskConfigurationResult(rsp)
+}
+
+// PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse Change some of the threat protection configuration of an app client
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/clients/{clientId}/risk-configuration (the `PatchClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *PatchClientRiskConfigurationParams, body PatchClientRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchClientRiskConfigurationResult, error) {
+	rsp, err := c.PatchClientRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx, poolID, clientID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchClientRiskConfigurationResult(rsp)
+}
+
+// ReplaceClientRiskConfigurationWithBodyWithResponse Replace the threat protection configuration of an app client
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+// uses its pool's again. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) ReplaceClientRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceClientRiskConfigurationResult, error) {
+	rsp, err := c.ReplaceClientRiskConfigurationWithBody(ctx, poolID, clientID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceClientRiskConfigurationResult(rsp)
+}
+
+// ReplaceClientRiskConfigurationWithResponse Replace the threat protection configuration of an app client
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` removes the client's own configuration: the client
+// uses its pool's again. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId` and `ClientId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/risk-configuration (the `ReplaceClientRiskConfiguration` operationId).
+func (c *ClientWithResponses) ReplaceClientRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, params *ReplaceClientRiskConfigurationParams, body ReplaceClientRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientRiskConfigurationResult, error) {
+	rsp, err := c.ReplaceClientRiskConfiguration(ctx, poolID, clientID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceClientRiskConfigurationResult(rsp)
+}
+
 // GetClientSecretWithResponse Get an app client's secret
 //
 // Returns only the app client's `ClientSecret`, from DescribeUserPoolClient;
@@ -29799,6 +33736,72 @@ func (c *ClientWithResponses) DeleteClientSecretWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseDeleteClientSecretResult(rsp)
+}
+
+// GetClientUICustomizationWithResponse Get the hosted UI customization of an app client
+//
+// Returns, with GetUICustomization, the logo and CSS of the classic
+// hosted UI for this app client. A client without a customization of
+// its own shows its pool's, and Cognito answers with that one.
+// The logo is given as `ImageUrl`, where Cognito hosts it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/clients/{clientId}/ui-customization (the `GetClientUICustomization` operationId).
+func (c *ClientWithResponses) GetClientUICustomizationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, reqEditors ...RequestEditorFn) (*GetClientUICustomizationResult, error) {
+	rsp, err := c.GetClientUICustomization(ctx, poolID, clientID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClientUICustomizationResult(rsp)
+}
+
+// ReplaceClientUICustomizationWithBodyWithResponse Set the hosted UI customization of an app client
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for this app client only; once set, the client no longer follows
+// its pool's customization.
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+func (c *ClientWithResponses) ReplaceClientUICustomizationWithBodyWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceClientUICustomizationResult, error) {
+	rsp, err := c.ReplaceClientUICustomizationWithBody(ctx, poolID, clientID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceClientUICustomizationResult(rsp)
+}
+
+// ReplaceClientUICustomizationWithResponse Set the hosted UI customization of an app client
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for this app client only; once set, the client no longer follows
+// its pool's customization.
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
+func (c *ClientWithResponses) ReplaceClientUICustomizationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientUICustomizationResult, error) {
+	rsp, err := c.ReplaceClientUICustomization(ctx, poolID, clientID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceClientUICustomizationResult(rsp)
 }
 
 // GetCSVHeaderWithResponse Get the CSV header for user import
@@ -31053,6 +35056,189 @@ func (c *ClientWithResponses) ReplaceResourceServerWithResponse(ctx context.Cont
 	return ParseReplaceResourceServerResult(rsp)
 }
 
+// GetRiskConfigurationWithResponse Get the threat protection configuration of a user pool
+//
+// Returns the pool's threat protection configuration with
+// DescribeRiskConfiguration: its responses to compromised credentials
+// and to account-takeover risk, its notification email templates and
+// its IP-address exceptions. This is the configuration of every app
+// client that has none of its own.
+// The `ETag` header identifies this version; send it back in
+// `If-Match` on PUT or PATCH to make the update conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/risk-configuration (the `GetRiskConfiguration` operationId).
+func (c *ClientWithResponses) GetRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetRiskConfigurationResult, error) {
+	rsp, err := c.GetRiskConfiguration(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetRiskConfigurationResult(rsp)
+}
+
+// PatchRiskConfigurationWithBodyWithResponse Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error) {
+	rsp, err := c.PatchRiskConfigurationWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchRiskConfigurationResult(rsp)
+}
+
+// PatchRiskConfigurationWithResponse Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error) {
+	rsp, err := c.PatchRiskConfiguration(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchRiskConfigurationResult(rsp)
+}
+
+// PatchRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse Change some of the threat protection configuration of a user pool
+//
+// Applies a JSON merge patch (RFC 7396) to the current threat
+// protection configuration and sends the result to SetRiskConfiguration,
+// which replaces the whole configuration. Members not mentioned keep
+// their current value (unlike PUT, which removes each one it is not
+// given); a member set to `null` is removed; nested objects merge
+// member by member; the IP-range lists, being arrays, are replaced
+// whole. The described `UserPoolId`, `ClientId` and
+// `LastModifiedDate` are never sent back.
+//
+// The gateway calls DescribeRiskConfiguration for the current
+// configuration (and to check `If-Match`, 412 on mismatch), merges
+// the patch, validates the merged result against
+// `SetRiskConfigurationRequest` (400 on failure), then calls
+// SetRiskConfiguration. With `dryRun=true` nothing is changed and the
+// 200 body is the SetRiskConfiguration input that would have been
+// sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/risk-configuration (the `PatchRiskConfiguration` operationId).
+func (c *ClientWithResponses) PatchRiskConfigurationWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchRiskConfigurationParams, body PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchRiskConfigurationResult, error) {
+	rsp, err := c.PatchRiskConfigurationWithApplicationMergePatchPlusJSONBody(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchRiskConfigurationResult(rsp)
+}
+
+// ReplaceRiskConfigurationWithBodyWithResponse Replace the threat protection configuration of a user pool
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+func (c *ClientWithResponses) ReplaceRiskConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error) {
+	rsp, err := c.ReplaceRiskConfigurationWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceRiskConfigurationResult(rsp)
+}
+
+// ReplaceRiskConfigurationWithResponse Replace the threat protection configuration of a user pool
+//
+// Replaces the whole threat protection configuration with the body,
+// through SetRiskConfiguration. As in Cognito, a member left out is
+// removed: leaving out `AccountTakeoverRiskConfiguration` removes the
+// account-takeover responses. A body of `{}` sets the pool's defaults. To change only
+// some settings, use PATCH.
+//
+// The gateway first calls DescribeRiskConfiguration to check
+// `If-Match` (412 when the configuration changed since the given
+// ETag). With `dryRun=true` nothing is changed and the 200 body is the
+// SetRiskConfiguration input that would have been sent (the body
+// members plus `UserPoolId`); otherwise the 200 body is the
+// configuration after the update, with its new `ETag`. The pool must
+// be on the Plus feature plan (400 otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
+func (c *ClientWithResponses) ReplaceRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error) {
+	rsp, err := c.ReplaceRiskConfiguration(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceRiskConfigurationResult(rsp)
+}
+
+// GetSigningCertificateWithResponse Get the pool's SAML signing certificate
+//
+// Returns, from GetSigningCertificate, the certificate that the user
+// pool signs SAML requests to identity providers with, which those
+// providers need to check them. It is public; the private key is
+// Cognito's and never leaves it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/signing-certificate (the `GetSigningCertificate` operationId).
+func (c *ClientWithResponses) GetSigningCertificateWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetSigningCertificateResult, error) {
+	rsp, err := c.GetSigningCertificate(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSigningCertificateResult(rsp)
+}
+
 // GetTagsWithResponse Get a user pool's tags
 //
 // Returns the pool's tags as `{"Tags": {key: value}}`, Cognito's own
@@ -31199,6 +35385,73 @@ func (c *ClientWithResponses) ReplaceTagsWithResponse(ctx context.Context, poolI
 		return nil, err
 	}
 	return ParseReplaceTagsResult(rsp)
+}
+
+// GetUICustomizationWithResponse Get the hosted UI customization of a user pool
+//
+// Returns, with GetUICustomization, the logo and CSS of the classic
+// hosted UI that every app client without a customization of its own
+// shows. The gateway asks for Cognito's `ALL` client, which is how
+// Cognito names the pool's own customization.
+// The logo is given as `ImageUrl`, where Cognito hosts it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/ui-customization (the `GetUICustomization` operationId).
+func (c *ClientWithResponses) GetUICustomizationWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetUICustomizationResult, error) {
+	rsp, err := c.GetUICustomization(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUICustomizationResult(rsp)
+}
+
+// ReplaceUICustomizationWithBodyWithResponse Set the hosted UI customization of a user pool
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for every app client without a customization of its own (Cognito's
+// `ClientId` `ALL`, which the gateway sends).
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+func (c *ClientWithResponses) ReplaceUICustomizationWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceUICustomizationResult, error) {
+	rsp, err := c.ReplaceUICustomizationWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceUICustomizationResult(rsp)
+}
+
+// ReplaceUICustomizationWithResponse Set the hosted UI customization of a user pool
+//
+// Sets, with SetUICustomization, the logo and CSS of the classic hosted
+// UI for every app client without a customization of its own (Cognito's
+// `ClientId` `ALL`, which the gateway sends).
+// CSS and logo are set together: a member left out is removed.
+// `ImageFile` is the logo's bytes in standard base64 (RFC 4648,
+// section 4, padded), as Cognito's JSON API carries them; the gateway
+// passes them on unchanged. A logo over 131072 bytes, or a string that
+// is not such base64, is a 400 before Cognito is called. The pool needs
+// a domain (Cognito answers 400 otherwise). The 200 body is the
+// customization as Cognito answers it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/ui-customization (the `ReplaceUICustomization` operationId).
+func (c *ClientWithResponses) ReplaceUICustomizationWithResponse(ctx context.Context, poolID PoolID, body ReplaceUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceUICustomizationResult, error) {
+	rsp, err := c.ReplaceUICustomization(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceUICustomizationResult(rsp)
 }
 
 // ListUsersWithResponse List users
@@ -35201,6 +39454,397 @@ func ParseGetClientBrandingResult(rsp *http.Response) (*GetClientBrandingResult,
 	return response, nil
 }
 
+// ParseGetClientRiskConfigurationResult parses an HTTP response from a GetClientRiskConfigurationWithResponse call
+func ParseGetClientRiskConfigurationResult(rsp *http.Response) (*GetClientRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClientRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetClientRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetClientRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchClientRiskConfigurationResult parses an HTTP response from a PatchClientRiskConfigurationWithResponse call
+func ParsePatchClientRiskConfigurationResult(rsp *http.Response) (*PatchClientRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchClientRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchClientRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchClientRiskConfigurationResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchClientRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceClientRiskConfigurationResult parses an HTTP response from a ReplaceClientRiskConfigurationWithResponse call
+func ParseReplaceClientRiskConfigurationResult(rsp *http.Response) (*ReplaceClientRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceClientRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceClientRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceClientRiskConfigurationResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceClientRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetClientSecretResult parses an HTTP response from a GetClientSecretWithResponse call
 func ParseGetClientSecretResult(rsp *http.Response) (*GetClientSecretResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -35598,6 +40242,217 @@ func ParseDeleteClientSecretResult(rsp *http.Response) (*DeleteClientSecretResul
 	switch {
 	case rsp.StatusCode == 429:
 		var headers DeleteClientSecretResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetClientUICustomizationResult parses an HTTP response from a GetClientUICustomizationWithResponse call
+func ParseGetClientUICustomizationResult(rsp *http.Response) (*GetClientUICustomizationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClientUICustomizationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UICustomizationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetClientUICustomizationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceClientUICustomizationResult parses an HTTP response from a ReplaceClientUICustomizationWithResponse call
+func ParseReplaceClientUICustomizationResult(rsp *http.Response) (*ReplaceClientUICustomizationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceClientUICustomizationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UICustomizationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ReplaceClientUICustomizationResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -39663,6 +44518,492 @@ func ParseReplaceResourceServerResult(rsp *http.Response) (*ReplaceResourceServe
 	return response, nil
 }
 
+// ParseGetRiskConfigurationResult parses an HTTP response from a GetRiskConfigurationWithResponse call
+func ParseGetRiskConfigurationResult(rsp *http.Response) (*GetRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchRiskConfigurationResult parses an HTTP response from a PatchRiskConfigurationWithResponse call
+func ParsePatchRiskConfigurationResult(rsp *http.Response) (*PatchRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchRiskConfigurationResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceRiskConfigurationResult parses an HTTP response from a ReplaceRiskConfigurationWithResponse call
+func ParseReplaceRiskConfigurationResult(rsp *http.Response) (*ReplaceRiskConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceRiskConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskConfigurationUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceRiskConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceRiskConfigurationResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSigningCertificateResult parses an HTTP response from a GetSigningCertificateWithResponse call
+func ParseGetSigningCertificateResult(rsp *http.Response) (*GetSigningCertificateResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSigningCertificateResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetSigningCertificateResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSigningCertificateResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetTagsResult parses an HTTP response from a GetTagsWithResponse call
 func ParseGetTagsResult(rsp *http.Response) (*GetTagsResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -40041,6 +45382,217 @@ func ParseReplaceTagsResult(rsp *http.Response) (*ReplaceTagsResult, error) {
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceTagsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetUICustomizationResult parses an HTTP response from a GetUICustomizationWithResponse call
+func ParseGetUICustomizationResult(rsp *http.Response) (*GetUICustomizationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUICustomizationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UICustomizationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetUICustomizationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceUICustomizationResult parses an HTTP response from a ReplaceUICustomizationWithResponse call
+func ParseReplaceUICustomizationResult(rsp *http.Response) (*ReplaceUICustomizationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceUICustomizationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UICustomizationType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ReplaceUICustomizationResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

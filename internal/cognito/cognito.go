@@ -175,6 +175,14 @@ func rows() []Action {
 		action((*cip.Client).DescribeManagedLoginBrandingByClient, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).UpdateManagedLoginBranding, quota.UserPoolResourceUpdate, writes),
 		action((*cip.Client).DeleteManagedLoginBranding, quota.UserPoolResourceUpdate, writes),
+		// Threat protection (risk configuration) of a pool or an app client.
+		action((*cip.Client).DescribeRiskConfiguration, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).SetRiskConfiguration, quota.UserPoolResourceUpdate, writes),
+		// Classic hosted UI customization of a pool or an app client.
+		action((*cip.Client).GetUICustomization, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).SetUICustomization, quota.UserPoolResourceUpdate, writes),
+		// The certificate a pool signs its SAML requests with.
+		action((*cip.Client).GetSigningCertificate, quota.UserPoolResourceRead, reads),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),

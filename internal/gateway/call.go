@@ -77,6 +77,9 @@ func (c *call) input() (map[string]any, error) {
 	for k, v := range c.body {
 		input[k] = v
 	}
+	for member, v := range c.op.fixed {
+		input[member] = v
+	}
 	for _, p := range c.op.params {
 		switch p.in {
 		case "path":

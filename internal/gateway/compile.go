@@ -42,6 +42,9 @@ const (
 	// the operationId whose JSON body schema the result of a merge PATCH
 	// must satisfy: the PUT of the same resource (edit.go)
 	extMergedSchema = "x-merged-schema"
+	// fixed input members, the same on every call: ClientId ALL names a
+	// pool's own UI customization, which no path parameter can
+	extInput = "x-cognito-input"
 )
 
 // accessTokenScheme is the security scheme of the /me operations: the end
@@ -75,6 +78,8 @@ type operation struct {
 	// mergedSchema is the operation whose JSON body schema a PATCH's merged
 	// result must satisfy; empty means the PATCH's own.
 	mergedSchema string
+	// fixed are the x-cognito-input members, set on every call.
+	fixed map[string]string
 	// pathParams are the path template's parameters, in order: the audit
 	// line names what a change acts on by each of them.
 	pathParams []string
@@ -157,6 +162,9 @@ func compileOperation(method, path string, item *openapi3.PathItem, op *openapi3
 	o.allowList, _ = op.Extensions[extAllowList].(string)
 	o.mergedSchema, _ = op.Extensions[extMergedSchema].(string)
 	if o.refusedUnderAllowList, err = boolean(extRefusedUnderAllowList, op.Extensions[extRefusedUnderAllowList]); err != nil {
+		return nil, fmt.Errorf("%s: %w", o.id, err)
+	}
+	if o.fixed, err = fixedInput(op.Extensions[extInput], o.actions); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
 	o.pathParams = templateNames(path)
@@ -262,6 +270,34 @@ func statusRules(op *openapi3.Operation) ([]statusRule, error) {
 		}
 	}
 	return rules, nil
+}
+
+// fixedInput reads x-cognito-input, an object of constant strings, and
+// refuses a member that one of the actions does not take: it would be
+// dropped by the SDK without a word.
+func fixedInput(ext any, actions []cognito.Action) (map[string]string, error) {
+	if ext == nil {
+		return nil, nil
+	}
+	raw, ok := ext.(json.RawMessage)
+	if !ok {
+		var err error
+		if raw, err = json.Marshal(ext); err != nil {
+			return nil, fmt.Errorf("%s: %w", extInput, err)
+		}
+	}
+	var fixed map[string]string
+	if err := json.Unmarshal(raw, &fixed); err != nil {
+		return nil, fmt.Errorf("%s must be an object of strings: %w", extInput, err)
+	}
+	for member := range fixed {
+		for _, a := range actions {
+			if !a.Members[member] {
+				return nil, fmt.Errorf("%s: %s takes no %s", extInput, a.Name, member)
+			}
+		}
+	}
+	return fixed, nil
 }
 
 // stringList reads an extension that is a string or a list of strings.

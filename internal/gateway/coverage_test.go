@@ -45,9 +45,6 @@ var (
 		"AddCustomAttributes",
 		"CreateTerms", "DescribeTerms", "ListTerms", "UpdateTerms", "DeleteTerms",
 		"DescribeUserPoolDomain", "CreateUserPoolDomain", "UpdateUserPoolDomain", "DeleteUserPoolDomain",
-		"DescribeRiskConfiguration", "SetRiskConfiguration",
-		"GetUICustomization", "SetUICustomization",
-		"GetSigningCertificate",
 	}
 )
 

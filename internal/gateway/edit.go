@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"slices"
+
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -51,6 +53,11 @@ var composites = map[string]handlerFunc{
 	"getTags":     getTags,
 	"replaceTags": replaceTags,
 	"patchTags":   patchTags,
+	// Threat protection: SetRiskConfiguration removes what it is not given.
+	"replaceRiskConfiguration":       riskEditor.replace,
+	"patchRiskConfiguration":         riskEditor.patch,
+	"replaceClientRiskConfiguration": clientRiskEditor.replace,
+	"patchClientRiskConfiguration":   clientRiskEditor.patch,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
@@ -60,6 +67,9 @@ var editors = map[string]editor{
 	"resource server":   resourceServerEditor,
 	"log delivery":      logDeliveryEditor,
 	"branding":          brandingEditor,
+
+	"risk configuration":        riskEditor,
+	"client risk configuration": clientRiskEditor,
 }
 
 // editor implements PUT and PATCH on a resource that Cognito can only
@@ -86,6 +96,11 @@ type editor struct {
 	// ColorMode). A PATCH merges such an array item by item, as mergeKeyed
 	// says, instead of replacing it as RFC 7396 would.
 	keyed map[string][]string
+	// notSent are Update members that the description holds but that must
+	// never be sent back, because they say which resource is set rather
+	// than what it is set to: a ClientId described with a pool's risk
+	// configuration would make the Update set a client's instead.
+	notSent []string
 }
 
 // conflict is a deprecated member path and the member path that supersedes it.
@@ -162,6 +177,24 @@ var logDeliveryEditor = editor{
 	output: "LogDeliveryConfiguration",
 	ids:    map[string]string{"poolId": "UserPoolId"},
 	keyed:  map[string][]string{"LogConfigurations": {"EventSource"}},
+}
+
+// riskEditor merges a PATCH into SetRiskConfiguration, which removes each
+// configuration it is not given: patching the account-takeover actions
+// alone would otherwise turn compromised-credentials detection off. The
+// pool's configuration is set without ClientId, whatever Describe says.
+var riskEditor = editor{
+	output:  "RiskConfiguration",
+	ids:     map[string]string{"poolId": "UserPoolId"},
+	notSent: []string{"ClientId"},
+}
+
+// clientRiskEditor is riskEditor for an app client's own configuration. A
+// client that has none is described with its pool's, so its first PATCH
+// starts from the pool's configuration and gives the client its own.
+var clientRiskEditor = editor{
+	output: "RiskConfiguration",
+	ids:    map[string]string{"poolId": "UserPoolId", "clientId": "ClientId"},
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.
@@ -275,7 +308,7 @@ func (e editor) withIDs(c *call, body map[string]any) map[string]any {
 func (e editor) project(resource any, update cognito.Action, shown cognito.Filter) map[string]any {
 	out := make(map[string]any, len(update.Members))
 	for name := range update.Members {
-		if e.isID(name) {
+		if e.isID(name) || slices.Contains(e.notSent, name) {
 			continue
 		}
 		if _, renamed := e.renames[name]; renamed {

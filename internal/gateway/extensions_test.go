@@ -174,7 +174,8 @@ func TestRefusedUnderAllowListIsABoolean(t *testing.T) {
 // README's table leaves out, a mystery.
 func TestSpecExtensionsAreKnown(t *testing.T) {
 	known := map[string]bool{extAction: true, extOutput: true, extList: true, extLocation: true, extOmit: true,
-		extSelect: true, extWhen: true, extAllowList: true, extRefusedUnderAllowList: true, extMergedSchema: true}
+		extSelect: true, extWhen: true, extAllowList: true, extRefusedUnderAllowList: true, extMergedSchema: true,
+		extInput: true}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
