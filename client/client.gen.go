@@ -751,6 +751,12 @@ type AccountRecoverySettingType struct {
 	RecoveryMechanisms *[]RecoveryOptionType `json:"RecoveryMechanisms,omitempty"`
 }
 
+// AddCustomAttributesRequest The members of Cognito's AddCustomAttributes input except `UserPoolId`, which comes from the path.
+type AddCustomAttributesRequest struct {
+	// CustomAttributes The attributes to add, at most 25 in one request.
+	CustomAttributes []CustomAttributeType `json:"CustomAttributes"`
+}
+
 // AdminConfirmSignUpRequest The members of Cognito's AdminConfirmSignUp input except `UserPoolId`
 // and `Username`, which come from the path.
 type AdminConfirmSignUpRequest struct {
@@ -1294,6 +1300,35 @@ type CreateUserPoolRequest struct {
 	// VerificationMessageTemplate The verification messages. With CONFIRM_WITH_CODE set EmailMessage; with
 	// CONFIRM_WITH_LINK set EmailMessageByLink; Cognito rejects both together.
 	VerificationMessageTemplate *VerificationMessageTemplateType `json:"VerificationMessageTemplate,omitempty"`
+}
+
+// CustomAttributeType A custom attribute to add, as Cognito's SchemaAttributeType takes it
+// in AddCustomAttributes: its name without the `custom:` prefix.
+type CustomAttributeType struct {
+	AttributeDataType AttributeDataType `json:"AttributeDataType"`
+
+	// DeveloperOnlyAttribute Legacy; creates a `dev:custom:` attribute that only administrators can change.
+	DeveloperOnlyAttribute *bool `json:"DeveloperOnlyAttribute,omitempty"`
+
+	// Mutable Whether app clients can be given write access to the value; when false it is set only at sign-up or by an administrator's create.
+	Mutable *bool `json:"Mutable,omitempty"`
+
+	// Name The name, 1 to 20 characters, without `custom:`, which Cognito
+	// adds (`tenant` becomes `custom:tenant`). Cognito's pattern is
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+	//
+	//
+	// Example: tenant
+	Name string `json:"Name"`
+
+	// NumberAttributeConstraints Value limits of a Number attribute, as decimal strings.
+	NumberAttributeConstraints *NumberAttributeConstraintsType `json:"NumberAttributeConstraints,omitempty"`
+
+	// Required Whether users must provide a value at sign-up. Cognito refuses a required custom attribute.
+	Required *bool `json:"Required,omitempty"`
+
+	// StringAttributeConstraints Length limits of a String attribute, as decimal strings.
+	StringAttributeConstraints *StringAttributeConstraintsType `json:"StringAttributeConstraints,omitempty"`
 }
 
 // CustomEmailLambdaVersionConfigType The custom email sender trigger.
@@ -3672,6 +3707,9 @@ type PatchPoolApplicationMergePatchPlusJSONRequestBody = PatchUserPoolRequest
 // ReplacePoolJSONRequestBody defines body for ReplacePool for application/json ContentType.
 type ReplacePoolJSONRequestBody = UpdateUserPoolRequest
 
+// AddCustomAttributesJSONRequestBody defines body for AddCustomAttributes for application/json ContentType.
+type AddCustomAttributesJSONRequestBody = AddCustomAttributesRequest
+
 // CreateClientJSONRequestBody defines body for CreateClient for application/json ContentType.
 type CreateClientJSONRequestBody = CreateUserPoolClientRequest
 
@@ -4117,6 +4155,42 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId} (the `ReplacePool` operationId).
 	ReplacePool(ctx context.Context, poolID PoolID, params *ReplacePoolParams, body ReplacePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddCustomAttributesWithBody Add custom attributes to a user pool
+	//
+	// Adds up to 25 custom attributes to the pool's schema with
+	// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+	// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+	// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+	// or deleted once added, and a name the pool already has is Cognito's
+	// 400 (`InvalidParameterException`), with nothing added.
+	//
+	// The answer is 204: AddCustomAttributes answers with nothing, and the
+	// attributes are not resources of their own. The pool's resulting
+	// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+	AddCustomAttributesWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddCustomAttributes Add custom attributes to a user pool
+	//
+	// Adds up to 25 custom attributes to the pool's schema with
+	// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+	// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+	// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+	// or deleted once added, and a name the pool already has is Cognito's
+	// 400 (`InvalidParameterException`), with nothing added.
+	//
+	// The answer is 204: AddCustomAttributes answers with nothing, and the
+	// attributes are not resources of their own. The pool's resulting
+	// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+	AddCustomAttributes(ctx context.Context, poolID PoolID, body AddCustomAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListClients List the app clients of a user pool
 	//
@@ -5812,6 +5886,62 @@ func (c *Client) ReplacePoolWithBody(ctx context.Context, poolID PoolID, params 
 // Corresponds with PUT /pools/{poolId} (the `ReplacePool` operationId).
 func (c *Client) ReplacePool(ctx context.Context, poolID PoolID, params *ReplacePoolParams, body ReplacePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplacePoolRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddCustomAttributesWithBody Add custom attributes to a user pool
+//
+// Adds up to 25 custom attributes to the pool's schema with
+// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+// or deleted once added, and a name the pool already has is Cognito's
+// 400 (`InvalidParameterException`), with nothing added.
+//
+// The answer is 204: AddCustomAttributes answers with nothing, and the
+// attributes are not resources of their own. The pool's resulting
+// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+func (c *Client) AddCustomAttributesWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddCustomAttributesRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddCustomAttributes Add custom attributes to a user pool
+//
+// Adds up to 25 custom attributes to the pool's schema with
+// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+// or deleted once added, and a name the pool already has is Cognito's
+// 400 (`InvalidParameterException`), with nothing added.
+//
+// The answer is 204: AddCustomAttributes answers with nothing, and the
+// attributes are not resources of their own. The pool's resulting
+// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+func (c *Client) AddCustomAttributes(ctx context.Context, poolID PoolID, body AddCustomAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddCustomAttributesRequest(c.Server, poolID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -8655,6 +8785,53 @@ func NewReplacePoolRequestWithBody(server string, poolID PoolID, params *Replace
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewAddCustomAttributesRequest calls the generic AddCustomAttributes builder with application/json body
+func NewAddCustomAttributesRequest(server string, poolID PoolID, body AddCustomAttributesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddCustomAttributesRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewAddCustomAttributesRequestWithBody constructs an http.Request for the AddCustomAttributes method, with any body, and a specified content type
+func NewAddCustomAttributesRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/attributes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -12333,6 +12510,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /pools/{poolId} (the `ReplacePool` operationId).
 	ReplacePoolWithResponse(ctx context.Context, poolID PoolID, params *ReplacePoolParams, body ReplacePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplacePoolResult, error)
 
+	// AddCustomAttributesWithBodyWithResponse Add custom attributes to a user pool
+	//
+	// Adds up to 25 custom attributes to the pool's schema with
+	// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+	// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+	// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+	// or deleted once added, and a name the pool already has is Cognito's
+	// 400 (`InvalidParameterException`), with nothing added.
+	//
+	// The answer is 204: AddCustomAttributes answers with nothing, and the
+	// attributes are not resources of their own. The pool's resulting
+	// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+	AddCustomAttributesWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddCustomAttributesResult, error)
+
+	// AddCustomAttributesWithResponse Add custom attributes to a user pool
+	//
+	// Adds up to 25 custom attributes to the pool's schema with
+	// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+	// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+	// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+	// or deleted once added, and a name the pool already has is Cognito's
+	// 400 (`InvalidParameterException`), with nothing added.
+	//
+	// The answer is 204: AddCustomAttributes answers with nothing, and the
+	// attributes are not resources of their own. The pool's resulting
+	// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+	AddCustomAttributesWithResponse(ctx context.Context, poolID PoolID, body AddCustomAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*AddCustomAttributesResult, error)
+
 	// ListClientsWithResponse List the app clients of a user pool
 	//
 	// Lists the app clients of the user pool, one page at a time, with
@@ -15654,6 +15867,124 @@ func (r ReplacePoolResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReplacePoolResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddCustomAttributesResult429Headers the declared response headers of an HTTP 429 response for AddCustomAttributes
+type AddCustomAttributesResult429Headers struct {
+	RetryAfter *int
+}
+
+type AddCustomAttributesResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AddCustomAttributesResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r AddCustomAttributesResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddCustomAttributesResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddCustomAttributesResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddCustomAttributesResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22589,6 +22920,54 @@ func (c *ClientWithResponses) ReplacePoolWithResponse(ctx context.Context, poolI
 	return ParseReplacePoolResult(rsp)
 }
 
+// AddCustomAttributesWithBodyWithResponse Add custom attributes to a user pool
+//
+// Adds up to 25 custom attributes to the pool's schema with
+// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+// or deleted once added, and a name the pool already has is Cognito's
+// 400 (`InvalidParameterException`), with nothing added.
+//
+// The answer is 204: AddCustomAttributes answers with nothing, and the
+// attributes are not resources of their own. The pool's resulting
+// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+func (c *ClientWithResponses) AddCustomAttributesWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddCustomAttributesResult, error) {
+	rsp, err := c.AddCustomAttributesWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddCustomAttributesResult(rsp)
+}
+
+// AddCustomAttributesWithResponse Add custom attributes to a user pool
+//
+// Adds up to 25 custom attributes to the pool's schema with
+// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+// or deleted once added, and a name the pool already has is Cognito's
+// 400 (`InvalidParameterException`), with nothing added.
+//
+// The answer is 204: AddCustomAttributes answers with nothing, and the
+// attributes are not resources of their own. The pool's resulting
+// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+func (c *ClientWithResponses) AddCustomAttributesWithResponse(ctx context.Context, poolID PoolID, body AddCustomAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*AddCustomAttributesResult, error) {
+	rsp, err := c.AddCustomAttributes(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddCustomAttributesResult(rsp)
+}
+
 // ListClientsWithResponse List the app clients of a user pool
 //
 // Lists the app clients of the user pool, one page at a time, with
@@ -26331,6 +26710,118 @@ func ParseReplacePoolResult(rsp *http.Response) (*ReplacePoolResult, error) {
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplacePoolResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddCustomAttributesResult parses an HTTP response from a AddCustomAttributesWithResponse call
+func ParseAddCustomAttributesResult(rsp *http.Response) (*AddCustomAttributesResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddCustomAttributesResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AddCustomAttributesResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -152,6 +152,8 @@ func rows() []Action {
 		action((*cip.Client).DescribeResourceServer, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).UpdateResourceServer, quota.UserPoolResourceUpdate, writes),
 		action((*cip.Client).DeleteResourceServer, quota.UserPoolResourceUpdate, writes),
+		// Custom attributes: added to a pool's schema, never changed or removed.
+		action((*cip.Client).AddCustomAttributes, quota.UserPoolUpdate, writes),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),
