@@ -73,8 +73,8 @@ func TestEveryCreateNamesWhatItMade(t *testing.T) {
 			t.Errorf("%s (%s): the audit would name %v of what it created", id, o.path, o.created)
 		}
 	}
-	if creates != 7 {
-		t.Errorf("%d operations with x-location, want 7", creates)
+	if creates != 8 {
+		t.Errorf("%d operations with x-location, want 8", creates)
 	}
 	req := httptest.NewRequest("POST", "/pools/"+poolID+"/import-jobs",
 		strings.NewReader(`{"JobName": "migrate", "CloudWatchLogsRoleArn": "`+logsRoleARN+`"}`))

@@ -26,9 +26,12 @@ var composites = map[string]handlerFunc{
 	// Resource servers: UpdateResourceServer deletes the scopes it is not given.
 	"replaceResourceServer": resourceServerEditor.replace,
 	"patchResourceServer":   resourceServerEditor.patch,
-	"deletePool":            deletePool, // in guard.go
-	"getOpenAPI":            serveSpec,
-	"getHealth":             health,
+	// Terms: UpdateTerms replaces the whole document, links included.
+	"replaceTerms": termsEditor.replace,
+	"patchTerms":   termsEditor.patch,
+	"deletePool":   deletePool, // in guard.go
+	"getOpenAPI":   serveSpec,
+	"getHealth":    health,
 	// The API reference and the spec as written, in meta.go.
 	"getOpenAPIYAML": serveSpecYAML,
 	"getDocs":        serveDocsPage,
@@ -40,6 +43,7 @@ var editors = map[string]editor{
 	"pool": poolEditor, "group": groupEditor, "client": clientEditor, "mfa": mfaEditor,
 	"identity provider": identityProviderEditor,
 	"resource server":   resourceServerEditor,
+	"terms":             termsEditor,
 }
 
 // editor implements PUT and PATCH on a resource that Cognito can only
@@ -116,6 +120,14 @@ var resourceServerEditor = editor{
 	output: "ResourceServer",
 	ids:    map[string]string{"poolId": "UserPoolId", "identifier": "Identifier"},
 	keyed:  map[string]string{"Scopes": "ScopeName"},
+}
+
+// termsEditor merges a PATCH into UpdateTerms, which replaces the whole
+// document: Links, a map of language to URL, merges by language as RFC
+// 7396 merges any object, so one link changes without restating the others.
+var termsEditor = editor{
+	output: "Terms",
+	ids:    map[string]string{"poolId": "UserPoolId", "termsId": "TermsId"},
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.

@@ -50,6 +50,7 @@ func TestETagOfEveryResource(t *testing.T) {
 		{"mfa", "/pools/" + poolID + "/mfa", "GetUserPoolMfaConfig", "SetUserPoolMfaConfig", describedMfa(), `{"MfaConfiguration": "OFF"}`},
 		{"identity provider", "/pools/" + poolID + "/identity-providers/corp-oidc", "DescribeIdentityProvider", "UpdateIdentityProvider", describedOIDCProvider(), `{"AttributeMapping": {"email": "email"}}`},
 		{"resource server", resourceServerPath, "DescribeResourceServer", "UpdateResourceServer", describedResourceServer(), `{"Name": "Orders API"}`},
+		{"terms", termsPath, "DescribeTerms", "UpdateTerms", describedTerms(), `{"TermsName": "terms-of-use", "TermsSource": "LINK", "Enforcement": "NONE", "Links": {"cognito:default": "https://example.com/terms"}}`},
 	}
 	got := map[string]string{}
 	for _, tc := range cases {
@@ -134,7 +135,7 @@ func TestETagGoldensCoverEveryResourceWithAnETag(t *testing.T) {
 		}
 	}
 	slices.Sort(ids)
-	if want := []string{"getClient", "getGroup", "getIdentityProvider", "getMfa", "getPool", "getResourceServer"}; !slices.Equal(ids, want) {
+	if want := []string{"getClient", "getGroup", "getIdentityProvider", "getMfa", "getPool", "getResourceServer", "getTerms"}; !slices.Equal(ids, want) {
 		t.Errorf("GETs with an ETag: %v, want %v: add the new ones to TestETagOfEveryResource", ids, want)
 	}
 }

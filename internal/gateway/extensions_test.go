@@ -130,8 +130,8 @@ func TestMergedSchemasNameAPutOfTheSameResource(t *testing.T) {
 			}
 		}
 	}
-	if named != 5 {
-		t.Errorf("%d operations with %s, want 5 (patchPool, patchClient, patchMfa, patchIdentityProvider, patchResourceServer)", named, extMergedSchema)
+	if named != 6 {
+		t.Errorf("%d operations with %s, want 6 (patchPool, patchClient, patchMfa, patchIdentityProvider, patchResourceServer, patchTerms)", named, extMergedSchema)
 	}
 }
 

@@ -332,7 +332,7 @@ func exampleTarget(t *testing.T, path string) string {
 	t.Helper()
 	segments := map[string]string{"poolId": poolID, "username": "ada", "groupName": "admins",
 		"deviceKey": "us-east-1_0123", "clientId": "1example23456789", "jobId": "import-0123456789", "asset": "redoc.standalone.js",
-		"providerName": "corp-saml", "identifier": "https:%2F%2Fapi.example.com"}
+		"providerName": "corp-saml", "identifier": "https:%2F%2Fapi.example.com", "termsId": termsID}
 	target := path
 	for name, value := range segments {
 		target = strings.ReplaceAll(target, "{"+name+"}", value)
