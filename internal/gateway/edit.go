@@ -26,16 +26,17 @@ var composites = map[string]handlerFunc{
 	// Resource servers: UpdateResourceServer deletes the scopes it is not given.
 	"replaceResourceServer": resourceServerEditor.replace,
 	"patchResourceServer":   resourceServerEditor.patch,
-	// Terms: UpdateTerms replaces the whole document, links included.
-	"replaceTerms": termsEditor.replace,
-	"patchTerms":   termsEditor.patch,
-	"deletePool":   deletePool, // in guard.go
-	"getOpenAPI":   serveSpec,
-	"getHealth":    health,
+	"deletePool":            deletePool, // in guard.go
+	"getOpenAPI":            serveSpec,
+	"getHealth":             health,
 	// The API reference and the spec as written, in meta.go.
 	"getOpenAPIYAML": serveSpecYAML,
 	"getDocs":        serveDocsPage,
 	"getDocsAsset":   serveDocsAsset,
+
+	// Terms: UpdateTerms replaces the whole document, links included.
+	"replaceTerms": termsEditor.replace,
+	"patchTerms":   termsEditor.patch,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
