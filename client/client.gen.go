@@ -767,6 +767,36 @@ func (e StatusType) Valid() bool {
 	}
 }
 
+// Defines values for TermsEnforcementType.
+const (
+	TermsEnforcementTypeNONE TermsEnforcementType = "NONE"
+)
+
+// Valid indicates whether the value is a known member of the TermsEnforcementType enum.
+func (e TermsEnforcementType) Valid() bool {
+	switch e {
+	case TermsEnforcementTypeNONE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TermsSourceType.
+const (
+	TermsSourceTypeLINK TermsSourceType = "LINK"
+)
+
+// Valid indicates whether the value is a known member of the TermsSourceType enum.
+func (e TermsSourceType) Valid() bool {
+	switch e {
+	case TermsSourceTypeLINK:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TimeUnitsType.
 const (
 	TimeUnitsTypeDays    TimeUnitsType = "days"
@@ -1075,6 +1105,12 @@ type AccountTakeoverRiskConfigurationType struct {
 	// NotifyConfiguration How threat protection emails users, through Amazon SES: the sending
 	// identity and the template for each response.
 	NotifyConfiguration *NotifyConfigurationType `json:"NotifyConfiguration,omitempty"`
+}
+
+// AddCustomAttributesRequest The members of Cognito's AddCustomAttributes input except `UserPoolId`, which comes from the path.
+type AddCustomAttributesRequest struct {
+	// CustomAttributes The attributes to add, at most 25 in one request.
+	CustomAttributes []CustomAttributeType `json:"CustomAttributes"`
 }
 
 // AddUserPoolClientSecretRequest The AddUserPoolClientSecret input; leave `ClientSecret` out to have Cognito generate the secret.
@@ -1538,6 +1574,38 @@ type CreateResourceServerRequest struct {
 	Scopes *ResourceServerScopeListType `json:"Scopes,omitempty"`
 }
 
+// CreateTermsRequest The members of Cognito's CreateTerms input except `UserPoolId`, which comes from the path.
+type CreateTermsRequest struct {
+	// ClientID An app client ID.
+	ClientID ClientIDType `json:"ClientId"`
+
+	// Enforcement Reserved by Cognito, which takes only `NONE`.
+	Enforcement TermsEnforcementType `json:"Enforcement"`
+
+	// Links The document's URL by managed login language, 1 to 13 of them.
+	// Cognito takes the languages `cognito:default` (for every language
+	// without a link of its own), `cognito:english`, `cognito:french`,
+	// `cognito:spanish`, `cognito:german`, `cognito:italian`,
+	// `cognito:dutch`, `cognito:portuguese-brazil`, `cognito:japanese`,
+	// `cognito:korean`, `cognito:chinese-simplified`,
+	// `cognito:chinese-traditional` and `cognito:bahasa-indonesia`, and
+	// refuses any other with a 400: OpenAPI 3.0 cannot constrain a map's
+	// keys. A URL is 1 to 1024 characters matching Cognito's
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+	//
+	//
+	// Example: {"cognito:default":"https://example.com/terms","cognito:spanish":"https://example.com/es/terms"}
+	Links *TermsLinksType `json:"Links,omitempty"`
+
+	// TermsName Which document this is; an app client has at most one of each.
+	//
+	// Example: terms-of-use
+	TermsName TermsNameType `json:"TermsName"`
+
+	// TermsSource Where the document is; Cognito takes only `LINK`, a URL per language.
+	TermsSource TermsSourceType `json:"TermsSource"`
+}
+
 // CreateUserImportJobRequest The members of Cognito's CreateUserImportJob input except `UserPoolId`, which comes from the path.
 type CreateUserImportJobRequest struct {
 	// CloudWatchLogsRoleArn An Amazon Resource Name.
@@ -1724,6 +1792,35 @@ type CreateUserPoolRequest struct {
 	// VerificationMessageTemplate The verification messages. With CONFIRM_WITH_CODE set EmailMessage; with
 	// CONFIRM_WITH_LINK set EmailMessageByLink; Cognito rejects both together.
 	VerificationMessageTemplate *VerificationMessageTemplateType `json:"VerificationMessageTemplate,omitempty"`
+}
+
+// CustomAttributeType A custom attribute to add, as Cognito's SchemaAttributeType takes it
+// in AddCustomAttributes: its name without the `custom:` prefix.
+type CustomAttributeType struct {
+	AttributeDataType AttributeDataType `json:"AttributeDataType"`
+
+	// DeveloperOnlyAttribute Legacy; creates a `dev:custom:` attribute that only administrators can change.
+	DeveloperOnlyAttribute *bool `json:"DeveloperOnlyAttribute,omitempty"`
+
+	// Mutable Whether app clients can be given write access to the value; when false it is set only at sign-up or by an administrator's create.
+	Mutable *bool `json:"Mutable,omitempty"`
+
+	// Name The name, 1 to 20 characters, without `custom:`, which Cognito
+	// adds (`tenant` becomes `custom:tenant`). Cognito's pattern is
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+	//
+	//
+	// Example: tenant
+	Name string `json:"Name"`
+
+	// NumberAttributeConstraints Value limits of a Number attribute, as decimal strings.
+	NumberAttributeConstraints *NumberAttributeConstraintsType `json:"NumberAttributeConstraints,omitempty"`
+
+	// Required Whether users must provide a value at sign-up. Cognito refuses a required custom attribute.
+	Required *bool `json:"Required,omitempty"`
+
+	// StringAttributeConstraints Length limits of a String attribute, as decimal strings.
+	StringAttributeConstraints *StringAttributeConstraintsType `json:"StringAttributeConstraints,omitempty"`
 }
 
 // CustomEmailLambdaVersionConfigType The custom email sender trigger.
@@ -2127,6 +2224,15 @@ type ListResourceServersResponse struct {
 
 	// ResourceServers The resource servers on this page; empty when there are none.
 	ResourceServers []ResourceServerType `json:"ResourceServers"`
+}
+
+// ListTermsResponse One page of ListTerms output.
+type ListTermsResponse struct {
+	// NextToken An opaque pagination token from Cognito.
+	NextToken *PaginationKeyType `json:"NextToken,omitempty"`
+
+	// Terms The terms documents on this page, without their links; empty when there are none.
+	Terms []TermsDescriptionType `json:"Terms"`
 }
 
 // ListUserImportJobsResponse One page of ListUserImportJobs output.
@@ -2614,6 +2720,26 @@ type PatchRiskConfigurationRequest_RiskExceptionConfiguration struct {
 type PatchTagsRequest struct {
 	// Tags Tag key to new value, or to `null` to remove the tag.
 	Tags *map[string]*string `json:"Tags,omitempty"`
+}
+
+// PatchTermsRequest A merge patch over the terms document's UpdateTerms members. What
+// is left out is kept. `Links` merges by language: a `null` URL removes
+// that language's link. The merged result is validated against
+// `UpdateTermsRequest`.
+type PatchTermsRequest struct {
+	// Enforcement Reserved by Cognito, which takes only `NONE`.
+	Enforcement *TermsEnforcementType `json:"Enforcement,omitempty"`
+
+	// Links Links to add, change or (with `null`) remove, by language.
+	Links *map[string]*string `json:"Links,omitempty"`
+
+	// TermsName Which document this is; an app client has at most one of each.
+	//
+	// Example: terms-of-use
+	TermsName *TermsNameType `json:"TermsName,omitempty"`
+
+	// TermsSource Where the document is; Cognito takes only `LINK`, a URL per language.
+	TermsSource *TermsSourceType `json:"TermsSource,omitempty"`
 }
 
 // PatchUserPoolClientRequest A JSON merge patch (RFC 7396) over UpdateUserPoolClientRequest. Every
@@ -3308,6 +3434,106 @@ type SupportedIdentityProvidersListType = []ProviderNameType
 // TagValueType A tag's value, 0 to 256 characters.
 type TagValueType = string
 
+// TermsDescriptionType A terms document as ListTerms summarizes it.
+type TermsDescriptionType struct {
+	// CreationDate When the terms document was created.
+	CreationDate *time.Time `json:"CreationDate,omitempty"`
+
+	// Enforcement Reserved by Cognito, which takes only `NONE`.
+	Enforcement *TermsEnforcementType `json:"Enforcement,omitempty"`
+
+	// LastModifiedDate When the terms document was last changed.
+	LastModifiedDate *time.Time `json:"LastModifiedDate,omitempty"`
+
+	// TermsID The ID of a terms document, a version 4 UUID.
+	//
+	// Example: 8c8d9e4c-3f1a-4b6e-9c2d-0a1b2c3d4e5f
+	TermsID *TermsIDType `json:"TermsId,omitempty"`
+
+	// TermsName Which document this is; an app client has at most one of each.
+	//
+	// Example: terms-of-use
+	TermsName *TermsNameType `json:"TermsName,omitempty"`
+}
+
+// TermsEnforcementType Reserved by Cognito, which takes only `NONE`.
+type TermsEnforcementType string
+
+// TermsIDType The ID of a terms document, a version 4 UUID.
+//
+// Example: 8c8d9e4c-3f1a-4b6e-9c2d-0a1b2c3d4e5f
+type TermsIDType = string
+
+// TermsLinksType The document's URL by managed login language, 1 to 13 of them.
+// Cognito takes the languages `cognito:default` (for every language
+// without a link of its own), `cognito:english`, `cognito:french`,
+// `cognito:spanish`, `cognito:german`, `cognito:italian`,
+// `cognito:dutch`, `cognito:portuguese-brazil`, `cognito:japanese`,
+// `cognito:korean`, `cognito:chinese-simplified`,
+// `cognito:chinese-traditional` and `cognito:bahasa-indonesia`, and
+// refuses any other with a 400: OpenAPI 3.0 cannot constrain a map's
+// keys. A URL is 1 to 1024 characters matching Cognito's
+// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+//
+// Example: {"cognito:default":"https://example.com/terms","cognito:spanish":"https://example.com/es/terms"}
+type TermsLinksType map[string]string
+
+// TermsNameType Which document this is; an app client has at most one of each.
+//
+// Example: terms-of-use
+type TermsNameType = string
+
+// TermsSourceType Where the document is; Cognito takes only `LINK`, a URL per language.
+type TermsSourceType string
+
+// TermsType A terms document as DescribeTerms, CreateTerms and UpdateTerms
+// describe it. Additional members are allowed so that newer Cognito
+// fields, and the dry-run UpdateTerms input, fit.
+type TermsType struct {
+	// ClientID An app client ID.
+	ClientID *ClientIDType `json:"ClientId,omitempty"`
+
+	// CreationDate When the terms document was created.
+	CreationDate *time.Time `json:"CreationDate,omitempty"`
+
+	// Enforcement Reserved by Cognito, which takes only `NONE`.
+	Enforcement *TermsEnforcementType `json:"Enforcement,omitempty"`
+
+	// LastModifiedDate When the terms document was last changed.
+	LastModifiedDate *time.Time `json:"LastModifiedDate,omitempty"`
+
+	// Links The document's URL by managed login language, 1 to 13 of them.
+	// Cognito takes the languages `cognito:default` (for every language
+	// without a link of its own), `cognito:english`, `cognito:french`,
+	// `cognito:spanish`, `cognito:german`, `cognito:italian`,
+	// `cognito:dutch`, `cognito:portuguese-brazil`, `cognito:japanese`,
+	// `cognito:korean`, `cognito:chinese-simplified`,
+	// `cognito:chinese-traditional` and `cognito:bahasa-indonesia`, and
+	// refuses any other with a 400: OpenAPI 3.0 cannot constrain a map's
+	// keys. A URL is 1 to 1024 characters matching Cognito's
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+	//
+	//
+	// Example: {"cognito:default":"https://example.com/terms","cognito:spanish":"https://example.com/es/terms"}
+	Links *TermsLinksType `json:"Links,omitempty"`
+
+	// TermsID The ID of a terms document, a version 4 UUID.
+	//
+	// Example: 8c8d9e4c-3f1a-4b6e-9c2d-0a1b2c3d4e5f
+	TermsID *TermsIDType `json:"TermsId,omitempty"`
+
+	// TermsName Which document this is; an app client has at most one of each.
+	//
+	// Example: terms-of-use
+	TermsName *TermsNameType `json:"TermsName,omitempty"`
+
+	// TermsSource Where the document is; Cognito takes only `LINK`, a URL per language.
+	TermsSource *TermsSourceType `json:"TermsSource,omitempty"`
+
+	// UserPoolID A user pool ID, for example `us-east-1_EXAMPLE`.
+	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
+}
+
 // TimeUnitsType defines model for TimeUnitsType.
 type TimeUnitsType string
 
@@ -3362,6 +3588,37 @@ type UpdateResourceServerRequest struct {
 
 	// Scopes The custom scopes of the resource server.
 	Scopes *ResourceServerScopeListType `json:"Scopes,omitempty"`
+}
+
+// UpdateTermsRequest The members of Cognito's UpdateTerms input except `UserPoolId` and
+// `TermsId`, which come from the path: the whole terms document, since
+// UpdateTerms replaces it. The app client cannot be changed.
+type UpdateTermsRequest struct {
+	// Enforcement Reserved by Cognito, which takes only `NONE`.
+	Enforcement TermsEnforcementType `json:"Enforcement"`
+
+	// Links The document's URL by managed login language, 1 to 13 of them.
+	// Cognito takes the languages `cognito:default` (for every language
+	// without a link of its own), `cognito:english`, `cognito:french`,
+	// `cognito:spanish`, `cognito:german`, `cognito:italian`,
+	// `cognito:dutch`, `cognito:portuguese-brazil`, `cognito:japanese`,
+	// `cognito:korean`, `cognito:chinese-simplified`,
+	// `cognito:chinese-traditional` and `cognito:bahasa-indonesia`, and
+	// refuses any other with a 400: OpenAPI 3.0 cannot constrain a map's
+	// keys. A URL is 1 to 1024 characters matching Cognito's
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+	//
+	//
+	// Example: {"cognito:default":"https://example.com/terms","cognito:spanish":"https://example.com/es/terms"}
+	Links TermsLinksType `json:"Links"`
+
+	// TermsName Which document this is; an app client has at most one of each.
+	//
+	// Example: terms-of-use
+	TermsName TermsNameType `json:"TermsName"`
+
+	// TermsSource Where the document is; Cognito takes only `LINK`, a URL per language.
+	TermsSource TermsSourceType `json:"TermsSource"`
 }
 
 // UpdateUserAttributesRequest The members of Cognito's UpdateUserAttributes input except `AccessToken`, which comes from `Authorization`.
@@ -4124,6 +4381,14 @@ type ResourceServerLimit = int32
 // ReturnMergedResources defines model for returnMergedResources.
 type ReturnMergedResources = bool
 
+// TermsID The ID of a terms document, a version 4 UUID.
+//
+// Example: 8c8d9e4c-3f1a-4b6e-9c2d-0a1b2c3d4e5f
+type TermsID = TermsIDType
+
+// TermsLimit defines model for termsLimit.
+type TermsLimit = int32
+
 // UserAttributeNames defines model for userAttributeNames.
 type UserAttributeNames = []AttributeNameType
 
@@ -4233,6 +4498,11 @@ type RiskConfigurationUpdated = RiskConfigurationType
 
 // TagsUpdated A pool's tags, as ListTagsForResource lists them, `aws:` keys included.
 type TagsUpdated = PoolTagsResponse
+
+// TermsUpdated A terms document as DescribeTerms, CreateTerms and UpdateTerms
+// describe it. Additional members are allowed so that newer Cognito
+// fields, and the dry-run UpdateTerms input, fit.
+type TermsUpdated = TermsType
 
 // TooManyRequests Problem details (RFC 9457).
 type TooManyRequests = Problem
@@ -4835,6 +5105,61 @@ type ReplaceTagsParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListTermsParams defines parameters for ListTerms.
+type ListTermsParams struct {
+	// Limit The maximum number of terms documents to return in one page.
+	Limit *TermsLimit `form:"Limit,omitempty" json:"Limit,omitempty"`
+
+	// NextToken The `NextToken` from the previous page's response.
+	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
+// PatchTermsParams defines parameters for PatchTerms.
+type PatchTermsParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceTermsParams defines parameters for ReplaceTerms.
+type ReplaceTermsParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	// Filter One condition on the users to list: `attribute = "value"` for an
@@ -4904,6 +5229,9 @@ type PatchPoolApplicationMergePatchPlusJSONRequestBody = PatchUserPoolRequest
 
 // ReplacePoolJSONRequestBody defines body for ReplacePool for application/json ContentType.
 type ReplacePoolJSONRequestBody = UpdateUserPoolRequest
+
+// AddCustomAttributesJSONRequestBody defines body for AddCustomAttributes for application/json ContentType.
+type AddCustomAttributesJSONRequestBody = AddCustomAttributesRequest
 
 // CreateBrandingJSONRequestBody defines body for CreateBranding for application/json ContentType.
 type CreateBrandingJSONRequestBody = CreateManagedLoginBrandingRequest
@@ -5024,6 +5352,18 @@ type PatchTagsApplicationMergePatchPlusJSONRequestBody = PatchTagsRequest
 
 // ReplaceTagsJSONRequestBody defines body for ReplaceTags for application/json ContentType.
 type ReplaceTagsJSONRequestBody = ReplaceTagsRequest
+
+// CreateTermsJSONRequestBody defines body for CreateTerms for application/json ContentType.
+type CreateTermsJSONRequestBody = CreateTermsRequest
+
+// PatchTermsJSONRequestBody defines body for PatchTerms for application/json ContentType.
+type PatchTermsJSONRequestBody = PatchTermsRequest
+
+// PatchTermsApplicationMergePatchPlusJSONRequestBody defines body for PatchTerms for application/merge-patch+json ContentType.
+type PatchTermsApplicationMergePatchPlusJSONRequestBody = PatchTermsRequest
+
+// ReplaceTermsJSONRequestBody defines body for ReplaceTerms for application/json ContentType.
+type ReplaceTermsJSONRequestBody = UpdateTermsRequest
 
 // ReplaceUICustomizationJSONRequestBody defines body for ReplaceUICustomization for application/json ContentType.
 type ReplaceUICustomizationJSONRequestBody = SetUICustomizationRequest
@@ -5416,6 +5756,42 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId} (the `ReplacePool` operationId).
 	ReplacePool(ctx context.Context, poolID PoolID, params *ReplacePoolParams, body ReplacePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddCustomAttributesWithBody Add custom attributes to a user pool
+	//
+	// Adds up to 25 custom attributes to the pool's schema with
+	// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+	// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+	// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+	// or deleted once added, and a name the pool already has is Cognito's
+	// 400 (`InvalidParameterException`), with nothing added.
+	//
+	// The answer is 204: AddCustomAttributes answers with nothing, and the
+	// attributes are not resources of their own. The pool's resulting
+	// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+	AddCustomAttributesWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddCustomAttributes Add custom attributes to a user pool
+	//
+	// Adds up to 25 custom attributes to the pool's schema with
+	// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+	// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+	// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+	// or deleted once added, and a name the pool already has is Cognito's
+	// 400 (`InvalidParameterException`), with nothing added.
+	//
+	// The answer is 204: AddCustomAttributes answers with nothing, and the
+	// attributes are not resources of their own. The pool's resulting
+	// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+	AddCustomAttributes(ctx context.Context, poolID PoolID, body AddCustomAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateBrandingWithBody Create a managed-login branding style
 	//
@@ -7143,6 +7519,162 @@ type ClientInterface interface {
 	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
 	ReplaceTags(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListTerms List the terms documents of a user pool
+	//
+	// Lists the pool's terms documents (terms of use and privacy policies
+	// that managed login links to), one page at a time, with ListTerms.
+	// Each item is a summary without its links; GET the terms for them.
+	// Paging works as on the other lists: `Limit`, then `NextToken` or the
+	// `Link` header.
+	//
+	// Corresponds with GET /pools/{poolId}/terms (the `ListTerms` operationId).
+	ListTerms(ctx context.Context, poolID PoolID, params *ListTermsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTermsWithBody Create a terms document for an app client
+	//
+	// Creates a terms document of an app client from the CreateTerms input
+	// members in the body: `TermsName` says which document it is
+	// (`terms-of-use` or `privacy-policy`), and `Links` maps each managed
+	// login language to the document's URL, `cognito:default` serving the
+	// languages without one of their own. Managed login shows the links
+	// once the client has both documents. Responds with the new terms and
+	// their URL in `Location`; a client that already has a document of
+	// that name is a 409 (`TermsExistsException`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/terms (the `CreateTerms` operationId).
+	CreateTermsWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTerms Create a terms document for an app client
+	//
+	// Creates a terms document of an app client from the CreateTerms input
+	// members in the body: `TermsName` says which document it is
+	// (`terms-of-use` or `privacy-policy`), and `Links` maps each managed
+	// login language to the document's URL, `cognito:default` serving the
+	// languages without one of their own. Managed login shows the links
+	// once the client has both documents. Responds with the new terms and
+	// their URL in `Location`; a client that already has a document of
+	// that name is a 409 (`TermsExistsException`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/terms (the `CreateTerms` operationId).
+	CreateTerms(ctx context.Context, poolID PoolID, body CreateTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteTerms Delete a terms document
+	//
+	// Deletes the terms document with DeleteTerms; managed login stops
+	// showing the client's terms links.
+	//
+	// Corresponds with DELETE /pools/{poolId}/terms/{termsId} (the `DeleteTerms` operationId).
+	DeleteTerms(ctx context.Context, poolID PoolID, termsID TermsID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTerms Get a terms document
+	//
+	// Returns one terms document and its links with DescribeTerms. The
+	// `ETag` header identifies this version; send it back in `If-Match`
+	// on PUT or PATCH to make the update conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/terms/{termsId} (the `GetTerms` operationId).
+	GetTerms(ctx context.Context, poolID PoolID, termsID TermsID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTermsWithBody Change some of a terms document
+	//
+	// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+	// the result to UpdateTerms, which replaces the whole document. What
+	// the patch leaves out is kept. `Links` is a map and merges by
+	// language: a language in the patch gets its new URL, a language set
+	// to `null` loses its link, and the other languages keep theirs.
+	//
+	// The gateway calls DescribeTerms for the current state (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `UpdateTermsRequest` (400 on failure, for one when
+	// the last link is removed), then calls UpdateTerms. With
+	// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+	// input that would have been sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+	PatchTermsWithBody(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTerms Change some of a terms document
+	//
+	// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+	// the result to UpdateTerms, which replaces the whole document. What
+	// the patch leaves out is kept. `Links` is a map and merges by
+	// language: a language in the patch gets its new URL, a language set
+	// to `null` loses its link, and the other languages keep theirs.
+	//
+	// The gateway calls DescribeTerms for the current state (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `UpdateTermsRequest` (400 on failure, for one when
+	// the last link is removed), then calls UpdateTerms. With
+	// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+	// input that would have been sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+	PatchTerms(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, body PatchTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchTermsWithApplicationMergePatchPlusJSONBody Change some of a terms document
+	//
+	// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+	// the result to UpdateTerms, which replaces the whole document. What
+	// the patch leaves out is kept. `Links` is a map and merges by
+	// language: a language in the patch gets its new URL, a language set
+	// to `null` loses its link, and the other languages keep theirs.
+	//
+	// The gateway calls DescribeTerms for the current state (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `UpdateTermsRequest` (400 on failure, for one when
+	// the last link is removed), then calls UpdateTerms. With
+	// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+	// input that would have been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+	PatchTermsWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, body PatchTermsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceTermsWithBody Replace a terms document
+	//
+	// Replaces the terms document with the body, through UpdateTerms: the
+	// whole of it, `Links` included, so a language left out of `Links`
+	// loses its link. To change some links only, use PATCH.
+	//
+	// The gateway first calls DescribeTerms to check `If-Match` (412 when
+	// the terms changed since the given ETag). With `dryRun=true` nothing
+	// is changed and the 200 body is the UpdateTerms input that would have
+	// been sent (the body members plus `UserPoolId` and `TermsId`);
+	// otherwise the 200 body is the terms document after the update, with
+	// its new `ETag`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/terms/{termsId} (the `ReplaceTerms` operationId).
+	ReplaceTermsWithBody(ctx context.Context, poolID PoolID, termsID TermsID, params *ReplaceTermsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceTerms Replace a terms document
+	//
+	// Replaces the terms document with the body, through UpdateTerms: the
+	// whole of it, `Links` included, so a language left out of `Links`
+	// loses its link. To change some links only, use PATCH.
+	//
+	// The gateway first calls DescribeTerms to check `If-Match` (412 when
+	// the terms changed since the given ETag). With `dryRun=true` nothing
+	// is changed and the 200 body is the UpdateTerms input that would have
+	// been sent (the body members plus `UserPoolId` and `TermsId`);
+	// otherwise the 200 body is the terms document after the update, with
+	// its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/terms/{termsId} (the `ReplaceTerms` operationId).
+	ReplaceTerms(ctx context.Context, poolID PoolID, termsID TermsID, params *ReplaceTermsParams, body ReplaceTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetUICustomization Get the hosted UI customization of a user pool
 	//
 	// Returns, with GetUICustomization, the logo and CSS of the classic
@@ -8072,6 +8604,62 @@ func (c *Client) ReplacePoolWithBody(ctx context.Context, poolID PoolID, params 
 // Corresponds with PUT /pools/{poolId} (the `ReplacePool` operationId).
 func (c *Client) ReplacePool(ctx context.Context, poolID PoolID, params *ReplacePoolParams, body ReplacePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplacePoolRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddCustomAttributesWithBody Add custom attributes to a user pool
+//
+// Adds up to 25 custom attributes to the pool's schema with
+// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+// or deleted once added, and a name the pool already has is Cognito's
+// 400 (`InvalidParameterException`), with nothing added.
+//
+// The answer is 204: AddCustomAttributes answers with nothing, and the
+// attributes are not resources of their own. The pool's resulting
+// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+func (c *Client) AddCustomAttributesWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddCustomAttributesRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddCustomAttributes Add custom attributes to a user pool
+//
+// Adds up to 25 custom attributes to the pool's schema with
+// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+// or deleted once added, and a name the pool already has is Cognito's
+// 400 (`InvalidParameterException`), with nothing added.
+//
+// The answer is 204: AddCustomAttributes answers with nothing, and the
+// attributes are not resources of their own. The pool's resulting
+// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+func (c *Client) AddCustomAttributes(ctx context.Context, poolID PoolID, body AddCustomAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddCustomAttributesRequest(c.Server, poolID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10838,6 +11426,262 @@ func (c *Client) ReplaceTags(ctx context.Context, poolID PoolID, params *Replace
 	return c.Client.Do(req)
 }
 
+// ListTerms List the terms documents of a user pool
+//
+// Lists the pool's terms documents (terms of use and privacy policies
+// that managed login links to), one page at a time, with ListTerms.
+// Each item is a summary without its links; GET the terms for them.
+// Paging works as on the other lists: `Limit`, then `NextToken` or the
+// `Link` header.
+//
+// Corresponds with GET /pools/{poolId}/terms (the `ListTerms` operationId).
+func (c *Client) ListTerms(ctx context.Context, poolID PoolID, params *ListTermsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTermsRequest(c.Server, poolID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTermsWithBody Create a terms document for an app client
+//
+// Creates a terms document of an app client from the CreateTerms input
+// members in the body: `TermsName` says which document it is
+// (`terms-of-use` or `privacy-policy`), and `Links` maps each managed
+// login language to the document's URL, `cognito:default` serving the
+// languages without one of their own. Managed login shows the links
+// once the client has both documents. Responds with the new terms and
+// their URL in `Location`; a client that already has a document of
+// that name is a 409 (`TermsExistsException`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/terms (the `CreateTerms` operationId).
+func (c *Client) CreateTermsWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTermsRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTerms Create a terms document for an app client
+//
+// Creates a terms document of an app client from the CreateTerms input
+// members in the body: `TermsName` says which document it is
+// (`terms-of-use` or `privacy-policy`), and `Links` maps each managed
+// login language to the document's URL, `cognito:default` serving the
+// languages without one of their own. Managed login shows the links
+// once the client has both documents. Responds with the new terms and
+// their URL in `Location`; a client that already has a document of
+// that name is a 409 (`TermsExistsException`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/terms (the `CreateTerms` operationId).
+func (c *Client) CreateTerms(ctx context.Context, poolID PoolID, body CreateTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTermsRequest(c.Server, poolID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteTerms Delete a terms document
+//
+// Deletes the terms document with DeleteTerms; managed login stops
+// showing the client's terms links.
+//
+// Corresponds with DELETE /pools/{poolId}/terms/{termsId} (the `DeleteTerms` operationId).
+func (c *Client) DeleteTerms(ctx context.Context, poolID PoolID, termsID TermsID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTermsRequest(c.Server, poolID, termsID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTerms Get a terms document
+//
+// Returns one terms document and its links with DescribeTerms. The
+// `ETag` header identifies this version; send it back in `If-Match`
+// on PUT or PATCH to make the update conditional.
+//
+// Corresponds with GET /pools/{poolId}/terms/{termsId} (the `GetTerms` operationId).
+func (c *Client) GetTerms(ctx context.Context, poolID PoolID, termsID TermsID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTermsRequest(c.Server, poolID, termsID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTermsWithBody Change some of a terms document
+//
+// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+// the result to UpdateTerms, which replaces the whole document. What
+// the patch leaves out is kept. `Links` is a map and merges by
+// language: a language in the patch gets its new URL, a language set
+// to `null` loses its link, and the other languages keep theirs.
+//
+// The gateway calls DescribeTerms for the current state (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `UpdateTermsRequest` (400 on failure, for one when
+// the last link is removed), then calls UpdateTerms. With
+// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+// input that would have been sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+func (c *Client) PatchTermsWithBody(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTermsRequestWithBody(c.Server, poolID, termsID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTerms Change some of a terms document
+//
+// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+// the result to UpdateTerms, which replaces the whole document. What
+// the patch leaves out is kept. `Links` is a map and merges by
+// language: a language in the patch gets its new URL, a language set
+// to `null` loses its link, and the other languages keep theirs.
+//
+// The gateway calls DescribeTerms for the current state (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `UpdateTermsRequest` (400 on failure, for one when
+// the last link is removed), then calls UpdateTerms. With
+// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+// input that would have been sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+func (c *Client) PatchTerms(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, body PatchTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTermsRequest(c.Server, poolID, termsID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchTermsWithApplicationMergePatchPlusJSONBody Change some of a terms document
+//
+// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+// the result to UpdateTerms, which replaces the whole document. What
+// the patch leaves out is kept. `Links` is a map and merges by
+// language: a language in the patch gets its new URL, a language set
+// to `null` loses its link, and the other languages keep theirs.
+//
+// The gateway calls DescribeTerms for the current state (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `UpdateTermsRequest` (400 on failure, for one when
+// the last link is removed), then calls UpdateTerms. With
+// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+// input that would have been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+func (c *Client) PatchTermsWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, body PatchTermsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchTermsRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, termsID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceTermsWithBody Replace a terms document
+//
+// Replaces the terms document with the body, through UpdateTerms: the
+// whole of it, `Links` included, so a language left out of `Links`
+// loses its link. To change some links only, use PATCH.
+//
+// The gateway first calls DescribeTerms to check `If-Match` (412 when
+// the terms changed since the given ETag). With `dryRun=true` nothing
+// is changed and the 200 body is the UpdateTerms input that would have
+// been sent (the body members plus `UserPoolId` and `TermsId`);
+// otherwise the 200 body is the terms document after the update, with
+// its new `ETag`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/terms/{termsId} (the `ReplaceTerms` operationId).
+func (c *Client) ReplaceTermsWithBody(ctx context.Context, poolID PoolID, termsID TermsID, params *ReplaceTermsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceTermsRequestWithBody(c.Server, poolID, termsID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceTerms Replace a terms document
+//
+// Replaces the terms document with the body, through UpdateTerms: the
+// whole of it, `Links` included, so a language left out of `Links`
+// loses its link. To change some links only, use PATCH.
+//
+// The gateway first calls DescribeTerms to check `If-Match` (412 when
+// the terms changed since the given ETag). With `dryRun=true` nothing
+// is changed and the 200 body is the UpdateTerms input that would have
+// been sent (the body members plus `UserPoolId` and `TermsId`);
+// otherwise the 200 body is the terms document after the update, with
+// its new `ETag`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/terms/{termsId} (the `ReplaceTerms` operationId).
+func (c *Client) ReplaceTerms(ctx context.Context, poolID PoolID, termsID TermsID, params *ReplaceTermsParams, body ReplaceTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceTermsRequest(c.Server, poolID, termsID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetUICustomization Get the hosted UI customization of a user pool
 //
 // Returns, with GetUICustomization, the logo and CSS of the classic
@@ -12396,6 +13240,53 @@ func NewReplacePoolRequestWithBody(server string, poolID PoolID, params *Replace
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewAddCustomAttributesRequest calls the generic AddCustomAttributes builder with application/json body
+func NewAddCustomAttributesRequest(server string, poolID PoolID, body AddCustomAttributesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddCustomAttributesRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewAddCustomAttributesRequestWithBody constructs an http.Request for the AddCustomAttributes method, with any body, and a specified content type
+func NewAddCustomAttributesRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/attributes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -16412,6 +17303,411 @@ func NewReplaceTagsRequestWithBody(server string, poolID PoolID, params *Replace
 	return req, nil
 }
 
+// NewListTermsRequest constructs an http.Request for the ListTerms method
+func NewListTermsRequest(server string, poolID PoolID, params *ListTermsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/terms", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateTermsRequest calls the generic CreateTerms builder with application/json body
+func NewCreateTermsRequest(server string, poolID PoolID, body CreateTermsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateTermsRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewCreateTermsRequestWithBody constructs an http.Request for the CreateTerms method, with any body, and a specified content type
+func NewCreateTermsRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/terms", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteTermsRequest constructs an http.Request for the DeleteTerms method
+func NewDeleteTermsRequest(server string, poolID PoolID, termsID TermsID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "termsId", termsID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/terms/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetTermsRequest constructs an http.Request for the GetTerms method
+func NewGetTermsRequest(server string, poolID PoolID, termsID TermsID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "termsId", termsID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/terms/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchTermsRequest calls the generic PatchTerms builder with application/json body
+func NewPatchTermsRequest(server string, poolID PoolID, termsID TermsID, params *PatchTermsParams, body PatchTermsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchTermsRequestWithBody(server, poolID, termsID, params, "application/json", bodyReader)
+}
+
+// NewPatchTermsRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchTerms builder with application/merge-patch+json body
+func NewPatchTermsRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, termsID TermsID, params *PatchTermsParams, body PatchTermsApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchTermsRequestWithBody(server, poolID, termsID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchTermsRequestWithBody constructs an http.Request for the PatchTerms method, with any body, and a specified content type
+func NewPatchTermsRequestWithBody(server string, poolID PoolID, termsID TermsID, params *PatchTermsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "termsId", termsID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/terms/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceTermsRequest calls the generic ReplaceTerms builder with application/json body
+func NewReplaceTermsRequest(server string, poolID PoolID, termsID TermsID, params *ReplaceTermsParams, body ReplaceTermsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceTermsRequestWithBody(server, poolID, termsID, params, "application/json", bodyReader)
+}
+
+// NewReplaceTermsRequestWithBody constructs an http.Request for the ReplaceTerms method, with any body, and a specified content type
+func NewReplaceTermsRequestWithBody(server string, poolID PoolID, termsID TermsID, params *ReplaceTermsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "termsId", termsID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/terms/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetUICustomizationRequest constructs an http.Request for the GetUICustomization method
 func NewGetUICustomizationRequest(server string, poolID PoolID) (*http.Request, error) {
 	var err error
@@ -18007,6 +19303,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId} (the `ReplacePool` operationId).
 	ReplacePoolWithResponse(ctx context.Context, poolID PoolID, params *ReplacePoolParams, body ReplacePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplacePoolResult, error)
+
+	// AddCustomAttributesWithBodyWithResponse Add custom attributes to a user pool
+	//
+	// Adds up to 25 custom attributes to the pool's schema with
+	// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+	// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+	// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+	// or deleted once added, and a name the pool already has is Cognito's
+	// 400 (`InvalidParameterException`), with nothing added.
+	//
+	// The answer is 204: AddCustomAttributes answers with nothing, and the
+	// attributes are not resources of their own. The pool's resulting
+	// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+	AddCustomAttributesWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddCustomAttributesResult, error)
+
+	// AddCustomAttributesWithResponse Add custom attributes to a user pool
+	//
+	// Adds up to 25 custom attributes to the pool's schema with
+	// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+	// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+	// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+	// or deleted once added, and a name the pool already has is Cognito's
+	// 400 (`InvalidParameterException`), with nothing added.
+	//
+	// The answer is 204: AddCustomAttributes answers with nothing, and the
+	// attributes are not resources of their own. The pool's resulting
+	// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+	AddCustomAttributesWithResponse(ctx context.Context, poolID PoolID, body AddCustomAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*AddCustomAttributesResult, error)
 
 	// CreateBrandingWithBodyWithResponse Create a managed-login branding style
 	//
@@ -19801,6 +21133,168 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/tags (the `ReplaceTags` operationId).
 	ReplaceTagsWithResponse(ctx context.Context, poolID PoolID, params *ReplaceTagsParams, body ReplaceTagsJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceTagsResult, error)
+
+	// ListTermsWithResponse List the terms documents of a user pool
+	//
+	// Lists the pool's terms documents (terms of use and privacy policies
+	// that managed login links to), one page at a time, with ListTerms.
+	// Each item is a summary without its links; GET the terms for them.
+	// Paging works as on the other lists: `Limit`, then `NextToken` or the
+	// `Link` header.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/terms (the `ListTerms` operationId).
+	ListTermsWithResponse(ctx context.Context, poolID PoolID, params *ListTermsParams, reqEditors ...RequestEditorFn) (*ListTermsResult, error)
+
+	// CreateTermsWithBodyWithResponse Create a terms document for an app client
+	//
+	// Creates a terms document of an app client from the CreateTerms input
+	// members in the body: `TermsName` says which document it is
+	// (`terms-of-use` or `privacy-policy`), and `Links` maps each managed
+	// login language to the document's URL, `cognito:default` serving the
+	// languages without one of their own. Managed login shows the links
+	// once the client has both documents. Responds with the new terms and
+	// their URL in `Location`; a client that already has a document of
+	// that name is a 409 (`TermsExistsException`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/terms (the `CreateTerms` operationId).
+	CreateTermsWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTermsResult, error)
+
+	// CreateTermsWithResponse Create a terms document for an app client
+	//
+	// Creates a terms document of an app client from the CreateTerms input
+	// members in the body: `TermsName` says which document it is
+	// (`terms-of-use` or `privacy-policy`), and `Links` maps each managed
+	// login language to the document's URL, `cognito:default` serving the
+	// languages without one of their own. Managed login shows the links
+	// once the client has both documents. Responds with the new terms and
+	// their URL in `Location`; a client that already has a document of
+	// that name is a 409 (`TermsExistsException`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/terms (the `CreateTerms` operationId).
+	CreateTermsWithResponse(ctx context.Context, poolID PoolID, body CreateTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTermsResult, error)
+
+	// DeleteTermsWithResponse Delete a terms document
+	//
+	// Deletes the terms document with DeleteTerms; managed login stops
+	// showing the client's terms links.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/terms/{termsId} (the `DeleteTerms` operationId).
+	DeleteTermsWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, reqEditors ...RequestEditorFn) (*DeleteTermsResult, error)
+
+	// GetTermsWithResponse Get a terms document
+	//
+	// Returns one terms document and its links with DescribeTerms. The
+	// `ETag` header identifies this version; send it back in `If-Match`
+	// on PUT or PATCH to make the update conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/terms/{termsId} (the `GetTerms` operationId).
+	GetTermsWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, reqEditors ...RequestEditorFn) (*GetTermsResult, error)
+
+	// PatchTermsWithBodyWithResponse Change some of a terms document
+	//
+	// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+	// the result to UpdateTerms, which replaces the whole document. What
+	// the patch leaves out is kept. `Links` is a map and merges by
+	// language: a language in the patch gets its new URL, a language set
+	// to `null` loses its link, and the other languages keep theirs.
+	//
+	// The gateway calls DescribeTerms for the current state (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `UpdateTermsRequest` (400 on failure, for one when
+	// the last link is removed), then calls UpdateTerms. With
+	// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+	// input that would have been sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+	PatchTermsWithBodyWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTermsResult, error)
+
+	// PatchTermsWithResponse Change some of a terms document
+	//
+	// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+	// the result to UpdateTerms, which replaces the whole document. What
+	// the patch leaves out is kept. `Links` is a map and merges by
+	// language: a language in the patch gets its new URL, a language set
+	// to `null` loses its link, and the other languages keep theirs.
+	//
+	// The gateway calls DescribeTerms for the current state (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `UpdateTermsRequest` (400 on failure, for one when
+	// the last link is removed), then calls UpdateTerms. With
+	// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+	// input that would have been sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+	PatchTermsWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, body PatchTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTermsResult, error)
+
+	// PatchTermsWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a terms document
+	//
+	// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+	// the result to UpdateTerms, which replaces the whole document. What
+	// the patch leaves out is kept. `Links` is a map and merges by
+	// language: a language in the patch gets its new URL, a language set
+	// to `null` loses its link, and the other languages keep theirs.
+	//
+	// The gateway calls DescribeTerms for the current state (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `UpdateTermsRequest` (400 on failure, for one when
+	// the last link is removed), then calls UpdateTerms. With
+	// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+	// input that would have been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+	PatchTermsWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, body PatchTermsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTermsResult, error)
+
+	// ReplaceTermsWithBodyWithResponse Replace a terms document
+	//
+	// Replaces the terms document with the body, through UpdateTerms: the
+	// whole of it, `Links` included, so a language left out of `Links`
+	// loses its link. To change some links only, use PATCH.
+	//
+	// The gateway first calls DescribeTerms to check `If-Match` (412 when
+	// the terms changed since the given ETag). With `dryRun=true` nothing
+	// is changed and the 200 body is the UpdateTerms input that would have
+	// been sent (the body members plus `UserPoolId` and `TermsId`);
+	// otherwise the 200 body is the terms document after the update, with
+	// its new `ETag`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/terms/{termsId} (the `ReplaceTerms` operationId).
+	ReplaceTermsWithBodyWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, params *ReplaceTermsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceTermsResult, error)
+
+	// ReplaceTermsWithResponse Replace a terms document
+	//
+	// Replaces the terms document with the body, through UpdateTerms: the
+	// whole of it, `Links` included, so a language left out of `Links`
+	// loses its link. To change some links only, use PATCH.
+	//
+	// The gateway first calls DescribeTerms to check `If-Match` (412 when
+	// the terms changed since the given ETag). With `dryRun=true` nothing
+	// is changed and the 200 body is the UpdateTerms input that would have
+	// been sent (the body members plus `UserPoolId` and `TermsId`);
+	// otherwise the 200 body is the terms document after the update, with
+	// its new `ETag`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/terms/{termsId} (the `ReplaceTerms` operationId).
+	ReplaceTermsWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, params *ReplaceTermsParams, body ReplaceTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceTermsResult, error)
 
 	// GetUICustomizationWithResponse Get the hosted UI customization of a user pool
 	//
@@ -22318,6 +23812,124 @@ func (r ReplacePoolResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReplacePoolResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddCustomAttributesResult429Headers the declared response headers of an HTTP 429 response for AddCustomAttributes
+type AddCustomAttributesResult429Headers struct {
+	RetryAfter *int
+}
+
+type AddCustomAttributesResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AddCustomAttributesResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r AddCustomAttributesResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r AddCustomAttributesResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddCustomAttributesResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddCustomAttributesResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddCustomAttributesResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -30045,6 +31657,756 @@ func (r ReplaceTagsResult) ContentType() string {
 	return ""
 }
 
+// ListTermsResult200Headers the declared response headers of an HTTP 200 response for ListTerms
+type ListTermsResult200Headers struct {
+	Link *string
+}
+
+// ListTermsResult429Headers the declared response headers of an HTTP 429 response for ListTerms
+type ListTermsResult429Headers struct {
+	RetryAfter *int
+}
+
+type ListTermsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListTermsResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListTermsResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListTermsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTermsResult) GetJSON200() *ListTermsResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListTermsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListTermsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListTermsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListTermsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListTermsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListTermsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ListTermsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ListTermsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTermsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTermsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTermsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTermsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateTermsResult201Headers the declared response headers of an HTTP 201 response for CreateTerms
+type CreateTermsResult201Headers struct {
+	Location *string
+}
+
+// CreateTermsResult429Headers the declared response headers of an HTTP 429 response for CreateTerms
+type CreateTermsResult429Headers struct {
+	RetryAfter *int
+}
+
+type CreateTermsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TermsType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateTermsResult201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateTermsResult429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateTermsResult) GetJSON201() *TermsType {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r CreateTermsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateTermsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateTermsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateTermsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateTermsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteTermsResult429Headers the declared response headers of an HTTP 429 response for DeleteTerms
+type DeleteTermsResult429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteTermsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteTermsResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteTermsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteTermsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteTermsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteTermsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteTermsResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteTermsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteTermsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DeleteTermsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteTermsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteTermsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteTermsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteTermsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteTermsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetTermsResult200Headers the declared response headers of an HTTP 200 response for GetTerms
+type GetTermsResult200Headers struct {
+	ETag *string
+}
+
+// GetTermsResult429Headers the declared response headers of an HTTP 429 response for GetTerms
+type GetTermsResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetTermsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TermsType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetTermsResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTermsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTermsResult) GetJSON200() *TermsType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetTermsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetTermsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTermsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetTermsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetTermsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetTermsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetTermsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetTermsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTermsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTermsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTermsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTermsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchTermsResult200Headers the declared response headers of an HTTP 200 response for PatchTerms
+type PatchTermsResult200Headers struct {
+	ETag *string
+}
+
+// PatchTermsResult412Headers the declared response headers of an HTTP 412 response for PatchTerms
+type PatchTermsResult412Headers struct {
+	ETag *string
+}
+
+// PatchTermsResult429Headers the declared response headers of an HTTP 429 response for PatchTerms
+type PatchTermsResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchTermsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TermsUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchTermsResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchTermsResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchTermsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchTermsResult) GetJSON200() *TermsUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchTermsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchTermsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchTermsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchTermsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchTermsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceTermsResult200Headers the declared response headers of an HTTP 200 response for ReplaceTerms
+type ReplaceTermsResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceTermsResult412Headers the declared response headers of an HTTP 412 response for ReplaceTerms
+type ReplaceTermsResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceTermsResult429Headers the declared response headers of an HTTP 429 response for ReplaceTerms
+type ReplaceTermsResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceTermsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TermsUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceTermsResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceTermsResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceTermsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceTermsResult) GetJSON200() *TermsUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceTermsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceTermsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceTermsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceTermsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceTermsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetUICustomizationResult429Headers the declared response headers of an HTTP 429 response for GetUICustomization
 type GetUICustomizationResult429Headers struct {
 	RetryAfter *int
@@ -32975,6 +35337,54 @@ func (c *ClientWithResponses) ReplacePoolWithResponse(ctx context.Context, poolI
 	return ParseReplacePoolResult(rsp)
 }
 
+// AddCustomAttributesWithBodyWithResponse Add custom attributes to a user pool
+//
+// Adds up to 25 custom attributes to the pool's schema with
+// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+// or deleted once added, and a name the pool already has is Cognito's
+// 400 (`InvalidParameterException`), with nothing added.
+//
+// The answer is 204: AddCustomAttributes answers with nothing, and the
+// attributes are not resources of their own. The pool's resulting
+// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+func (c *ClientWithResponses) AddCustomAttributesWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddCustomAttributesResult, error) {
+	rsp, err := c.AddCustomAttributesWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddCustomAttributesResult(rsp)
+}
+
+// AddCustomAttributesWithResponse Add custom attributes to a user pool
+//
+// Adds up to 25 custom attributes to the pool's schema with
+// AddCustomAttributes. Give each `Name` without its prefix, as Cognito
+// takes it: `tenant` becomes `custom:tenant` (or `dev:custom:tenant`
+// with `DeveloperOnlyAttribute`). Custom attributes cannot be changed
+// or deleted once added, and a name the pool already has is Cognito's
+// 400 (`InvalidParameterException`), with nothing added.
+//
+// The answer is 204: AddCustomAttributes answers with nothing, and the
+// attributes are not resources of their own. The pool's resulting
+// schema is in `SchemaAttributes` of `GET /pools/{poolId}`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/attributes (the `AddCustomAttributes` operationId).
+func (c *ClientWithResponses) AddCustomAttributesWithResponse(ctx context.Context, poolID PoolID, body AddCustomAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*AddCustomAttributesResult, error) {
+	rsp, err := c.AddCustomAttributes(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddCustomAttributesResult(rsp)
+}
+
 // CreateBrandingWithBodyWithResponse Create a managed-login branding style
 //
 // Creates a managed-login branding style for an app client with
@@ -35385,6 +37795,228 @@ func (c *ClientWithResponses) ReplaceTagsWithResponse(ctx context.Context, poolI
 		return nil, err
 	}
 	return ParseReplaceTagsResult(rsp)
+}
+
+// ListTermsWithResponse List the terms documents of a user pool
+//
+// Lists the pool's terms documents (terms of use and privacy policies
+// that managed login links to), one page at a time, with ListTerms.
+// Each item is a summary without its links; GET the terms for them.
+// Paging works as on the other lists: `Limit`, then `NextToken` or the
+// `Link` header.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/terms (the `ListTerms` operationId).
+func (c *ClientWithResponses) ListTermsWithResponse(ctx context.Context, poolID PoolID, params *ListTermsParams, reqEditors ...RequestEditorFn) (*ListTermsResult, error) {
+	rsp, err := c.ListTerms(ctx, poolID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTermsResult(rsp)
+}
+
+// CreateTermsWithBodyWithResponse Create a terms document for an app client
+//
+// Creates a terms document of an app client from the CreateTerms input
+// members in the body: `TermsName` says which document it is
+// (`terms-of-use` or `privacy-policy`), and `Links` maps each managed
+// login language to the document's URL, `cognito:default` serving the
+// languages without one of their own. Managed login shows the links
+// once the client has both documents. Responds with the new terms and
+// their URL in `Location`; a client that already has a document of
+// that name is a 409 (`TermsExistsException`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/terms (the `CreateTerms` operationId).
+func (c *ClientWithResponses) CreateTermsWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTermsResult, error) {
+	rsp, err := c.CreateTermsWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTermsResult(rsp)
+}
+
+// CreateTermsWithResponse Create a terms document for an app client
+//
+// Creates a terms document of an app client from the CreateTerms input
+// members in the body: `TermsName` says which document it is
+// (`terms-of-use` or `privacy-policy`), and `Links` maps each managed
+// login language to the document's URL, `cognito:default` serving the
+// languages without one of their own. Managed login shows the links
+// once the client has both documents. Responds with the new terms and
+// their URL in `Location`; a client that already has a document of
+// that name is a 409 (`TermsExistsException`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/terms (the `CreateTerms` operationId).
+func (c *ClientWithResponses) CreateTermsWithResponse(ctx context.Context, poolID PoolID, body CreateTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTermsResult, error) {
+	rsp, err := c.CreateTerms(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTermsResult(rsp)
+}
+
+// DeleteTermsWithResponse Delete a terms document
+//
+// Deletes the terms document with DeleteTerms; managed login stops
+// showing the client's terms links.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/terms/{termsId} (the `DeleteTerms` operationId).
+func (c *ClientWithResponses) DeleteTermsWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, reqEditors ...RequestEditorFn) (*DeleteTermsResult, error) {
+	rsp, err := c.DeleteTerms(ctx, poolID, termsID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteTermsResult(rsp)
+}
+
+// GetTermsWithResponse Get a terms document
+//
+// Returns one terms document and its links with DescribeTerms. The
+// `ETag` header identifies this version; send it back in `If-Match`
+// on PUT or PATCH to make the update conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/terms/{termsId} (the `GetTerms` operationId).
+func (c *ClientWithResponses) GetTermsWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, reqEditors ...RequestEditorFn) (*GetTermsResult, error) {
+	rsp, err := c.GetTerms(ctx, poolID, termsID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTermsResult(rsp)
+}
+
+// PatchTermsWithBodyWithResponse Change some of a terms document
+//
+// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+// the result to UpdateTerms, which replaces the whole document. What
+// the patch leaves out is kept. `Links` is a map and merges by
+// language: a language in the patch gets its new URL, a language set
+// to `null` loses its link, and the other languages keep theirs.
+//
+// The gateway calls DescribeTerms for the current state (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `UpdateTermsRequest` (400 on failure, for one when
+// the last link is removed), then calls UpdateTerms. With
+// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+// input that would have been sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+func (c *ClientWithResponses) PatchTermsWithBodyWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchTermsResult, error) {
+	rsp, err := c.PatchTermsWithBody(ctx, poolID, termsID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTermsResult(rsp)
+}
+
+// PatchTermsWithResponse Change some of a terms document
+//
+// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+// the result to UpdateTerms, which replaces the whole document. What
+// the patch leaves out is kept. `Links` is a map and merges by
+// language: a language in the patch gets its new URL, a language set
+// to `null` loses its link, and the other languages keep theirs.
+//
+// The gateway calls DescribeTerms for the current state (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `UpdateTermsRequest` (400 on failure, for one when
+// the last link is removed), then calls UpdateTerms. With
+// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+// input that would have been sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+func (c *ClientWithResponses) PatchTermsWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, body PatchTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTermsResult, error) {
+	rsp, err := c.PatchTerms(ctx, poolID, termsID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTermsResult(rsp)
+}
+
+// PatchTermsWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a terms document
+//
+// Applies a JSON merge patch (RFC 7396) to the terms document and sends
+// the result to UpdateTerms, which replaces the whole document. What
+// the patch leaves out is kept. `Links` is a map and merges by
+// language: a language in the patch gets its new URL, a language set
+// to `null` loses its link, and the other languages keep theirs.
+//
+// The gateway calls DescribeTerms for the current state (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `UpdateTermsRequest` (400 on failure, for one when
+// the last link is removed), then calls UpdateTerms. With
+// `dryRun=true` nothing is changed and the 200 body is the UpdateTerms
+// input that would have been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/terms/{termsId} (the `PatchTerms` operationId).
+func (c *ClientWithResponses) PatchTermsWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, params *PatchTermsParams, body PatchTermsApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchTermsResult, error) {
+	rsp, err := c.PatchTermsWithApplicationMergePatchPlusJSONBody(ctx, poolID, termsID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchTermsResult(rsp)
+}
+
+// ReplaceTermsWithBodyWithResponse Replace a terms document
+//
+// Replaces the terms document with the body, through UpdateTerms: the
+// whole of it, `Links` included, so a language left out of `Links`
+// loses its link. To change some links only, use PATCH.
+//
+// The gateway first calls DescribeTerms to check `If-Match` (412 when
+// the terms changed since the given ETag). With `dryRun=true` nothing
+// is changed and the 200 body is the UpdateTerms input that would have
+// been sent (the body members plus `UserPoolId` and `TermsId`);
+// otherwise the 200 body is the terms document after the update, with
+// its new `ETag`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/terms/{termsId} (the `ReplaceTerms` operationId).
+func (c *ClientWithResponses) ReplaceTermsWithBodyWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, params *ReplaceTermsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceTermsResult, error) {
+	rsp, err := c.ReplaceTermsWithBody(ctx, poolID, termsID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceTermsResult(rsp)
+}
+
+// ReplaceTermsWithResponse Replace a terms document
+//
+// Replaces the terms document with the body, through UpdateTerms: the
+// whole of it, `Links` included, so a language left out of `Links`
+// loses its link. To change some links only, use PATCH.
+//
+// The gateway first calls DescribeTerms to check `If-Match` (412 when
+// the terms changed since the given ETag). With `dryRun=true` nothing
+// is changed and the 200 body is the UpdateTerms input that would have
+// been sent (the body members plus `UserPoolId` and `TermsId`);
+// otherwise the 200 body is the terms document after the update, with
+// its new `ETag`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/terms/{termsId} (the `ReplaceTerms` operationId).
+func (c *ClientWithResponses) ReplaceTermsWithResponse(ctx context.Context, poolID PoolID, termsID TermsID, params *ReplaceTermsParams, body ReplaceTermsJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceTermsResult, error) {
+	rsp, err := c.ReplaceTerms(ctx, poolID, termsID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceTermsResult(rsp)
 }
 
 // GetUICustomizationWithResponse Get the hosted UI customization of a user pool
@@ -38018,6 +40650,118 @@ func ParseReplacePoolResult(rsp *http.Response) (*ReplacePoolResult, error) {
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplacePoolResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddCustomAttributesResult parses an HTTP response from a AddCustomAttributesWithResponse call
+func ParseAddCustomAttributesResult(rsp *http.Response) (*AddCustomAttributesResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddCustomAttributesResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AddCustomAttributesResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -45382,6 +48126,726 @@ func ParseReplaceTagsResult(rsp *http.Response) (*ReplaceTagsResult, error) {
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceTagsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListTermsResult parses an HTTP response from a ListTermsWithResponse call
+func ParseListTermsResult(rsp *http.Response) (*ListTermsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTermsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListTermsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListTermsResult200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListTermsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateTermsResult parses an HTTP response from a CreateTermsWithResponse call
+func ParseCreateTermsResult(rsp *http.Response) (*CreateTermsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateTermsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TermsType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateTermsResult201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateTermsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteTermsResult parses an HTTP response from a DeleteTermsWithResponse call
+func ParseDeleteTermsResult(rsp *http.Response) (*DeleteTermsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteTermsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteTermsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTermsResult parses an HTTP response from a GetTermsWithResponse call
+func ParseGetTermsResult(rsp *http.Response) (*GetTermsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTermsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TermsType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetTermsResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetTermsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchTermsResult parses an HTTP response from a PatchTermsWithResponse call
+func ParsePatchTermsResult(rsp *http.Response) (*PatchTermsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchTermsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TermsUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchTermsResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchTermsResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchTermsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceTermsResult parses an HTTP response from a ReplaceTermsWithResponse call
+func ParseReplaceTermsResult(rsp *http.Response) (*ReplaceTermsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceTermsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TermsUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceTermsResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceTermsResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceTermsResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -183,6 +183,14 @@ func rows() []Action {
 		action((*cip.Client).SetUICustomization, quota.UserPoolResourceUpdate, writes),
 		// The certificate a pool signs its SAML requests with.
 		action((*cip.Client).GetSigningCertificate, quota.UserPoolResourceRead, reads),
+		// Custom attributes: added to a pool's schema, never changed or removed.
+		action((*cip.Client).AddCustomAttributes, quota.UserPoolUpdate, writes),
+		// Terms documents that managed login links to, per app client.
+		action((*cip.Client).ListTerms, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).CreateTerms, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DescribeTerms, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).UpdateTerms, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DeleteTerms, quota.UserPoolResourceUpdate, writes),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),

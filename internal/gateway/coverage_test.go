@@ -42,8 +42,6 @@ var (
 	// Delete the list when they are merged: the test then names any that
 	// are still missing, and an entry the spec names is stale.
 	pendingIssue14 = []string{
-		"AddCustomAttributes",
-		"CreateTerms", "DescribeTerms", "ListTerms", "UpdateTerms", "DeleteTerms",
 		"DescribeUserPoolDomain", "CreateUserPoolDomain", "UpdateUserPoolDomain", "DeleteUserPoolDomain",
 	}
 )

@@ -58,6 +58,9 @@ var composites = map[string]handlerFunc{
 	"patchRiskConfiguration":         riskEditor.patch,
 	"replaceClientRiskConfiguration": clientRiskEditor.replace,
 	"patchClientRiskConfiguration":   clientRiskEditor.patch,
+	// Terms: UpdateTerms replaces the whole document, links included.
+	"replaceTerms": termsEditor.replace,
+	"patchTerms":   termsEditor.patch,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
@@ -70,6 +73,7 @@ var editors = map[string]editor{
 
 	"risk configuration":        riskEditor,
 	"client risk configuration": clientRiskEditor,
+	"terms":                     termsEditor,
 }
 
 // editor implements PUT and PATCH on a resource that Cognito can only
@@ -195,6 +199,14 @@ var riskEditor = editor{
 var clientRiskEditor = editor{
 	output: "RiskConfiguration",
 	ids:    map[string]string{"poolId": "UserPoolId", "clientId": "ClientId"},
+}
+
+// termsEditor merges a PATCH into UpdateTerms, which replaces the whole
+// document: Links, a map of language to URL, merges by language as RFC
+// 7396 merges any object, so one link changes without restating the others.
+var termsEditor = editor{
+	output: "Terms",
+	ids:    map[string]string{"poolId": "UserPoolId", "termsId": "TermsId"},
 }
 
 // replace is PUT: Cognito's own full-replacement semantics.

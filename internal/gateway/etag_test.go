@@ -59,6 +59,7 @@ func etagResources() map[string][]etagResource {
 		"getLogDelivery":             {{"log delivery", describedLogDelivery(), `{"LogConfigurations": []}`, nil}},
 		"getRiskConfiguration":       {{"risk configuration", describedRisk(""), `{}`, nil}},
 		"getClientRiskConfiguration": {{"client risk configuration", describedRisk(clientID), `{}`, nil}},
+		"getTerms":                   {{"terms", describedTerms(), `{"TermsName": "terms-of-use", "TermsSource": "LINK", "Enforcement": "NONE", "Links": {"cognito:default": "https://example.com/terms"}}`, nil}},
 		"getBranding":                {{"branding", describedBranding(), `{"Settings": {"categories": {}}}`, nil}},
 		"getTags": {{"tags", describedPool(), `{"Tags": {"team": "identity"}}`,
 			map[string]map[string]any{"ListTagsForResource": {"Tags": map[string]any{"team": "identity"}}}}},
