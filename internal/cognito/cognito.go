@@ -152,6 +152,12 @@ func rows() []Action {
 		action((*cip.Client).DescribeResourceServer, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).UpdateResourceServer, quota.UserPoolResourceUpdate, writes),
 		action((*cip.Client).DeleteResourceServer, quota.UserPoolResourceUpdate, writes),
+		// Domains: a pool's prefix domain and custom domain, which host its
+		// managed login pages.
+		action((*cip.Client).CreateUserPoolDomain, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DescribeUserPoolDomain, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).UpdateUserPoolDomain, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DeleteUserPoolDomain, quota.UserPoolResourceUpdate, writes),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),

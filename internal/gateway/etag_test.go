@@ -42,14 +42,22 @@ func TestETagOfEveryResource(t *testing.T) {
 		describe, update string
 		described        map[string]any
 		put              string // a PUT body, if the resource has a PUT
+		// located are the answers of the actions that find a resource
+		// the path does not name, by action.
+		located map[string]map[string]any
 	}{
-		{"pool", "/pools/" + poolID, "DescribeUserPool", "UpdateUserPool", describedPool(), `{"MfaConfiguration": "OFF"}`},
-		{"pool with HTML and non-ASCII strings", "/pools/" + poolID, "DescribeUserPool", "UpdateUserPool", htmlPool(), `{"MfaConfiguration": "OFF"}`},
-		{"group", "/pools/" + poolID + "/groups/editors", "GetGroup", "UpdateGroup", describedGroup(), ""},
-		{"client", client, "DescribeUserPoolClient", "UpdateUserPoolClient", describedClient(), `{"ClientName": "web-app"}`},
-		{"mfa", "/pools/" + poolID + "/mfa", "GetUserPoolMfaConfig", "SetUserPoolMfaConfig", describedMfa(), `{"MfaConfiguration": "OFF"}`},
-		{"identity provider", "/pools/" + poolID + "/identity-providers/corp-oidc", "DescribeIdentityProvider", "UpdateIdentityProvider", describedOIDCProvider(), `{"AttributeMapping": {"email": "email"}}`},
-		{"resource server", resourceServerPath, "DescribeResourceServer", "UpdateResourceServer", describedResourceServer(), `{"Name": "Orders API"}`},
+		{"pool", "/pools/" + poolID, "DescribeUserPool", "UpdateUserPool", describedPool(), `{"MfaConfiguration": "OFF"}`, nil},
+		{"pool with HTML and non-ASCII strings", "/pools/" + poolID, "DescribeUserPool", "UpdateUserPool", htmlPool(), `{"MfaConfiguration": "OFF"}`, nil},
+		{"group", "/pools/" + poolID + "/groups/editors", "GetGroup", "UpdateGroup", describedGroup(), "", nil},
+		{"client", client, "DescribeUserPoolClient", "UpdateUserPoolClient", describedClient(), `{"ClientName": "web-app"}`, nil},
+		{"mfa", "/pools/" + poolID + "/mfa", "GetUserPoolMfaConfig", "SetUserPoolMfaConfig", describedMfa(), `{"MfaConfiguration": "OFF"}`, nil},
+		{"identity provider", "/pools/" + poolID + "/identity-providers/corp-oidc", "DescribeIdentityProvider", "UpdateIdentityProvider", describedOIDCProvider(), `{"AttributeMapping": {"email": "email"}}`, nil},
+		{"resource server", resourceServerPath, "DescribeResourceServer", "UpdateResourceServer", describedResourceServer(), `{"Name": "Orders API"}`, nil},
+		{"custom domain", "/pools/" + poolID + "/custom-domain", "DescribeUserPoolDomain", "UpdateUserPoolDomain", describedCustomDomain(),
+			`{"Domain": "` + customDomain + `", "CustomDomainConfig": {"CertificateArn": "` + certificateARN + `"}}`,
+			map[string]map[string]any{"DescribeUserPool": poolNaming(customDomain)}},
+		{"prefix domain", "/pools/" + poolID + "/domain", "DescribeUserPoolDomain", "UpdateUserPoolDomain", describedPrefixDomain(),
+			`{"Domain": "example-corp", "ManagedLoginVersion": 2}`, map[string]map[string]any{"DescribeUserPool": poolNaming("")}},
 	}
 	got := map[string]string{}
 	for _, tc := range cases {
@@ -57,6 +65,9 @@ func TestETagOfEveryResource(t *testing.T) {
 			stub := cognitotest.New(t)
 			stub.Handle(tc.describe, cognitotest.Reply(tc.described))
 			stub.Handle(tc.update, cognitotest.Reply(map[string]any{}))
+			for action, answer := range tc.located {
+				stub.Handle(action, cognitotest.Reply(answer))
+			}
 			rec := serveStandIn(t, stub, "GET", tc.target, "", nil)
 			etag := rec.Header().Get("ETag")
 			if rec.Code != http.StatusOK || etag == "" {
@@ -134,7 +145,7 @@ func TestETagGoldensCoverEveryResourceWithAnETag(t *testing.T) {
 		}
 	}
 	slices.Sort(ids)
-	if want := []string{"getClient", "getGroup", "getIdentityProvider", "getMfa", "getPool", "getResourceServer"}; !slices.Equal(ids, want) {
+	if want := []string{"getClient", "getCustomDomain", "getDomain", "getGroup", "getIdentityProvider", "getMfa", "getPool", "getResourceServer"}; !slices.Equal(ids, want) {
 		t.Errorf("GETs with an ETag: %v, want %v: add the new ones to TestETagOfEveryResource", ids, want)
 	}
 }

@@ -130,8 +130,8 @@ func TestMergedSchemasNameAPutOfTheSameResource(t *testing.T) {
 			}
 		}
 	}
-	if named != 5 {
-		t.Errorf("%d operations with %s, want 5 (patchPool, patchClient, patchMfa, patchIdentityProvider, patchResourceServer)", named, extMergedSchema)
+	if named != 7 {
+		t.Errorf("%d operations with %s, want 7 (patchPool, patchClient, patchMfa, patchIdentityProvider, patchResourceServer, patchDomain, patchCustomDomain)", named, extMergedSchema)
 	}
 }
 

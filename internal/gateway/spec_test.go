@@ -106,6 +106,14 @@ func TestSpecMatchesSDK(t *testing.T) {
 					for _, id := range poolEditor.ids {
 						skip[id] = true
 					}
+					for _, e := range editors {
+						if e.locate != nil {
+							skip[e.locate.member] = true // found, not patched
+						}
+					}
+					for _, member := range narrowed[op.OperationID] {
+						skip[member] = true
+					}
 					// The /me operations take AccessToken from Authorization.
 					if op.Security != nil {
 						for _, requirement := range *op.Security {
@@ -122,7 +130,12 @@ func TestSpecMatchesSDK(t *testing.T) {
 				if member == "" {
 					continue
 				}
+				// The last action's member, or, for a located resource's
+				// GET, that of the action that locates it.
 				f, ok := last.Input.FieldByName(member)
+				if !ok {
+					f, ok = first.Input.FieldByName(member)
+				}
 				if !ok {
 					t.Errorf("%s: parameter %s fills %s, which %s lacks", where, p.Value.Name, member, last.Input.Name())
 					continue
@@ -147,6 +160,14 @@ func TestSpecMatchesSDK(t *testing.T) {
 			}
 		}
 	}
+}
+
+// narrowed are the members of its action's input that an operation's body
+// leaves out on purpose, by operationId: a prefix domain has neither a
+// certificate nor routing, which are a custom domain's (/custom-domain).
+var narrowed = map[string][]string{
+	"replaceDomain": {"CustomDomainConfig", "Routing"},
+	"patchDomain":   {"CustomDomainConfig", "Routing"},
 }
 
 // walkSchema compares a schema with an SDK type. With both set, every SDK
