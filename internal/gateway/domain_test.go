@@ -193,6 +193,11 @@ func TestDomainLifecycleAgainstMoto(t *testing.T) {
 		t.Errorf("a refused rename left the pool with domain %q", name)
 	}
 
+	var preview map[string]any
+	expect(t, m.do(t, "PATCH", target+"?dryRun=true", `{"ManagedLoginVersion": 2}`, nil, &preview), http.StatusOK)
+	if want := map[string]any{"UserPoolId": pool, "Domain": prefix, "ManagedLoginVersion": float64(2)}; !reflect.DeepEqual(preview, want) {
+		t.Errorf("dry run %v, want %v", preview, want)
+	}
 	expect(t, m.do(t, "PATCH", target, `{"ManagedLoginVersion": 2}`, map[string]string{"If-Match": `"stale"`}, nil), http.StatusPreconditionFailed)
 	var patched map[string]any
 	expect(t, m.do(t, "PATCH", target, `{"ManagedLoginVersion": 2}`, map[string]string{"If-Match": etag}, &patched), http.StatusOK)
