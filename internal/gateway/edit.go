@@ -56,7 +56,9 @@ var editors = map[string]editor{
 
 // editor implements PUT and PATCH on a resource that Cognito can only
 // replace whole: Describe, check If-Match, build the Update input, and
-// Describe again to answer with the resource and its new ETag.
+// Describe again to answer with the resource and its new ETag. A resource
+// that the path does not name (a locator's) needs the editor for its GET
+// and DELETE too, which must find it first.
 //
 // Cognito has no conditional write. If-Match is checked against a Describe
 // made just before the Update, which narrows the lost-update window to the
