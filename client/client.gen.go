@@ -4661,9 +4661,10 @@ type ClientInterface interface {
 	// than the current one is a 409 `RenameRefused`, and nothing changes;
 	// DELETE the domain first, then PUT the new one.
 	//
-	// The update is a full replacement, as in Cognito:
-	// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-	// the body are sent as absent. To change some settings only, use PATCH.
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
 	//
 	// `If-Match` is checked against DescribeUserPoolDomain (412 on
 	// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
@@ -4687,9 +4688,10 @@ type ClientInterface interface {
 	// than the current one is a 409 `RenameRefused`, and nothing changes;
 	// DELETE the domain first, then PUT the new one.
 	//
-	// The update is a full replacement, as in Cognito:
-	// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-	// the body are sent as absent. To change some settings only, use PATCH.
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
 	//
 	// `If-Match` is checked against DescribeUserPoolDomain (412 on
 	// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
@@ -4796,9 +4798,10 @@ type ClientInterface interface {
 	// than the current one is a 409 `RenameRefused`, and nothing changes;
 	// DELETE the domain first, then PUT the new one.
 	//
-	// The update is a full replacement, as in Cognito:
-	// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-	// the body are sent as absent. To change some settings only, use PATCH.
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
 	//
 	// `If-Match` is checked against DescribeUserPoolDomain (412 on
 	// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
@@ -4822,9 +4825,10 @@ type ClientInterface interface {
 	// than the current one is a 409 `RenameRefused`, and nothing changes;
 	// DELETE the domain first, then PUT the new one.
 	//
-	// The update is a full replacement, as in Cognito:
-	// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-	// the body are sent as absent. To change some settings only, use PATCH.
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
 	//
 	// `If-Match` is checked against DescribeUserPoolDomain (412 on
 	// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
@@ -6805,9 +6809,10 @@ func (c *Client) PatchCustomDomainWithApplicationMergePatchPlusJSONBody(ctx cont
 // than the current one is a 409 `RenameRefused`, and nothing changes;
 // DELETE the domain first, then PUT the new one.
 //
-// The update is a full replacement, as in Cognito:
-// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-// the body are sent as absent. To change some settings only, use PATCH.
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
 //
 // `If-Match` is checked against DescribeUserPoolDomain (412 on
 // mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
@@ -6841,9 +6846,10 @@ func (c *Client) ReplaceCustomDomainWithBody(ctx context.Context, poolID PoolID,
 // than the current one is a 409 `RenameRefused`, and nothing changes;
 // DELETE the domain first, then PUT the new one.
 //
-// The update is a full replacement, as in Cognito:
-// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-// the body are sent as absent. To change some settings only, use PATCH.
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
 //
 // `If-Match` is checked against DescribeUserPoolDomain (412 on
 // mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
@@ -7010,9 +7016,10 @@ func (c *Client) PatchDomainWithApplicationMergePatchPlusJSONBody(ctx context.Co
 // than the current one is a 409 `RenameRefused`, and nothing changes;
 // DELETE the domain first, then PUT the new one.
 //
-// The update is a full replacement, as in Cognito:
-// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-// the body are sent as absent. To change some settings only, use PATCH.
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
 //
 // `If-Match` is checked against DescribeUserPoolDomain (412 on
 // mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
@@ -7046,9 +7053,10 @@ func (c *Client) ReplaceDomainWithBody(ctx context.Context, poolID PoolID, param
 // than the current one is a 409 `RenameRefused`, and nothing changes;
 // DELETE the domain first, then PUT the new one.
 //
-// The update is a full replacement, as in Cognito:
-// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-// the body are sent as absent. To change some settings only, use PATCH.
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
 //
 // `If-Match` is checked against DescribeUserPoolDomain (412 on
 // mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
@@ -14084,9 +14092,10 @@ type ClientWithResponsesInterface interface {
 	// than the current one is a 409 `RenameRefused`, and nothing changes;
 	// DELETE the domain first, then PUT the new one.
 	//
-	// The update is a full replacement, as in Cognito:
-	// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-	// the body are sent as absent. To change some settings only, use PATCH.
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
 	//
 	// `If-Match` is checked against DescribeUserPoolDomain (412 on
 	// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
@@ -14110,9 +14119,10 @@ type ClientWithResponsesInterface interface {
 	// than the current one is a 409 `RenameRefused`, and nothing changes;
 	// DELETE the domain first, then PUT the new one.
 	//
-	// The update is a full replacement, as in Cognito:
-	// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-	// the body are sent as absent. To change some settings only, use PATCH.
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
 	//
 	// `If-Match` is checked against DescribeUserPoolDomain (412 on
 	// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
@@ -14223,9 +14233,10 @@ type ClientWithResponsesInterface interface {
 	// than the current one is a 409 `RenameRefused`, and nothing changes;
 	// DELETE the domain first, then PUT the new one.
 	//
-	// The update is a full replacement, as in Cognito:
-	// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-	// the body are sent as absent. To change some settings only, use PATCH.
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
 	//
 	// `If-Match` is checked against DescribeUserPoolDomain (412 on
 	// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
@@ -14249,9 +14260,10 @@ type ClientWithResponsesInterface interface {
 	// than the current one is a 409 `RenameRefused`, and nothing changes;
 	// DELETE the domain first, then PUT the new one.
 	//
-	// The update is a full replacement, as in Cognito:
-	// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-	// the body are sent as absent. To change some settings only, use PATCH.
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
 	//
 	// `If-Match` is checked against DescribeUserPoolDomain (412 on
 	// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
@@ -25750,9 +25762,10 @@ func (c *ClientWithResponses) PatchCustomDomainWithApplicationMergePatchPlusJSON
 // than the current one is a 409 `RenameRefused`, and nothing changes;
 // DELETE the domain first, then PUT the new one.
 //
-// The update is a full replacement, as in Cognito:
-// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-// the body are sent as absent. To change some settings only, use PATCH.
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
 //
 // `If-Match` is checked against DescribeUserPoolDomain (412 on
 // mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
@@ -25782,9 +25795,10 @@ func (c *ClientWithResponses) ReplaceCustomDomainWithBodyWithResponse(ctx contex
 // than the current one is a 409 `RenameRefused`, and nothing changes;
 // DELETE the domain first, then PUT the new one.
 //
-// The update is a full replacement, as in Cognito:
-// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-// the body are sent as absent. To change some settings only, use PATCH.
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
 //
 // `If-Match` is checked against DescribeUserPoolDomain (412 on
 // mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
@@ -25931,9 +25945,10 @@ func (c *ClientWithResponses) PatchDomainWithApplicationMergePatchPlusJSONBodyWi
 // than the current one is a 409 `RenameRefused`, and nothing changes;
 // DELETE the domain first, then PUT the new one.
 //
-// The update is a full replacement, as in Cognito:
-// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-// the body are sent as absent. To change some settings only, use PATCH.
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
 //
 // `If-Match` is checked against DescribeUserPoolDomain (412 on
 // mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
@@ -25963,9 +25978,10 @@ func (c *ClientWithResponses) ReplaceDomainWithBodyWithResponse(ctx context.Cont
 // than the current one is a 409 `RenameRefused`, and nothing changes;
 // DELETE the domain first, then PUT the new one.
 //
-// The update is a full replacement, as in Cognito:
-// `CustomDomainConfig`, `ManagedLoginVersion` and `Routing` left out of
-// the body are sent as absent. To change some settings only, use PATCH.
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
 //
 // `If-Match` is checked against DescribeUserPoolDomain (412 on
 // mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
