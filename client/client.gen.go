@@ -875,6 +875,33 @@ func (e UserImportJobStatusType) Valid() bool {
 	}
 }
 
+// Defines values for UserPoolDomainTypeStatus.
+const (
+	UserPoolDomainTypeStatusACTIVE   UserPoolDomainTypeStatus = "ACTIVE"
+	UserPoolDomainTypeStatusCREATING UserPoolDomainTypeStatus = "CREATING"
+	UserPoolDomainTypeStatusDELETING UserPoolDomainTypeStatus = "DELETING"
+	UserPoolDomainTypeStatusFAILED   UserPoolDomainTypeStatus = "FAILED"
+	UserPoolDomainTypeStatusUPDATING UserPoolDomainTypeStatus = "UPDATING"
+)
+
+// Valid indicates whether the value is a known member of the UserPoolDomainTypeStatus enum.
+func (e UserPoolDomainTypeStatus) Valid() bool {
+	switch e {
+	case UserPoolDomainTypeStatusACTIVE:
+		return true
+	case UserPoolDomainTypeStatusCREATING:
+		return true
+	case UserPoolDomainTypeStatusDELETING:
+		return true
+	case UserPoolDomainTypeStatusFAILED:
+		return true
+	case UserPoolDomainTypeStatusUPDATING:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserPoolMfaType.
 const (
 	UserPoolMfaTypeOFF      UserPoolMfaType = "OFF"
@@ -1823,6 +1850,17 @@ type CustomAttributeType struct {
 	StringAttributeConstraints *StringAttributeConstraintsType `json:"StringAttributeConstraints,omitempty"`
 }
 
+// CustomDomainConfigType The certificate of a custom domain, an ACM certificate in us-east-1.
+type CustomDomainConfigType struct {
+	// CertificateArn An Amazon Resource Name.
+	CertificateArn ArnType `json:"CertificateArn"`
+}
+
+// CustomDomainNameType A custom domain's fully qualified name, in lower case.
+//
+// Example: auth.example.com
+type CustomDomainNameType = string
+
 // CustomEmailLambdaVersionConfigType The custom email sender trigger.
 type CustomEmailLambdaVersionConfigType struct {
 	// LambdaArn An Amazon Resource Name.
@@ -2406,6 +2444,11 @@ type ManagedLoginBrandingType struct {
 	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
 }
 
+// ManagedLoginVersionType The branding of the domain's pages, 1 for the classic hosted UI, 2 for managed login.
+//
+// Example: 2
+type ManagedLoginVersionType = int
+
 // MessageActionType RESEND sends the invitation again to an existing user and resets the
 // expiry of the temporary password; SUPPRESS sends no invitation.
 type MessageActionType string
@@ -2515,6 +2558,31 @@ type PasswordType = string
 type PatchAccountTakeoverActionType struct {
 	EventAction nullable.Nullable[string] `json:"EventAction,omitempty"`
 	Notify      nullable.Nullable[bool]   `json:"Notify,omitempty"`
+}
+
+// PatchCustomDomainRequest A merge patch over the custom domain's settings: a new certificate,
+// a managed login version, or routing (`null` removes it). The merged
+// result is validated against `ReplaceCustomDomainRequest`.
+type PatchCustomDomainRequest struct {
+	CustomDomainConfig  *PatchCustomDomainRequest_CustomDomainConfig        `json:"CustomDomainConfig,omitempty"`
+	ManagedLoginVersion nullable.Nullable[int]                              `json:"ManagedLoginVersion,omitempty"`
+	Routing             nullable.Nullable[PatchCustomDomainRequest_Routing] `json:"Routing,omitempty"`
+}
+
+// PatchCustomDomainRequest_CustomDomainConfig defines model for PatchCustomDomainRequest.CustomDomainConfig.
+type PatchCustomDomainRequest_CustomDomainConfig struct {
+	CertificateArn *string `json:"CertificateArn,omitempty"`
+}
+
+// PatchCustomDomainRequest_Routing_Failover defines model for PatchCustomDomainRequest.Routing.Failover.
+type PatchCustomDomainRequest_Routing_Failover struct {
+	PrimaryRoute53HealthCheckID *string `json:"PrimaryRoute53HealthCheckId,omitempty"`
+	SecondaryRegion             *string `json:"SecondaryRegion,omitempty"`
+}
+
+// PatchCustomDomainRequest_Routing defines model for PatchCustomDomainRequest.Routing.
+type PatchCustomDomainRequest_Routing struct {
+	Failover nullable.Nullable[PatchCustomDomainRequest_Routing_Failover] `json:"Failover,omitempty"`
 }
 
 // PatchGroupRequest A JSON merge patch (RFC 7396) over the group's UpdateGroup members.
@@ -2792,6 +2860,12 @@ type PatchUserPoolClientRequest_TokenValidityUnits struct {
 	AccessToken  nullable.Nullable[string] `json:"AccessToken,omitempty"`
 	IDToken      nullable.Nullable[string] `json:"IdToken,omitempty"`
 	RefreshToken nullable.Nullable[string] `json:"RefreshToken,omitempty"`
+}
+
+// PatchUserPoolDomainRequest A merge patch over the prefix domain's settings. The merged result
+// is validated against `ReplaceUserPoolDomainRequest`.
+type PatchUserPoolDomainRequest struct {
+	ManagedLoginVersion nullable.Nullable[int] `json:"ManagedLoginVersion,omitempty"`
 }
 
 // PatchUserPoolMfaConfigRequest A JSON merge patch (RFC 7396) over the pool's MFA configuration. Each
@@ -3145,6 +3219,27 @@ type RefreshTokenValidityType = int32
 // RegionCodeType An AWS Region code, for example `us-east-1`.
 type RegionCodeType = string
 
+// ReplaceCustomDomainRequest The members of Cognito's CreateUserPoolDomain and UpdateUserPoolDomain
+// input for a custom domain, less `UserPoolId`, which comes from the
+// path. `Domain` is the fully qualified name.
+type ReplaceCustomDomainRequest struct {
+	// CustomDomainConfig The certificate of a custom domain, an ACM certificate in us-east-1.
+	CustomDomainConfig CustomDomainConfigType `json:"CustomDomainConfig"`
+
+	// Domain A custom domain's fully qualified name, in lower case.
+	//
+	// Example: auth.example.com
+	Domain CustomDomainNameType `json:"Domain"`
+
+	// ManagedLoginVersion The branding of the domain's pages, 1 for the classic hosted UI, 2 for managed login.
+	//
+	// Example: 2
+	ManagedLoginVersion *ManagedLoginVersionType `json:"ManagedLoginVersion,omitempty"`
+
+	// Routing How a replicated pool's custom domain routes requests to its replicas.
+	Routing *RoutingType `json:"Routing,omitempty"`
+}
+
 // ReplaceIdentityProviderRequest The members of Cognito's UpdateIdentityProvider input except
 // `UserPoolId` and `ProviderName`, which come from the path. A PATCH's
 // merged result is also checked against this schema.
@@ -3171,6 +3266,19 @@ type ReplaceIdentityProviderRequest struct {
 type ReplaceTagsRequest struct {
 	// Tags Tag key to value; `{}` removes every tag.
 	Tags map[string]TagValueType `json:"Tags"`
+}
+
+// ReplaceUserPoolDomainRequest The members of Cognito's CreateUserPoolDomain and UpdateUserPoolDomain
+// input for a prefix domain, less `UserPoolId`, which comes from the
+// path. `Domain` is the prefix alone.
+type ReplaceUserPoolDomainRequest struct {
+	// Domain A Cognito domain prefix.
+	Domain DomainType `json:"Domain"`
+
+	// ManagedLoginVersion The branding of the domain's pages, 1 for the classic hosted UI, 2 for managed login.
+	//
+	// Example: 2
+	ManagedLoginVersion *ManagedLoginVersionType `json:"ManagedLoginVersion,omitempty"`
 }
 
 // ReplicaRegionNameType An AWS Region name, such as `eu-west-1` or `us-gov-west-1`. Cognito
@@ -3258,6 +3366,23 @@ type RiskExceptionConfigurationType struct {
 
 	// SkippedIPRangeList Never evaluated for risk.
 	SkippedIPRangeList *[]string `json:"SkippedIPRangeList,omitempty"`
+}
+
+// RoutingType How a replicated pool's custom domain routes requests to its replicas.
+type RoutingType struct {
+	// Failover Send requests to the secondary Region while the health check fails.
+	Failover *RoutingType_Failover `json:"Failover,omitempty"`
+}
+
+// RoutingType_Failover Send requests to the secondary Region while the health check fails.
+type RoutingType_Failover struct {
+	// PrimaryRoute53HealthCheckID The Route 53 health check of the primary Region.
+	PrimaryRoute53HealthCheckID string `json:"PrimaryRoute53HealthCheckId"`
+
+	// SecondaryRegion The Region to fail over to.
+	//
+	// Example: us-west-2
+	SecondaryRegion string `json:"SecondaryRegion"`
 }
 
 // S3BucketArnType The ARN of an S3 bucket, such as `arn:aws:s3:::example-cognito-logs`.
@@ -3983,6 +4108,53 @@ type UserPoolDescriptionType struct {
 	Status *StatusType `json:"Status,omitempty"`
 }
 
+// UserPoolDomainType A domain as DescribeUserPoolDomain describes it, plus, in the answer
+// to a PUT or PATCH, the `CloudFrontDomain` that the write answered
+// with. Additional members are allowed so that newer Cognito fields fit.
+type UserPoolDomainType struct {
+	// AWSAccountID The AWS account of the pool.
+	AWSAccountID *string `json:"AWSAccountId,omitempty"`
+
+	// CloudFrontDistribution The CloudFront endpoint that hosts the domain.
+	CloudFrontDistribution *string `json:"CloudFrontDistribution,omitempty"`
+
+	// CloudFrontDomain Only in a PUT or PATCH answer: the CloudFront name the write
+	// answered with, which a custom domain's DNS needs an alias record
+	// to.
+	CloudFrontDomain *string `json:"CloudFrontDomain,omitempty"`
+
+	// CustomDomainConfig The certificate of a custom domain, an ACM certificate in us-east-1.
+	CustomDomainConfig *CustomDomainConfigType `json:"CustomDomainConfig,omitempty"`
+
+	// Domain The prefix alone, or a custom domain's fully qualified name.
+	//
+	// Example: example-corp
+	Domain *string `json:"Domain,omitempty"`
+
+	// ManagedLoginVersion The branding of the domain's pages, 1 for the classic hosted UI, 2 for managed login.
+	//
+	// Example: 2
+	ManagedLoginVersion *ManagedLoginVersionType `json:"ManagedLoginVersion,omitempty"`
+
+	// Routing How a replicated pool's custom domain routes requests to its replicas.
+	Routing *RoutingType `json:"Routing,omitempty"`
+
+	// S3Bucket The S3 bucket that holds the domain's static files.
+	S3Bucket *string `json:"S3Bucket,omitempty"`
+
+	// Status The domain's state; a new or changed domain takes minutes to become `ACTIVE`.
+	Status *UserPoolDomainTypeStatus `json:"Status,omitempty"`
+
+	// UserPoolID A user pool ID, for example `us-east-1_EXAMPLE`.
+	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
+
+	// Version The app version.
+	Version *string `json:"Version,omitempty"`
+}
+
+// UserPoolDomainTypeStatus The domain's state; a new or changed domain takes minutes to become `ACTIVE`.
+type UserPoolDomainTypeStatus string
+
 // UserPoolIDType A user pool ID, for example `us-east-1_EXAMPLE`.
 type UserPoolIDType = string
 
@@ -4436,6 +4608,11 @@ type ClientUpdated = UserPoolClientType
 // Conflict Problem details (RFC 9457).
 type Conflict = Problem
 
+// DomainUpdated A domain as DescribeUserPoolDomain describes it, plus, in the answer
+// to a PUT or PATCH, the `CloudFrontDomain` that the write answered
+// with. Additional members are allowed so that newer Cognito fields fit.
+type DomainUpdated = UserPoolDomainType
+
 // Forbidden Problem details (RFC 9457).
 type Forbidden = Problem
 
@@ -4762,6 +4939,98 @@ type ReplaceClientRiskConfigurationParams struct {
 type ListClientSecretsParams struct {
 	// NextToken The `NextToken` from the previous page's response.
 	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
+// PatchCustomDomainParams defines parameters for PatchCustomDomain.
+type PatchCustomDomainParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceCustomDomainParams defines parameters for ReplaceCustomDomain.
+type ReplaceCustomDomainParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// PatchDomainParams defines parameters for PatchDomain.
+type PatchDomainParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ReplaceDomainParams defines parameters for ReplaceDomain.
+type ReplaceDomainParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListGroupsParams defines parameters for ListGroups.
@@ -5271,6 +5540,24 @@ type CreateClientSecretJSONRequestBody = AddUserPoolClientSecretRequest
 
 // ReplaceClientUICustomizationJSONRequestBody defines body for ReplaceClientUICustomization for application/json ContentType.
 type ReplaceClientUICustomizationJSONRequestBody = SetUICustomizationRequest
+
+// PatchCustomDomainJSONRequestBody defines body for PatchCustomDomain for application/json ContentType.
+type PatchCustomDomainJSONRequestBody = PatchCustomDomainRequest
+
+// PatchCustomDomainApplicationMergePatchPlusJSONRequestBody defines body for PatchCustomDomain for application/merge-patch+json ContentType.
+type PatchCustomDomainApplicationMergePatchPlusJSONRequestBody = PatchCustomDomainRequest
+
+// ReplaceCustomDomainJSONRequestBody defines body for ReplaceCustomDomain for application/json ContentType.
+type ReplaceCustomDomainJSONRequestBody = ReplaceCustomDomainRequest
+
+// PatchDomainJSONRequestBody defines body for PatchDomain for application/json ContentType.
+type PatchDomainJSONRequestBody = PatchUserPoolDomainRequest
+
+// PatchDomainApplicationMergePatchPlusJSONRequestBody defines body for PatchDomain for application/merge-patch+json ContentType.
+type PatchDomainApplicationMergePatchPlusJSONRequestBody = PatchUserPoolDomainRequest
+
+// ReplaceDomainJSONRequestBody defines body for ReplaceDomain for application/json ContentType.
+type ReplaceDomainJSONRequestBody = ReplaceUserPoolDomainRequest
 
 // CreateGroupJSONRequestBody defines body for CreateGroup for application/json ContentType.
 type CreateGroupJSONRequestBody = CreateGroupRequest
@@ -6403,6 +6690,280 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /pools/{poolId}/csv-header (the `GetCSVHeader` operationId).
 	GetCSVHeader(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteCustomDomain Delete a user pool's custom domain
+	//
+	// Deletes the pool's custom domain with DeleteUserPoolDomain, after
+	// DescribeUserPool has given its name (404 when the pool has none).
+	// Its managed login pages and OAuth endpoints stop answering.
+	//
+	// Corresponds with DELETE /pools/{poolId}/custom-domain (the `DeleteCustomDomain` operationId).
+	DeleteCustomDomain(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCustomDomain Get a user pool's custom domain
+	//
+	// Returns the pool's custom domain: DescribeUserPool gives its name
+	// (`UserPool.CustomDomain`), then DescribeUserPoolDomain describes it. A
+	// pool without one is a 404. A pool can have a custom domain and a prefix domain at once. The `ETag` header identifies this
+	// version; send it back in `If-Match` on PUT or PATCH to make the update
+	// conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/custom-domain (the `GetCustomDomain` operationId).
+	GetCustomDomain(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchCustomDomainWithBody Change some of a user pool's custom domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the custom domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+	PatchCustomDomainWithBody(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchCustomDomain Change some of a user pool's custom domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the custom domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+	PatchCustomDomain(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, body PatchCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchCustomDomainWithApplicationMergePatchPlusJSONBody Change some of a user pool's custom domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the custom domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+	PatchCustomDomainWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, body PatchCustomDomainApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceCustomDomainWithBody Create or replace a user pool's custom domain
+	//
+	// Creates the pool's custom domain with CreateUserPoolDomain when it has none
+	// (201, with `Location`), or replaces its settings with
+	// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+	// the current one. Cognito cannot rename a domain: a `Domain` other
+	// than the current one is a 409 `RenameRefused`, and nothing changes;
+	// DELETE the domain first, then PUT the new one.
+	//
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
+	//
+	// `If-Match` is checked against DescribeUserPoolDomain (412 on
+	// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
+	// nothing is changed and the 200 body is the CreateUserPoolDomain or
+	// UpdateUserPoolDomain input that would have been sent; otherwise the
+	// body is the domain as described after the write, with its new `ETag`,
+	// plus the `CloudFrontDomain` the write answered with (a custom
+	// domain's DNS alias target).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/custom-domain (the `ReplaceCustomDomain` operationId).
+	ReplaceCustomDomainWithBody(ctx context.Context, poolID PoolID, params *ReplaceCustomDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceCustomDomain Create or replace a user pool's custom domain
+	//
+	// Creates the pool's custom domain with CreateUserPoolDomain when it has none
+	// (201, with `Location`), or replaces its settings with
+	// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+	// the current one. Cognito cannot rename a domain: a `Domain` other
+	// than the current one is a 409 `RenameRefused`, and nothing changes;
+	// DELETE the domain first, then PUT the new one.
+	//
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
+	//
+	// `If-Match` is checked against DescribeUserPoolDomain (412 on
+	// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
+	// nothing is changed and the 200 body is the CreateUserPoolDomain or
+	// UpdateUserPoolDomain input that would have been sent; otherwise the
+	// body is the domain as described after the write, with its new `ETag`,
+	// plus the `CloudFrontDomain` the write answered with (a custom
+	// domain's DNS alias target).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/custom-domain (the `ReplaceCustomDomain` operationId).
+	ReplaceCustomDomain(ctx context.Context, poolID PoolID, params *ReplaceCustomDomainParams, body ReplaceCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteDomain Delete a user pool's prefix domain
+	//
+	// Deletes the pool's prefix domain with DeleteUserPoolDomain, after
+	// DescribeUserPool has given its name (404 when the pool has none).
+	// Its managed login pages and OAuth endpoints stop answering.
+	//
+	// Corresponds with DELETE /pools/{poolId}/domain (the `DeleteDomain` operationId).
+	DeleteDomain(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDomain Get a user pool's prefix domain
+	//
+	// Returns the pool's prefix domain: DescribeUserPool gives its name
+	// (`UserPool.Domain`), then DescribeUserPoolDomain describes it. A
+	// pool without one is a 404. Its full name is `{Domain}.auth.{region}.amazoncognito.com`. The `ETag` header identifies this
+	// version; send it back in `If-Match` on PUT or PATCH to make the update
+	// conditional.
+	//
+	// Corresponds with GET /pools/{poolId}/domain (the `GetDomain` operationId).
+	GetDomain(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchDomainWithBody Change some of a user pool's prefix domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+	PatchDomainWithBody(ctx context.Context, poolID PoolID, params *PatchDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchDomain Change some of a user pool's prefix domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+	PatchDomain(ctx context.Context, poolID PoolID, params *PatchDomainParams, body PatchDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchDomainWithApplicationMergePatchPlusJSONBody Change some of a user pool's prefix domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+	PatchDomainWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchDomainParams, body PatchDomainApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceDomainWithBody Create or replace a user pool's prefix domain
+	//
+	// Creates the pool's prefix domain with CreateUserPoolDomain when it has none
+	// (201, with `Location`), or replaces its settings with
+	// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+	// the current one. Cognito cannot rename a domain: a `Domain` other
+	// than the current one is a 409 `RenameRefused`, and nothing changes;
+	// DELETE the domain first, then PUT the new one.
+	//
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
+	//
+	// `If-Match` is checked against DescribeUserPoolDomain (412 on
+	// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
+	// nothing is changed and the 200 body is the CreateUserPoolDomain or
+	// UpdateUserPoolDomain input that would have been sent; otherwise the
+	// body is the domain as described after the write, with its new `ETag`,
+	// plus the `CloudFrontDomain` the write answered with (a custom
+	// domain's DNS alias target).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/domain (the `ReplaceDomain` operationId).
+	ReplaceDomainWithBody(ctx context.Context, poolID PoolID, params *ReplaceDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceDomain Create or replace a user pool's prefix domain
+	//
+	// Creates the pool's prefix domain with CreateUserPoolDomain when it has none
+	// (201, with `Location`), or replaces its settings with
+	// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+	// the current one. Cognito cannot rename a domain: a `Domain` other
+	// than the current one is a 409 `RenameRefused`, and nothing changes;
+	// DELETE the domain first, then PUT the new one.
+	//
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
+	//
+	// `If-Match` is checked against DescribeUserPoolDomain (412 on
+	// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
+	// nothing is changed and the 200 body is the CreateUserPoolDomain or
+	// UpdateUserPoolDomain input that would have been sent; otherwise the
+	// body is the domain as described after the write, with its new `ETag`,
+	// plus the `CloudFrontDomain` the write answered with (a custom
+	// domain's DNS alias target).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/domain (the `ReplaceDomain` operationId).
+	ReplaceDomain(ctx context.Context, poolID PoolID, params *ReplaceDomainParams, body ReplaceDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListGroups List the groups of a user pool
 	//
@@ -9621,6 +10182,420 @@ func (c *Client) ReplaceClientUICustomization(ctx context.Context, poolID PoolID
 // Corresponds with GET /pools/{poolId}/csv-header (the `GetCSVHeader` operationId).
 func (c *Client) GetCSVHeader(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetCSVHeaderRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteCustomDomain Delete a user pool's custom domain
+//
+// Deletes the pool's custom domain with DeleteUserPoolDomain, after
+// DescribeUserPool has given its name (404 when the pool has none).
+// Its managed login pages and OAuth endpoints stop answering.
+//
+// Corresponds with DELETE /pools/{poolId}/custom-domain (the `DeleteCustomDomain` operationId).
+func (c *Client) DeleteCustomDomain(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteCustomDomainRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCustomDomain Get a user pool's custom domain
+//
+// Returns the pool's custom domain: DescribeUserPool gives its name
+// (`UserPool.CustomDomain`), then DescribeUserPoolDomain describes it. A
+// pool without one is a 404. A pool can have a custom domain and a prefix domain at once. The `ETag` header identifies this
+// version; send it back in `If-Match` on PUT or PATCH to make the update
+// conditional.
+//
+// Corresponds with GET /pools/{poolId}/custom-domain (the `GetCustomDomain` operationId).
+func (c *Client) GetCustomDomain(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCustomDomainRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchCustomDomainWithBody Change some of a user pool's custom domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the custom domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+func (c *Client) PatchCustomDomainWithBody(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchCustomDomainRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchCustomDomain Change some of a user pool's custom domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the custom domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+func (c *Client) PatchCustomDomain(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, body PatchCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchCustomDomainRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchCustomDomainWithApplicationMergePatchPlusJSONBody Change some of a user pool's custom domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the custom domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+func (c *Client) PatchCustomDomainWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, body PatchCustomDomainApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchCustomDomainRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceCustomDomainWithBody Create or replace a user pool's custom domain
+//
+// Creates the pool's custom domain with CreateUserPoolDomain when it has none
+// (201, with `Location`), or replaces its settings with
+// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+// the current one. Cognito cannot rename a domain: a `Domain` other
+// than the current one is a 409 `RenameRefused`, and nothing changes;
+// DELETE the domain first, then PUT the new one.
+//
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
+//
+// `If-Match` is checked against DescribeUserPoolDomain (412 on
+// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
+// nothing is changed and the 200 body is the CreateUserPoolDomain or
+// UpdateUserPoolDomain input that would have been sent; otherwise the
+// body is the domain as described after the write, with its new `ETag`,
+// plus the `CloudFrontDomain` the write answered with (a custom
+// domain's DNS alias target).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/custom-domain (the `ReplaceCustomDomain` operationId).
+func (c *Client) ReplaceCustomDomainWithBody(ctx context.Context, poolID PoolID, params *ReplaceCustomDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceCustomDomainRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceCustomDomain Create or replace a user pool's custom domain
+//
+// Creates the pool's custom domain with CreateUserPoolDomain when it has none
+// (201, with `Location`), or replaces its settings with
+// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+// the current one. Cognito cannot rename a domain: a `Domain` other
+// than the current one is a 409 `RenameRefused`, and nothing changes;
+// DELETE the domain first, then PUT the new one.
+//
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
+//
+// `If-Match` is checked against DescribeUserPoolDomain (412 on
+// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
+// nothing is changed and the 200 body is the CreateUserPoolDomain or
+// UpdateUserPoolDomain input that would have been sent; otherwise the
+// body is the domain as described after the write, with its new `ETag`,
+// plus the `CloudFrontDomain` the write answered with (a custom
+// domain's DNS alias target).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/custom-domain (the `ReplaceCustomDomain` operationId).
+func (c *Client) ReplaceCustomDomain(ctx context.Context, poolID PoolID, params *ReplaceCustomDomainParams, body ReplaceCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceCustomDomainRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteDomain Delete a user pool's prefix domain
+//
+// Deletes the pool's prefix domain with DeleteUserPoolDomain, after
+// DescribeUserPool has given its name (404 when the pool has none).
+// Its managed login pages and OAuth endpoints stop answering.
+//
+// Corresponds with DELETE /pools/{poolId}/domain (the `DeleteDomain` operationId).
+func (c *Client) DeleteDomain(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteDomainRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDomain Get a user pool's prefix domain
+//
+// Returns the pool's prefix domain: DescribeUserPool gives its name
+// (`UserPool.Domain`), then DescribeUserPoolDomain describes it. A
+// pool without one is a 404. Its full name is `{Domain}.auth.{region}.amazoncognito.com`. The `ETag` header identifies this
+// version; send it back in `If-Match` on PUT or PATCH to make the update
+// conditional.
+//
+// Corresponds with GET /pools/{poolId}/domain (the `GetDomain` operationId).
+func (c *Client) GetDomain(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDomainRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchDomainWithBody Change some of a user pool's prefix domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+func (c *Client) PatchDomainWithBody(ctx context.Context, poolID PoolID, params *PatchDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchDomainRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchDomain Change some of a user pool's prefix domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+func (c *Client) PatchDomain(ctx context.Context, poolID PoolID, params *PatchDomainParams, body PatchDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchDomainRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchDomainWithApplicationMergePatchPlusJSONBody Change some of a user pool's prefix domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+func (c *Client) PatchDomainWithApplicationMergePatchPlusJSONBody(ctx context.Context, poolID PoolID, params *PatchDomainParams, body PatchDomainApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchDomainRequestWithApplicationMergePatchPlusJSONBody(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceDomainWithBody Create or replace a user pool's prefix domain
+//
+// Creates the pool's prefix domain with CreateUserPoolDomain when it has none
+// (201, with `Location`), or replaces its settings with
+// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+// the current one. Cognito cannot rename a domain: a `Domain` other
+// than the current one is a 409 `RenameRefused`, and nothing changes;
+// DELETE the domain first, then PUT the new one.
+//
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
+//
+// `If-Match` is checked against DescribeUserPoolDomain (412 on
+// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
+// nothing is changed and the 200 body is the CreateUserPoolDomain or
+// UpdateUserPoolDomain input that would have been sent; otherwise the
+// body is the domain as described after the write, with its new `ETag`,
+// plus the `CloudFrontDomain` the write answered with (a custom
+// domain's DNS alias target).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/domain (the `ReplaceDomain` operationId).
+func (c *Client) ReplaceDomainWithBody(ctx context.Context, poolID PoolID, params *ReplaceDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceDomainRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceDomain Create or replace a user pool's prefix domain
+//
+// Creates the pool's prefix domain with CreateUserPoolDomain when it has none
+// (201, with `Location`), or replaces its settings with
+// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+// the current one. Cognito cannot rename a domain: a `Domain` other
+// than the current one is a 409 `RenameRefused`, and nothing changes;
+// DELETE the domain first, then PUT the new one.
+//
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
+//
+// `If-Match` is checked against DescribeUserPoolDomain (412 on
+// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
+// nothing is changed and the 200 body is the CreateUserPoolDomain or
+// UpdateUserPoolDomain input that would have been sent; otherwise the
+// body is the domain as described after the write, with its new `ETag`,
+// plus the `CloudFrontDomain` the write answered with (a custom
+// domain's DNS alias target).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/domain (the `ReplaceDomain` operationId).
+func (c *Client) ReplaceDomain(ctx context.Context, poolID PoolID, params *ReplaceDomainParams, body ReplaceDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceDomainRequest(c.Server, poolID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -14702,6 +15677,520 @@ func NewGetCSVHeaderRequest(server string, poolID PoolID) (*http.Request, error)
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteCustomDomainRequest constructs an http.Request for the DeleteCustomDomain method
+func NewDeleteCustomDomainRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/custom-domain", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCustomDomainRequest constructs an http.Request for the GetCustomDomain method
+func NewGetCustomDomainRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/custom-domain", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchCustomDomainRequest calls the generic PatchCustomDomain builder with application/json body
+func NewPatchCustomDomainRequest(server string, poolID PoolID, params *PatchCustomDomainParams, body PatchCustomDomainJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchCustomDomainRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewPatchCustomDomainRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchCustomDomain builder with application/merge-patch+json body
+func NewPatchCustomDomainRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, params *PatchCustomDomainParams, body PatchCustomDomainApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchCustomDomainRequestWithBody(server, poolID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchCustomDomainRequestWithBody constructs an http.Request for the PatchCustomDomain method, with any body, and a specified content type
+func NewPatchCustomDomainRequestWithBody(server string, poolID PoolID, params *PatchCustomDomainParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/custom-domain", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceCustomDomainRequest calls the generic ReplaceCustomDomain builder with application/json body
+func NewReplaceCustomDomainRequest(server string, poolID PoolID, params *ReplaceCustomDomainParams, body ReplaceCustomDomainJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceCustomDomainRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewReplaceCustomDomainRequestWithBody constructs an http.Request for the ReplaceCustomDomain method, with any body, and a specified content type
+func NewReplaceCustomDomainRequestWithBody(server string, poolID PoolID, params *ReplaceCustomDomainParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/custom-domain", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteDomainRequest constructs an http.Request for the DeleteDomain method
+func NewDeleteDomainRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/domain", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDomainRequest constructs an http.Request for the GetDomain method
+func NewGetDomainRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/domain", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchDomainRequest calls the generic PatchDomain builder with application/json body
+func NewPatchDomainRequest(server string, poolID PoolID, params *PatchDomainParams, body PatchDomainJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchDomainRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewPatchDomainRequestWithApplicationMergePatchPlusJSONBody calls the generic PatchDomain builder with application/merge-patch+json body
+func NewPatchDomainRequestWithApplicationMergePatchPlusJSONBody(server string, poolID PoolID, params *PatchDomainParams, body PatchDomainApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchDomainRequestWithBody(server, poolID, params, "application/merge-patch+json", bodyReader)
+}
+
+// NewPatchDomainRequestWithBody constructs an http.Request for the PatchDomain method, with any body, and a specified content type
+func NewPatchDomainRequestWithBody(server string, poolID PoolID, params *PatchDomainParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/domain", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewReplaceDomainRequest calls the generic ReplaceDomain builder with application/json body
+func NewReplaceDomainRequest(server string, poolID PoolID, params *ReplaceDomainParams, body ReplaceDomainJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceDomainRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewReplaceDomainRequestWithBody constructs an http.Request for the ReplaceDomain method, with any body, and a specified content type
+func NewReplaceDomainRequestWithBody(server string, poolID PoolID, params *ReplaceDomainParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/domain", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -19974,6 +21463,288 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /pools/{poolId}/csv-header (the `GetCSVHeader` operationId).
 	GetCSVHeaderWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetCSVHeaderResult, error)
+
+	// DeleteCustomDomainWithResponse Delete a user pool's custom domain
+	//
+	// Deletes the pool's custom domain with DeleteUserPoolDomain, after
+	// DescribeUserPool has given its name (404 when the pool has none).
+	// Its managed login pages and OAuth endpoints stop answering.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/custom-domain (the `DeleteCustomDomain` operationId).
+	DeleteCustomDomainWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*DeleteCustomDomainResult, error)
+
+	// GetCustomDomainWithResponse Get a user pool's custom domain
+	//
+	// Returns the pool's custom domain: DescribeUserPool gives its name
+	// (`UserPool.CustomDomain`), then DescribeUserPoolDomain describes it. A
+	// pool without one is a 404. A pool can have a custom domain and a prefix domain at once. The `ETag` header identifies this
+	// version; send it back in `If-Match` on PUT or PATCH to make the update
+	// conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/custom-domain (the `GetCustomDomain` operationId).
+	GetCustomDomainWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetCustomDomainResult, error)
+
+	// PatchCustomDomainWithBodyWithResponse Change some of a user pool's custom domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the custom domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+	PatchCustomDomainWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchCustomDomainResult, error)
+
+	// PatchCustomDomainWithResponse Change some of a user pool's custom domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the custom domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+	PatchCustomDomainWithResponse(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, body PatchCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCustomDomainResult, error)
+
+	// PatchCustomDomainWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a user pool's custom domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the custom domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+	PatchCustomDomainWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, body PatchCustomDomainApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCustomDomainResult, error)
+
+	// ReplaceCustomDomainWithBodyWithResponse Create or replace a user pool's custom domain
+	//
+	// Creates the pool's custom domain with CreateUserPoolDomain when it has none
+	// (201, with `Location`), or replaces its settings with
+	// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+	// the current one. Cognito cannot rename a domain: a `Domain` other
+	// than the current one is a 409 `RenameRefused`, and nothing changes;
+	// DELETE the domain first, then PUT the new one.
+	//
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
+	//
+	// `If-Match` is checked against DescribeUserPoolDomain (412 on
+	// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
+	// nothing is changed and the 200 body is the CreateUserPoolDomain or
+	// UpdateUserPoolDomain input that would have been sent; otherwise the
+	// body is the domain as described after the write, with its new `ETag`,
+	// plus the `CloudFrontDomain` the write answered with (a custom
+	// domain's DNS alias target).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/custom-domain (the `ReplaceCustomDomain` operationId).
+	ReplaceCustomDomainWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceCustomDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceCustomDomainResult, error)
+
+	// ReplaceCustomDomainWithResponse Create or replace a user pool's custom domain
+	//
+	// Creates the pool's custom domain with CreateUserPoolDomain when it has none
+	// (201, with `Location`), or replaces its settings with
+	// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+	// the current one. Cognito cannot rename a domain: a `Domain` other
+	// than the current one is a 409 `RenameRefused`, and nothing changes;
+	// DELETE the domain first, then PUT the new one.
+	//
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
+	//
+	// `If-Match` is checked against DescribeUserPoolDomain (412 on
+	// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
+	// nothing is changed and the 200 body is the CreateUserPoolDomain or
+	// UpdateUserPoolDomain input that would have been sent; otherwise the
+	// body is the domain as described after the write, with its new `ETag`,
+	// plus the `CloudFrontDomain` the write answered with (a custom
+	// domain's DNS alias target).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/custom-domain (the `ReplaceCustomDomain` operationId).
+	ReplaceCustomDomainWithResponse(ctx context.Context, poolID PoolID, params *ReplaceCustomDomainParams, body ReplaceCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceCustomDomainResult, error)
+
+	// DeleteDomainWithResponse Delete a user pool's prefix domain
+	//
+	// Deletes the pool's prefix domain with DeleteUserPoolDomain, after
+	// DescribeUserPool has given its name (404 when the pool has none).
+	// Its managed login pages and OAuth endpoints stop answering.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/domain (the `DeleteDomain` operationId).
+	DeleteDomainWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*DeleteDomainResult, error)
+
+	// GetDomainWithResponse Get a user pool's prefix domain
+	//
+	// Returns the pool's prefix domain: DescribeUserPool gives its name
+	// (`UserPool.Domain`), then DescribeUserPoolDomain describes it. A
+	// pool without one is a 404. Its full name is `{Domain}.auth.{region}.amazoncognito.com`. The `ETag` header identifies this
+	// version; send it back in `If-Match` on PUT or PATCH to make the update
+	// conditional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/domain (the `GetDomain` operationId).
+	GetDomainWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetDomainResult, error)
+
+	// PatchDomainWithBodyWithResponse Change some of a user pool's prefix domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+	PatchDomainWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchDomainResult, error)
+
+	// PatchDomainWithResponse Change some of a user pool's prefix domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+	PatchDomainWithResponse(ctx context.Context, poolID PoolID, params *PatchDomainParams, body PatchDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchDomainResult, error)
+
+	// PatchDomainWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a user pool's prefix domain settings
+	//
+	// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+	// DescribeUserPoolDomain describes it and sends the result to
+	// UpdateUserPoolDomain, which would otherwise reset each setting it is
+	// not given. Members not mentioned keep their value; `null` removes
+	// one; nested objects merge member by member. The name cannot be
+	// patched.
+	//
+	// The gateway calls DescribeUserPool to find the domain (404 when the
+	// pool has none), DescribeUserPoolDomain for its settings (and to check
+	// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+	// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+	// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+	// 200 body is the UpdateUserPoolDomain input that would have been sent.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+	PatchDomainWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchDomainParams, body PatchDomainApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchDomainResult, error)
+
+	// ReplaceDomainWithBodyWithResponse Create or replace a user pool's prefix domain
+	//
+	// Creates the pool's prefix domain with CreateUserPoolDomain when it has none
+	// (201, with `Location`), or replaces its settings with
+	// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+	// the current one. Cognito cannot rename a domain: a `Domain` other
+	// than the current one is a 409 `RenameRefused`, and nothing changes;
+	// DELETE the domain first, then PUT the new one.
+	//
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
+	//
+	// `If-Match` is checked against DescribeUserPoolDomain (412 on
+	// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
+	// nothing is changed and the 200 body is the CreateUserPoolDomain or
+	// UpdateUserPoolDomain input that would have been sent; otherwise the
+	// body is the domain as described after the write, with its new `ETag`,
+	// plus the `CloudFrontDomain` the write answered with (a custom
+	// domain's DNS alias target).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/domain (the `ReplaceDomain` operationId).
+	ReplaceDomainWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceDomainResult, error)
+
+	// ReplaceDomainWithResponse Create or replace a user pool's prefix domain
+	//
+	// Creates the pool's prefix domain with CreateUserPoolDomain when it has none
+	// (201, with `Location`), or replaces its settings with
+	// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+	// the current one. Cognito cannot rename a domain: a `Domain` other
+	// than the current one is a 409 `RenameRefused`, and nothing changes;
+	// DELETE the domain first, then PUT the new one.
+	//
+	// The update is a full replacement, as in Cognito: a setting left out of
+	// the body (`ManagedLoginVersion`; for a custom domain, also
+	// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+	// settings only, use PATCH.
+	//
+	// `If-Match` is checked against DescribeUserPoolDomain (412 on
+	// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
+	// nothing is changed and the 200 body is the CreateUserPoolDomain or
+	// UpdateUserPoolDomain input that would have been sent; otherwise the
+	// body is the domain as described after the write, with its new `ETag`,
+	// plus the `CloudFrontDomain` the write answered with (a custom
+	// domain's DNS alias target).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/domain (the `ReplaceDomain` operationId).
+	ReplaceDomainWithResponse(ctx context.Context, poolID PoolID, params *ReplaceDomainParams, body ReplaceDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceDomainResult, error)
 
 	// ListGroupsWithResponse List the groups of a user pool
 	//
@@ -26589,6 +28360,1036 @@ func (r GetCSVHeaderResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetCSVHeaderResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteCustomDomainResult429Headers the declared response headers of an HTTP 429 response for DeleteCustomDomain
+type DeleteCustomDomainResult429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteCustomDomainResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteCustomDomainResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteCustomDomainResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteCustomDomainResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteCustomDomainResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteCustomDomainResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteCustomDomainResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteCustomDomainResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DeleteCustomDomainResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteCustomDomainResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteCustomDomainResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteCustomDomainResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteCustomDomainResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteCustomDomainResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCustomDomainResult200Headers the declared response headers of an HTTP 200 response for GetCustomDomain
+type GetCustomDomainResult200Headers struct {
+	ETag *string
+}
+
+// GetCustomDomainResult429Headers the declared response headers of an HTTP 429 response for GetCustomDomain
+type GetCustomDomainResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetCustomDomainResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserPoolDomainType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCustomDomainResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetCustomDomainResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCustomDomainResult) GetJSON200() *UserPoolDomainType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCustomDomainResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCustomDomainResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCustomDomainResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetCustomDomainResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetCustomDomainResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetCustomDomainResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetCustomDomainResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetCustomDomainResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCustomDomainResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCustomDomainResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCustomDomainResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCustomDomainResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchCustomDomainResult200Headers the declared response headers of an HTTP 200 response for PatchCustomDomain
+type PatchCustomDomainResult200Headers struct {
+	ETag *string
+}
+
+// PatchCustomDomainResult412Headers the declared response headers of an HTTP 412 response for PatchCustomDomain
+type PatchCustomDomainResult412Headers struct {
+	ETag *string
+}
+
+// PatchCustomDomainResult429Headers the declared response headers of an HTTP 429 response for PatchCustomDomain
+type PatchCustomDomainResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchCustomDomainResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DomainUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchCustomDomainResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchCustomDomainResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchCustomDomainResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchCustomDomainResult) GetJSON200() *DomainUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchCustomDomainResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchCustomDomainResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchCustomDomainResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchCustomDomainResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchCustomDomainResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceCustomDomainResult200Headers the declared response headers of an HTTP 200 response for ReplaceCustomDomain
+type ReplaceCustomDomainResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceCustomDomainResult201Headers the declared response headers of an HTTP 201 response for ReplaceCustomDomain
+type ReplaceCustomDomainResult201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+// ReplaceCustomDomainResult412Headers the declared response headers of an HTTP 412 response for ReplaceCustomDomain
+type ReplaceCustomDomainResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceCustomDomainResult429Headers the declared response headers of an HTTP 429 response for ReplaceCustomDomain
+type ReplaceCustomDomainResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceCustomDomainResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DomainUpdated
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *UserPoolDomainType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceCustomDomainResult200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ReplaceCustomDomainResult201Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceCustomDomainResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceCustomDomainResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceCustomDomainResult) GetJSON200() *DomainUpdated {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ReplaceCustomDomainResult) GetJSON201() *UserPoolDomainType {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceCustomDomainResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceCustomDomainResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceCustomDomainResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceCustomDomainResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceCustomDomainResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteDomainResult429Headers the declared response headers of an HTTP 429 response for DeleteDomain
+type DeleteDomainResult429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteDomainResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteDomainResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteDomainResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteDomainResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteDomainResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteDomainResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteDomainResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteDomainResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DeleteDomainResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteDomainResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteDomainResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteDomainResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteDomainResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteDomainResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetDomainResult200Headers the declared response headers of an HTTP 200 response for GetDomain
+type GetDomainResult200Headers struct {
+	ETag *string
+}
+
+// GetDomainResult429Headers the declared response headers of an HTTP 429 response for GetDomain
+type GetDomainResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetDomainResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserPoolDomainType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetDomainResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetDomainResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDomainResult) GetJSON200() *UserPoolDomainType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetDomainResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetDomainResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetDomainResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetDomainResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetDomainResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetDomainResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetDomainResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetDomainResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDomainResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDomainResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDomainResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDomainResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchDomainResult200Headers the declared response headers of an HTTP 200 response for PatchDomain
+type PatchDomainResult200Headers struct {
+	ETag *string
+}
+
+// PatchDomainResult412Headers the declared response headers of an HTTP 412 response for PatchDomain
+type PatchDomainResult412Headers struct {
+	ETag *string
+}
+
+// PatchDomainResult429Headers the declared response headers of an HTTP 429 response for PatchDomain
+type PatchDomainResult429Headers struct {
+	RetryAfter *int
+}
+
+type PatchDomainResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DomainUpdated
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchDomainResult200Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *PatchDomainResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PatchDomainResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchDomainResult) GetJSON200() *DomainUpdated {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PatchDomainResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchDomainResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchDomainResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchDomainResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchDomainResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceDomainResult200Headers the declared response headers of an HTTP 200 response for ReplaceDomain
+type ReplaceDomainResult200Headers struct {
+	ETag *string
+}
+
+// ReplaceDomainResult201Headers the declared response headers of an HTTP 201 response for ReplaceDomain
+type ReplaceDomainResult201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+// ReplaceDomainResult412Headers the declared response headers of an HTTP 412 response for ReplaceDomain
+type ReplaceDomainResult412Headers struct {
+	ETag *string
+}
+
+// ReplaceDomainResult429Headers the declared response headers of an HTTP 429 response for ReplaceDomain
+type ReplaceDomainResult429Headers struct {
+	RetryAfter *int
+}
+
+type ReplaceDomainResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DomainUpdated
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *UserPoolDomainType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceDomainResult200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ReplaceDomainResult201Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ReplaceDomainResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReplaceDomainResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplaceDomainResult) GetJSON200() *DomainUpdated {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ReplaceDomainResult) GetJSON201() *UserPoolDomainType {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ReplaceDomainResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceDomainResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceDomainResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceDomainResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceDomainResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -36230,6 +39031,372 @@ func (c *ClientWithResponses) GetCSVHeaderWithResponse(ctx context.Context, pool
 	return ParseGetCSVHeaderResult(rsp)
 }
 
+// DeleteCustomDomainWithResponse Delete a user pool's custom domain
+//
+// Deletes the pool's custom domain with DeleteUserPoolDomain, after
+// DescribeUserPool has given its name (404 when the pool has none).
+// Its managed login pages and OAuth endpoints stop answering.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/custom-domain (the `DeleteCustomDomain` operationId).
+func (c *ClientWithResponses) DeleteCustomDomainWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*DeleteCustomDomainResult, error) {
+	rsp, err := c.DeleteCustomDomain(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteCustomDomainResult(rsp)
+}
+
+// GetCustomDomainWithResponse Get a user pool's custom domain
+//
+// Returns the pool's custom domain: DescribeUserPool gives its name
+// (`UserPool.CustomDomain`), then DescribeUserPoolDomain describes it. A
+// pool without one is a 404. A pool can have a custom domain and a prefix domain at once. The `ETag` header identifies this
+// version; send it back in `If-Match` on PUT or PATCH to make the update
+// conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/custom-domain (the `GetCustomDomain` operationId).
+func (c *ClientWithResponses) GetCustomDomainWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetCustomDomainResult, error) {
+	rsp, err := c.GetCustomDomain(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCustomDomainResult(rsp)
+}
+
+// PatchCustomDomainWithBodyWithResponse Change some of a user pool's custom domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the custom domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+func (c *ClientWithResponses) PatchCustomDomainWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchCustomDomainResult, error) {
+	rsp, err := c.PatchCustomDomainWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchCustomDomainResult(rsp)
+}
+
+// PatchCustomDomainWithResponse Change some of a user pool's custom domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the custom domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+func (c *ClientWithResponses) PatchCustomDomainWithResponse(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, body PatchCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCustomDomainResult, error) {
+	rsp, err := c.PatchCustomDomain(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchCustomDomainResult(rsp)
+}
+
+// PatchCustomDomainWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a user pool's custom domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the custom domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceCustomDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/custom-domain (the `PatchCustomDomain` operationId).
+func (c *ClientWithResponses) PatchCustomDomainWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchCustomDomainParams, body PatchCustomDomainApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchCustomDomainResult, error) {
+	rsp, err := c.PatchCustomDomainWithApplicationMergePatchPlusJSONBody(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchCustomDomainResult(rsp)
+}
+
+// ReplaceCustomDomainWithBodyWithResponse Create or replace a user pool's custom domain
+//
+// Creates the pool's custom domain with CreateUserPoolDomain when it has none
+// (201, with `Location`), or replaces its settings with
+// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+// the current one. Cognito cannot rename a domain: a `Domain` other
+// than the current one is a 409 `RenameRefused`, and nothing changes;
+// DELETE the domain first, then PUT the new one.
+//
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
+//
+// `If-Match` is checked against DescribeUserPoolDomain (412 on
+// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
+// nothing is changed and the 200 body is the CreateUserPoolDomain or
+// UpdateUserPoolDomain input that would have been sent; otherwise the
+// body is the domain as described after the write, with its new `ETag`,
+// plus the `CloudFrontDomain` the write answered with (a custom
+// domain's DNS alias target).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/custom-domain (the `ReplaceCustomDomain` operationId).
+func (c *ClientWithResponses) ReplaceCustomDomainWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceCustomDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceCustomDomainResult, error) {
+	rsp, err := c.ReplaceCustomDomainWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceCustomDomainResult(rsp)
+}
+
+// ReplaceCustomDomainWithResponse Create or replace a user pool's custom domain
+//
+// Creates the pool's custom domain with CreateUserPoolDomain when it has none
+// (201, with `Location`), or replaces its settings with
+// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+// the current one. Cognito cannot rename a domain: a `Domain` other
+// than the current one is a 409 `RenameRefused`, and nothing changes;
+// DELETE the domain first, then PUT the new one.
+//
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
+//
+// `If-Match` is checked against DescribeUserPoolDomain (412 on
+// mismatch, and on a pool that has no custom domain yet). With `dryRun=true`
+// nothing is changed and the 200 body is the CreateUserPoolDomain or
+// UpdateUserPoolDomain input that would have been sent; otherwise the
+// body is the domain as described after the write, with its new `ETag`,
+// plus the `CloudFrontDomain` the write answered with (a custom
+// domain's DNS alias target).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/custom-domain (the `ReplaceCustomDomain` operationId).
+func (c *ClientWithResponses) ReplaceCustomDomainWithResponse(ctx context.Context, poolID PoolID, params *ReplaceCustomDomainParams, body ReplaceCustomDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceCustomDomainResult, error) {
+	rsp, err := c.ReplaceCustomDomain(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceCustomDomainResult(rsp)
+}
+
+// DeleteDomainWithResponse Delete a user pool's prefix domain
+//
+// Deletes the pool's prefix domain with DeleteUserPoolDomain, after
+// DescribeUserPool has given its name (404 when the pool has none).
+// Its managed login pages and OAuth endpoints stop answering.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/domain (the `DeleteDomain` operationId).
+func (c *ClientWithResponses) DeleteDomainWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*DeleteDomainResult, error) {
+	rsp, err := c.DeleteDomain(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteDomainResult(rsp)
+}
+
+// GetDomainWithResponse Get a user pool's prefix domain
+//
+// Returns the pool's prefix domain: DescribeUserPool gives its name
+// (`UserPool.Domain`), then DescribeUserPoolDomain describes it. A
+// pool without one is a 404. Its full name is `{Domain}.auth.{region}.amazoncognito.com`. The `ETag` header identifies this
+// version; send it back in `If-Match` on PUT or PATCH to make the update
+// conditional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/domain (the `GetDomain` operationId).
+func (c *ClientWithResponses) GetDomainWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetDomainResult, error) {
+	rsp, err := c.GetDomain(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDomainResult(rsp)
+}
+
+// PatchDomainWithBodyWithResponse Change some of a user pool's prefix domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+func (c *ClientWithResponses) PatchDomainWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchDomainResult, error) {
+	rsp, err := c.PatchDomainWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchDomainResult(rsp)
+}
+
+// PatchDomainWithResponse Change some of a user pool's prefix domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+func (c *ClientWithResponses) PatchDomainWithResponse(ctx context.Context, poolID PoolID, params *PatchDomainParams, body PatchDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchDomainResult, error) {
+	rsp, err := c.PatchDomain(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchDomainResult(rsp)
+}
+
+// PatchDomainWithApplicationMergePatchPlusJSONBodyWithResponse Change some of a user pool's prefix domain settings
+//
+// Applies a JSON merge patch (RFC 7396) to the prefix domain as
+// DescribeUserPoolDomain describes it and sends the result to
+// UpdateUserPoolDomain, which would otherwise reset each setting it is
+// not given. Members not mentioned keep their value; `null` removes
+// one; nested objects merge member by member. The name cannot be
+// patched.
+//
+// The gateway calls DescribeUserPool to find the domain (404 when the
+// pool has none), DescribeUserPoolDomain for its settings (and to check
+// `If-Match`, 412 on mismatch), merges the patch, validates the merged
+// result against `ReplaceUserPoolDomainRequest` (400 on failure), then calls
+// UpdateUserPoolDomain. With `dryRun=true` nothing is changed and the
+// 200 body is the UpdateUserPoolDomain input that would have been sent.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/domain (the `PatchDomain` operationId).
+func (c *ClientWithResponses) PatchDomainWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, params *PatchDomainParams, body PatchDomainApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchDomainResult, error) {
+	rsp, err := c.PatchDomainWithApplicationMergePatchPlusJSONBody(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchDomainResult(rsp)
+}
+
+// ReplaceDomainWithBodyWithResponse Create or replace a user pool's prefix domain
+//
+// Creates the pool's prefix domain with CreateUserPoolDomain when it has none
+// (201, with `Location`), or replaces its settings with
+// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+// the current one. Cognito cannot rename a domain: a `Domain` other
+// than the current one is a 409 `RenameRefused`, and nothing changes;
+// DELETE the domain first, then PUT the new one.
+//
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
+//
+// `If-Match` is checked against DescribeUserPoolDomain (412 on
+// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
+// nothing is changed and the 200 body is the CreateUserPoolDomain or
+// UpdateUserPoolDomain input that would have been sent; otherwise the
+// body is the domain as described after the write, with its new `ETag`,
+// plus the `CloudFrontDomain` the write answered with (a custom
+// domain's DNS alias target).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/domain (the `ReplaceDomain` operationId).
+func (c *ClientWithResponses) ReplaceDomainWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ReplaceDomainParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceDomainResult, error) {
+	rsp, err := c.ReplaceDomainWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceDomainResult(rsp)
+}
+
+// ReplaceDomainWithResponse Create or replace a user pool's prefix domain
+//
+// Creates the pool's prefix domain with CreateUserPoolDomain when it has none
+// (201, with `Location`), or replaces its settings with
+// UpdateUserPoolDomain (200). DescribeUserPool is called first to find
+// the current one. Cognito cannot rename a domain: a `Domain` other
+// than the current one is a 409 `RenameRefused`, and nothing changes;
+// DELETE the domain first, then PUT the new one.
+//
+// The update is a full replacement, as in Cognito: a setting left out of
+// the body (`ManagedLoginVersion`; for a custom domain, also
+// `CustomDomainConfig` and `Routing`) is sent as absent. To change some
+// settings only, use PATCH.
+//
+// `If-Match` is checked against DescribeUserPoolDomain (412 on
+// mismatch, and on a pool that has no prefix domain yet). With `dryRun=true`
+// nothing is changed and the 200 body is the CreateUserPoolDomain or
+// UpdateUserPoolDomain input that would have been sent; otherwise the
+// body is the domain as described after the write, with its new `ETag`,
+// plus the `CloudFrontDomain` the write answered with (a custom
+// domain's DNS alias target).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/domain (the `ReplaceDomain` operationId).
+func (c *ClientWithResponses) ReplaceDomainWithResponse(ctx context.Context, poolID PoolID, params *ReplaceDomainParams, body ReplaceDomainJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceDomainResult, error) {
+	rsp, err := c.ReplaceDomain(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceDomainResult(rsp)
+}
+
 // ListGroupsWithResponse List the groups of a user pool
 //
 // Lists the groups in the user pool, one page at a time, with ListGroups.
@@ -43292,6 +46459,1018 @@ func ParseGetCSVHeaderResult(rsp *http.Response) (*GetCSVHeaderResult, error) {
 	switch {
 	case rsp.StatusCode == 429:
 		var headers GetCSVHeaderResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteCustomDomainResult parses an HTTP response from a DeleteCustomDomainWithResponse call
+func ParseDeleteCustomDomainResult(rsp *http.Response) (*DeleteCustomDomainResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteCustomDomainResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteCustomDomainResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCustomDomainResult parses an HTTP response from a GetCustomDomainWithResponse call
+func ParseGetCustomDomainResult(rsp *http.Response) (*GetCustomDomainResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCustomDomainResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserPoolDomainType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCustomDomainResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetCustomDomainResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchCustomDomainResult parses an HTTP response from a PatchCustomDomainWithResponse call
+func ParsePatchCustomDomainResult(rsp *http.Response) (*PatchCustomDomainResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchCustomDomainResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DomainUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchCustomDomainResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchCustomDomainResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchCustomDomainResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceCustomDomainResult parses an HTTP response from a ReplaceCustomDomainWithResponse call
+func ParseReplaceCustomDomainResult(rsp *http.Response) (*ReplaceCustomDomainResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceCustomDomainResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DomainUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest UserPoolDomainType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceCustomDomainResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers ReplaceCustomDomainResult201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceCustomDomainResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceCustomDomainResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteDomainResult parses an HTTP response from a DeleteDomainWithResponse call
+func ParseDeleteDomainResult(rsp *http.Response) (*DeleteDomainResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteDomainResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteDomainResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetDomainResult parses an HTTP response from a GetDomainWithResponse call
+func ParseGetDomainResult(rsp *http.Response) (*GetDomainResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDomainResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserPoolDomainType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetDomainResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetDomainResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchDomainResult parses an HTTP response from a PatchDomainWithResponse call
+func ParsePatchDomainResult(rsp *http.Response) (*PatchDomainResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchDomainResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DomainUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchDomainResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 412:
+		var headers PatchDomainResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers PatchDomainResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceDomainResult parses an HTTP response from a ReplaceDomainWithResponse call
+func ParseReplaceDomainResult(rsp *http.Response) (*ReplaceDomainResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceDomainResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DomainUpdated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest UserPoolDomainType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceDomainResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers ReplaceDomainResult201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 412:
+		var headers ReplaceDomainResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ReplaceDomainResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

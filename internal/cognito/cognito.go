@@ -191,6 +191,12 @@ func rows() []Action {
 		action((*cip.Client).DescribeTerms, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).UpdateTerms, quota.UserPoolResourceUpdate, writes),
 		action((*cip.Client).DeleteTerms, quota.UserPoolResourceUpdate, writes),
+		// Domains: a pool's prefix domain and custom domain, which host its
+		// managed login pages.
+		action((*cip.Client).CreateUserPoolDomain, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DescribeUserPoolDomain, quota.UserPoolResourceRead, reads),
+		action((*cip.Client).UpdateUserPoolDomain, quota.UserPoolResourceUpdate, writes),
+		action((*cip.Client).DeleteUserPoolDomain, quota.UserPoolResourceUpdate, writes),
 		// Import jobs.
 		action((*cip.Client).ListUserImportJobs, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateUserImportJob, quota.UserPoolResourceUpdate, writes),

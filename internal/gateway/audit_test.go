@@ -63,12 +63,14 @@ func TestEveryCreateNamesWhatItMade(t *testing.T) {
 	var logs bytes.Buffer
 	g := gatewayWith(t, stub, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	// A create is an operation whose 201 declares a Location: each must
-	// have an x-location, and only those.
+	// have an x-location, and only those. A PUT that creates the one
+	// resource its path names (a pool's domain) answers with its own URL:
+	// the path parameters, which the audit records anyway, name it.
 	declared := map[string]bool{}
 	for _, item := range loadSpec(t).Paths.Map() {
-		for _, op := range item.Operations() {
+		for method, op := range item.Operations() {
 			created := op.Responses.Status(http.StatusCreated)
-			declared[op.OperationID] = created != nil && created.Value.Headers["Location"] != nil
+			declared[op.OperationID] = created != nil && created.Value.Headers["Location"] != nil && method != http.MethodPut
 		}
 	}
 	creates := 0

@@ -37,22 +37,14 @@ var (
 		"StartWebAuthnRegistration", "CompleteWebAuthnRegistration",
 		"UpdateDeviceStatus", "ForgetDevice", "ConfirmDevice",
 	}
-	// pendingIssue14 are the pool-level actions being added by issue 14's
-	// other slices, in parallel with the branch that wrote this test.
-	// Delete the list when they are merged: the test then names any that
-	// are still missing, and an entry the spec names is stale.
-	pendingIssue14 = []string{
-		"DescribeUserPoolDomain", "CreateUserPoolDomain", "UpdateUserPoolDomain", "DeleteUserPoolDomain",
-	}
 )
 
-// exclusions are the three lists above, each name with its reason.
+// exclusions are the two lists above, each name with its reason.
 func exclusions() map[string]string {
 	reasons := map[string]string{}
 	for reason, names := range map[string][]string{
-		"an end user's sign-in or sign-up flow (signInFlows)":                         signInFlows,
-		"a user-level or /me action of the next issue (userLevelNextIssue)":           userLevelNextIssue,
-		"being added by issue 14's other slices (pendingIssue14, delete it at merge)": pendingIssue14,
+		"an end user's sign-in or sign-up flow (signInFlows)":               signInFlows,
+		"a user-level or /me action of the next issue (userLevelNextIssue)": userLevelNextIssue,
 	} {
 		for _, name := range names {
 			reasons[name] = reason

@@ -61,6 +61,16 @@ var composites = map[string]handlerFunc{
 	// Terms: UpdateTerms replaces the whole document, links included.
 	"replaceTerms": termsEditor.replace,
 	"patchTerms":   termsEditor.patch,
+	// Domains: DescribeUserPool names them; UpdateUserPoolDomain replaces
+	// CustomDomainConfig, ManagedLoginVersion and Routing.
+	"getDomain":           domainEditor.get,
+	"replaceDomain":       domainEditor.replace,
+	"patchDomain":         domainEditor.patch,
+	"deleteDomain":        domainEditor.remove,
+	"getCustomDomain":     customDomainEditor.get,
+	"replaceCustomDomain": customDomainEditor.replace,
+	"patchCustomDomain":   customDomainEditor.patch,
+	"deleteCustomDomain":  customDomainEditor.remove,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
@@ -74,11 +84,15 @@ var editors = map[string]editor{
 	"risk configuration":        riskEditor,
 	"client risk configuration": clientRiskEditor,
 	"terms":                     termsEditor,
+	"domain":                    domainEditor,
+	"custom domain":             customDomainEditor,
 }
 
 // editor implements PUT and PATCH on a resource that Cognito can only
 // replace whole: Describe, check If-Match, build the Update input, and
-// Describe again to answer with the resource and its new ETag.
+// Describe again to answer with the resource and its new ETag. A resource
+// that the path does not name (a locator's) needs the editor for its GET
+// and DELETE too, which must find it first.
 //
 // Cognito has no conditional write. If-Match is checked against a Describe
 // made just before the Update, which narrows the lost-update window to the
@@ -105,6 +119,27 @@ type editor struct {
 	// than what it is set to: a ClientId described with a pool's risk
 	// configuration would make the Update set a client's instead.
 	notSent []string
+	// locate, when set, finds the name of a resource that the path does
+	// not carry, with the operation's first action; the editor's own
+	// actions follow it.
+	locate *locator
+	// echo are members of the write's output that no Describe tells, which
+	// the answer adds to the resource described again.
+	echo []string
+}
+
+// locator finds the one resource of its kind that a parent has, by the
+// member of the parent's description that names it: a pool has at most
+// one prefix domain and one custom domain, which DescribeUserPool names.
+// A PUT whose operation lists a create action after the Update creates
+// the resource when there is none yet.
+type locator struct {
+	// kind names the resource in a 404 or 409 detail.
+	kind string
+	// from is the path to the name in the first action's output.
+	from []string
+	// member is the Describe and Update input member the name fills.
+	member string
 }
 
 // conflict is a deprecated member path and the member path that supersedes it.
@@ -209,15 +244,138 @@ var termsEditor = editor{
 	ids:    map[string]string{"poolId": "UserPoolId", "termsId": "TermsId"},
 }
 
+// domainEditor and customDomainEditor serve a pool's two domains. Cognito
+// cannot rename a domain, so a PUT naming another one than the pool has is
+// a 409 rather than a delete and a create, which would take the pool's
+// sign-in pages offline.
+var domainEditor = editor{
+	output: "DomainDescription",
+	ids:    map[string]string{"poolId": "UserPoolId"},
+	locate: &locator{kind: "prefix domain", from: []string{"UserPool", "Domain"}, member: "Domain"},
+	echo:   []string{"CloudFrontDomain"},
+}
+
+var customDomainEditor = editor{
+	output: "DomainDescription",
+	ids:    map[string]string{"poolId": "UserPoolId"},
+	locate: &locator{kind: "custom domain", from: []string{"UserPool", "CustomDomain"}, member: "Domain"},
+	echo:   []string{"CloudFrontDomain"},
+}
+
+// target is what one request edits: the identifying input members, from
+// the path and the locator, and the editor's actions.
+type target struct {
+	ids map[string]any
+	// name is the located name; empty when the locator found none.
+	name string
+	// steps are the operation's actions less the locating one: Describe,
+	// then Update (or Delete), then, on a PUT that may create, the create.
+	steps []cognito.Action
+}
+
+// target identifies the resource of c, locating it if the editor must.
+func (e editor) target(ctx context.Context, g *Gateway, c *call) (target, error) {
+	t := target{ids: make(map[string]any, len(e.ids)+1), steps: c.op.actions}
+	for param, member := range e.ids {
+		t.ids[member] = c.path[param]
+	}
+	if e.locate == nil {
+		return t, nil
+	}
+	t.steps = c.op.actions[1:]
+	out, err := g.call(ctx, c.op.actions[0], e.input(t, c.op.actions[0], nil))
+	if err != nil {
+		return t, err
+	}
+	last := len(e.locate.from) - 1
+	parent, ok := out, true
+	for _, name := range e.locate.from[:last] {
+		if parent, ok = cognito.Member(parent, name); !ok {
+			return t, problem.Internal(fmt.Errorf("%s answered without %s", c.op.actions[0].Name, name))
+		}
+	}
+	if t.name, _ = cognito.StringMember(parent, e.locate.from[last]); t.name != "" {
+		t.ids[e.locate.member] = t.name
+	}
+	return t, nil
+}
+
+// found fails with a 404 when the locator found no resource.
+func (e editor) found(c *call, t target) error {
+	if e.locate == nil || t.name != "" {
+		return nil
+	}
+	return problem.New(http.StatusNotFound, "ResourceNotFoundException",
+		fmt.Sprintf("User pool %s has no %s.", c.path["poolId"], e.locate.kind))
+}
+
+// sameName refuses an input that names another resource than the located
+// one: the name is what Cognito finds the resource by, and cannot change.
+func (e editor) sameName(t target, input map[string]any) error {
+	if e.locate == nil {
+		return nil
+	}
+	if name, ok := input[e.locate.member]; ok && name != t.name {
+		return problem.New(http.StatusConflict, problem.CodeRenameRefused, fmt.Sprintf(
+			"The pool's %s is %q, and Cognito cannot rename it: DELETE it first, then PUT the new one. Nothing was changed.",
+			e.locate.kind, t.name))
+	}
+	return nil
+}
+
+// get is GET of a located resource: locate it, then Describe it.
+func (e editor) get(ctx context.Context, g *Gateway, c *call) (*answer, error) {
+	t, err := e.target(ctx, g, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.found(c, t); err != nil {
+		return nil, err
+	}
+	resource, err := e.describe(ctx, g, c, t)
+	if err != nil {
+		return nil, err
+	}
+	return c.answerResource(http.StatusOK, resource, c.op.etag)
+}
+
+// remove is DELETE of a located resource, whose Delete needs its name.
+func (e editor) remove(ctx context.Context, g *Gateway, c *call) (*answer, error) {
+	t, err := e.target(ctx, g, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.found(c, t); err != nil {
+		return nil, err
+	}
+	out, err := g.call(ctx, t.steps[0], e.input(t, t.steps[0], nil))
+	if err != nil {
+		return nil, err
+	}
+	return c.shape(out)
+}
+
 // replace is PUT: Cognito's own full-replacement semantics.
 func (e editor) replace(ctx context.Context, g *Gateway, c *call) (*answer, error) {
-	describe, update := c.op.actions[0], c.op.actions[1]
+	t, err := e.target(ctx, g, c)
+	if err != nil {
+		return nil, err
+	}
 	condition, conditional, err := ifMatch(c.req)
 	if err != nil {
 		return nil, err
 	}
+	if e.locate != nil && t.name == "" && len(t.steps) > 2 {
+		return e.create(ctx, g, c, t, conditional)
+	}
+	if err := e.found(c, t); err != nil {
+		return nil, err
+	}
+	if err := e.sameName(t, c.body); err != nil {
+		return nil, err
+	}
 	if conditional {
-		current, err := e.describe(ctx, g, c, describe)
+		current, err := e.describe(ctx, g, c, t)
 		if err != nil {
 			return nil, err
 		}
@@ -225,20 +383,44 @@ func (e editor) replace(ctx context.Context, g *Gateway, c *call) (*answer, erro
 			return nil, err
 		}
 	}
-	input := e.withIDs(c, c.body)
-	return e.write(ctx, g, c, describe, update, input)
+	return e.write(ctx, g, c, t, t.steps[1], e.input(t, t.steps[1], c.body), http.StatusOK)
+}
+
+// create is a PUT of a located resource that does not exist yet: a 201,
+// at the PUT's own URL. An If-Match, which names a current version, fails,
+// as RFC 9110 says of a resource that has none.
+func (e editor) create(ctx context.Context, g *Gateway, c *call, t target, conditional bool) (*answer, error) {
+	if conditional {
+		return nil, problem.New(http.StatusPreconditionFailed, problem.CodePrecondition,
+			fmt.Sprintf("If-Match names a version, but user pool %s has no %s. Nothing was changed.", c.path["poolId"], e.locate.kind))
+	}
+	t.name, _ = c.body[e.locate.member].(string)
+	t.ids[e.locate.member] = t.name
+	a, err := e.write(ctx, g, c, t, t.steps[2], e.input(t, t.steps[2], c.body), http.StatusCreated)
+	if err != nil || a.status != http.StatusCreated {
+		return a, err
+	}
+	a.header.Set("Location", c.base()+c.expand(c.op.path, func(string) (string, bool) { return "", false }))
+	return a, nil
 }
 
 // patch is PATCH: Describe, apply the JSON merge patch (RFC 7396) to the
 // resource, project the result onto the Update input, and Update with the
 // merged whole, so that nothing the patch does not mention is reset.
 func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error) {
-	describe, update := c.op.actions[0], c.op.actions[1]
+	t, err := e.target(ctx, g, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.found(c, t); err != nil {
+		return nil, err
+	}
+	update := t.steps[1]
 	condition, conditional, err := ifMatch(c.req)
 	if err != nil {
 		return nil, err
 	}
-	current, err := e.describe(ctx, g, c, describe)
+	current, err := e.describe(ctx, g, c, t)
 	if err != nil {
 		return nil, err
 	}
@@ -257,35 +439,55 @@ func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error)
 	if err := g.validateMerged(schemaOf, merged); err != nil {
 		return nil, err
 	}
-	return e.write(ctx, g, c, describe, update, e.withIDs(c, merged))
+	return e.write(ctx, g, c, t, update, e.input(t, update, merged), http.StatusOK)
 }
 
-// write sends the Update (or, on a dry run, shows it) and answers with the
-// resource as Cognito now describes it.
-func (e editor) write(ctx context.Context, g *Gateway, c *call, describe, update cognito.Action, input map[string]any) (*answer, error) {
+// write sends the Update or create (or, on a dry run, shows it) and
+// answers with status and the resource as Cognito now describes it.
+func (e editor) write(ctx context.Context, g *Gateway, c *call, t target, action cognito.Action, input map[string]any, status int) (*answer, error) {
 	if dryRun(c) {
 		return &answer{status: http.StatusOK, header: http.Header{"Cache-Control": {"no-store"}}, body: c.trim(input)}, nil
 	}
-	if _, err := g.call(ctx, update, input); err != nil {
+	out, err := g.call(ctx, action, input)
+	if err != nil {
 		return nil, err
 	}
-	resource, err := e.describe(ctx, g, c, describe)
+	resource, err := e.describe(ctx, g, c, t)
 	if err != nil {
 		// The change is made: a 5xx now would tell the client that it was
 		// not, and a retry would make it again. Answer with what was sent,
 		// as a dry run shows it, and no ETag, since nothing was read; the
 		// audit line records the change as applied.
 		c.reread = err
-		return &answer{status: http.StatusOK, header: http.Header{}, body: c.trim(input)}, nil
+		return &answer{status: status, header: http.Header{}, body: c.trim(input)}, nil
 	}
-	return c.answerResource(http.StatusOK, resource, true)
+	if len(e.echo) == 0 {
+		return c.answerResource(status, resource, true)
+	}
+	// The ETag is the resource's alone, as a GET gives it; the echoed
+	// members are news of this write.
+	resource = c.op.hide(resource)
+	body, _ := cognito.Document(resource).(map[string]any)
+	if body == nil {
+		body = map[string]any{}
+	}
+	body = c.trim(body)
+	for _, name := range e.echo {
+		if value, ok := cognito.Member(out, name); ok {
+			body[name] = cognito.Document(value)
+		}
+	}
+	header := http.Header{}
+	header.Set("ETag", resourceETag(resource, c.op.etagFilter))
+	return &answer{status: status, header: header, body: body}, nil
 }
 
 // describe reads the resource as the SDK value Cognito answers with: the
 // one representation that its ETag, the If-Match check, the merge and the
 // answer are all made from.
-func (e editor) describe(ctx context.Context, g *Gateway, c *call, describe cognito.Action) (any, error) {
-	out, err := g.call(ctx, describe, e.withIDs(c, nil))
+func (e editor) describe(ctx context.Context, g *Gateway, c *call, t target) (any, error) {
+	describe := t.steps[0]
+	out, err := g.call(ctx, describe, e.input(t, describe, nil))
 	if err != nil {
 		return nil, err
 	}
@@ -299,14 +501,17 @@ func (e editor) describe(ctx context.Context, g *Gateway, c *call, describe cogn
 	return resource, nil
 }
 
-// withIDs returns body plus the identifying members from the path.
-func (e editor) withIDs(c *call, body map[string]any) map[string]any {
-	input := make(map[string]any, len(body)+len(e.ids))
+// input returns body plus the identifying members that action takes:
+// DescribeUserPoolDomain, for one, takes a domain's name but no pool.
+func (e editor) input(t target, action cognito.Action, body map[string]any) map[string]any {
+	input := make(map[string]any, len(body)+len(t.ids))
 	for k, v := range body {
 		input[k] = v
 	}
-	for param, member := range e.ids {
-		input[member] = c.path[param]
+	for member, value := range t.ids {
+		if action.Members[member] {
+			input[member] = value
+		}
 	}
 	return input
 }

@@ -22,8 +22,14 @@ func TestEveryEditorDescribesWhatItUpdates(t *testing.T) {
 	for path, item := range loadSpec(t).Paths.Map() {
 		for method, op := range item.Operations() {
 			names, _ := stringList(extAction, op.Extensions[extAction])
-			if len(names) != 2 || composites[op.OperationID] == nil || method == http.MethodGet {
-				continue // editors PUT and PATCH; a GET of two actions reads (getTags)
+			if method != http.MethodPut && method != http.MethodPatch {
+				continue // a GET or DELETE has no Update
+			}
+			if len(names) == 3 {
+				names = names[1:] // a located resource's PATCH: the locating action first
+			}
+			if len(names) != 2 || composites[op.OperationID] == nil {
+				continue
 			}
 			describe, hasDescribe := actions[names[0]]
 			update, hasUpdate := actions[names[1]]
@@ -64,9 +70,13 @@ func TestEveryEditorDescribesWhatItUpdates(t *testing.T) {
 				}
 			}
 			for _, id := range e.ids {
-				if !describe.Members[id] || !update.Members[id] {
+				// A located resource's Describe may take its name alone.
+				if !update.Members[id] || e.locate == nil && !describe.Members[id] {
 					t.Errorf("editor %s: identifier %s is not a member of both %s and %s", name, id, describe.Name, update.Name)
 				}
+			}
+			if e.locate != nil && (!describe.Members[e.locate.member] || !update.Members[e.locate.member]) {
+				t.Errorf("editor %s: the located %s is not a member of both %s and %s", name, e.locate.member, describe.Name, update.Name)
 			}
 			for member, keys := range e.keyed {
 				if len(keys) == 0 || len(keys) > len(itemKey{}) {
@@ -109,7 +119,7 @@ func keyedList(input reflect.Type, member, key string) bool {
 // whose resource is a member of describe's output; failing that, one whose
 // resource is the whole output.
 func editorFor(path string, describe cognito.Action) (string, editor, bool) {
-	whole := ""
+	whole, first := "", ""
 	for _, name := range slices.Sorted(maps.Keys(editors)) {
 		e := editors[name]
 		if !slices.Equal(slices.Sorted(maps.Keys(e.ids)), pathParams(path)) {
@@ -121,9 +131,20 @@ func editorFor(path string, describe cognito.Action) (string, editor, bool) {
 			}
 			continue
 		}
-		if _, ok := describe.Output.FieldByName(e.output); ok {
+		if _, ok := describe.Output.FieldByName(e.output); !ok {
+			continue
+		}
+		// Of two editors of one kind (a pool's prefix and custom
+		// domains), the one the path's last segment names.
+		if strings.ReplaceAll(name, " ", "-") == path[strings.LastIndexByte(path, '/')+1:] {
 			return name, e, true
 		}
+		if first == "" {
+			first = name
+		}
+	}
+	if first != "" {
+		return first, editors[first], true
 	}
 	if whole != "" {
 		return whole, editors[whole], true

@@ -60,7 +60,12 @@ func etagResources() map[string][]etagResource {
 		"getRiskConfiguration":       {{"risk configuration", describedRisk(""), `{}`, nil}},
 		"getClientRiskConfiguration": {{"client risk configuration", describedRisk(clientID), `{}`, nil}},
 		"getTerms":                   {{"terms", describedTerms(), `{"TermsName": "terms-of-use", "TermsSource": "LINK", "Enforcement": "NONE", "Links": {"cognito:default": "https://example.com/terms"}}`, nil}},
-		"getBranding":                {{"branding", describedBranding(), `{"Settings": {"categories": {}}}`, nil}},
+		"getCustomDomain": {{"custom domain", poolNaming(customDomain),
+			`{"Domain": "` + customDomain + `", "CustomDomainConfig": {"CertificateArn": "` + certificateARN + `"}}`,
+			map[string]map[string]any{"DescribeUserPoolDomain": describedCustomDomain()}}},
+		"getDomain": {{"prefix domain", poolNaming(""), `{"Domain": "example-corp", "ManagedLoginVersion": 2}`,
+			map[string]map[string]any{"DescribeUserPoolDomain": describedPrefixDomain()}}},
+		"getBranding": {{"branding", describedBranding(), `{"Settings": {"categories": {}}}`, nil}},
 		"getTags": {{"tags", describedPool(), `{"Tags": {"team": "identity"}}`,
 			map[string]map[string]any{"ListTagsForResource": {"Tags": map[string]any{"team": "identity"}}}}},
 	}

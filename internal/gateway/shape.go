@@ -241,8 +241,10 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // volatileMembers change without anyone changing the resource's
-// configuration, so ETags leave them out.
-var volatileMembers = []string{"EstimatedNumberOfUsers", "LastModifiedDate"}
+// configuration, so ETags leave them out. A domain's AWSAccountId names its
+// owner, not its configuration, and moto makes a new one up on every
+// DescribeUserPoolDomain.
+var volatileMembers = []string{"EstimatedNumberOfUsers", "LastModifiedDate", "AWSAccountId"}
 
 // resourceETag is a strong validator of a resource's configuration, and the one
 // way the gateway makes one: GET and HEAD, the answers of PUT and PATCH,

@@ -122,6 +122,14 @@ func TestSpecMatchesSDK(t *testing.T) {
 							skip[member] = true
 						}
 					}
+					for _, e := range editors {
+						if e.locate != nil {
+							skip[e.locate.member] = true // found, not patched
+						}
+					}
+					for _, member := range narrowed[op.OperationID] {
+						skip[member] = true
+					}
 					// The /me operations take AccessToken from Authorization.
 					if op.Security != nil {
 						for _, requirement := range *op.Security {
@@ -138,6 +146,8 @@ func TestSpecMatchesSDK(t *testing.T) {
 				if member == "" {
 					continue
 				}
+				// The last action's member, or, for a located resource's
+				// GET, that of the action that locates it.
 				f, ok := last.Input.FieldByName(member)
 				if !ok { // a composite's first action takes the path's identifiers
 					f, ok = first.Input.FieldByName(member)
@@ -166,6 +176,14 @@ func TestSpecMatchesSDK(t *testing.T) {
 			}
 		}
 	}
+}
+
+// narrowed are the members of its action's input that an operation's body
+// leaves out on purpose, by operationId: a prefix domain has neither a
+// certificate nor routing, which are a custom domain's (/custom-domain).
+var narrowed = map[string][]string{
+	"replaceDomain": {"CustomDomainConfig", "Routing"},
+	"patchDomain":   {"CustomDomainConfig", "Routing"},
 }
 
 // walkSchema compares a schema with an SDK type. With both set, every SDK

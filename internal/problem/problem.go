@@ -73,6 +73,10 @@ const (
 // ACTIVE, refused before DeleteUserPool is called: moto would delete it.
 const CodeDeletionProtected = "DeletionProtected"
 
+// CodeRenameRefused is a PUT that names another resource than the one its
+// URL finds, such as a pool's domain, which Cognito cannot rename.
+const CodeRenameRefused = "RenameRefused"
+
 func (e *Error) Error() string {
 	if e.Cause != nil {
 		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Code, e.Detail, e.Cause)
