@@ -54,6 +54,15 @@ func BenchmarkRequest(b *testing.B) {
 					UserPoolId: aws.String(benchmark.PoolID), Identifier: aws.String("https://api.example.com")})
 				return err
 			}},
+		// One of the routes issue 14 added, at the end of the clients'
+		// five-segment paths, which the old router tried one by one.
+		{name: "getClientRiskConfiguration", method: http.MethodGet,
+			target: "/pools/" + benchmark.PoolID + "/clients/1example23456789abcdefghij/risk-configuration",
+			sdk: func(ctx context.Context, client *cip.Client) error {
+				_, err := client.DescribeRiskConfiguration(ctx, &cip.DescribeRiskConfigurationInput{
+					UserPoolId: aws.String(benchmark.PoolID), ClientId: aws.String("1example23456789abcdefghij")})
+				return err
+			}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name+"/gateway", func(b *testing.B) {

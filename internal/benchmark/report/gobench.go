@@ -19,6 +19,7 @@ var benchCases = []struct{ name, gateway, anchor string }{
 	{"listUsers", "GET /pools/{id}/users?Filter=...", "ListUsers"},
 	{"patchPool", "PATCH /pools/{id}", "Describe+Update+Describe"},
 	{"getResourceServer", "GET /pools/{id}/resource-servers/{url}", "DescribeResourceServer"},
+	{"getClientRiskConfiguration", "GET /pools/{id}/clients/{id}/risk-configuration", "DescribeRiskConfiguration"},
 }
 
 // result is one run of one benchmark.
