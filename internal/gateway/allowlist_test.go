@@ -197,7 +197,10 @@ func TestFilledPageStopsBeforeTheDeadline(t *testing.T) {
 		})
 		t.Cleanup(func() { close(release) }) // before the stand-in closes
 		g := gatewayWith(t, stub, Options{AllowedPools: []string{pools[1], pools[5]}})
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		// The deadline only has to outlast the first read: the second
+		// stalls until the test ends, whatever the deadline. 300 ms was
+		// too short for the first under -race on a loaded machine.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		rec := spectest.New(t).Serve(t, g, httptest.NewRequest("GET", "/pools", nil).WithContext(ctx))
 		var p listPage

@@ -254,7 +254,9 @@ func TestGatewayRateLimitAnswers429(t *testing.T) {
 	g := gatewayWith(t, stub, Options{Limiter: quota.New(map[string]float64{"UserPoolRead": 0.5})})
 	checker := spectest.New(t)
 	get := func() *httptest.ResponseRecorder {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		// Far less than the 2 s the limiter would make the second call
+		// wait, and enough for the first under -race on a loaded machine.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		return checker.Serve(t, g, httptest.NewRequest("GET", "/pools/"+poolID, nil).WithContext(ctx))
 	}
