@@ -1502,6 +1502,16 @@ type CodeDeliveryDetailsType struct {
 // ColorSchemeModeType The display mode an asset is for; `DYNAMIC` follows the browser.
 type ColorSchemeModeType string
 
+// CompleteWebAuthnRegistrationRequest The members of Cognito's CompleteWebAuthnRegistration input except `AccessToken`, which comes from `Authorization`.
+type CompleteWebAuthnRegistrationRequest struct {
+	// Credential The `PublicKeyCredential` the authenticator made, with its
+	// binary members base64url-encoded (`rawId`,
+	// `response.clientDataJSON`, `response.attestationObject`): a
+	// free-form JSON document, passed to Cognito exactly. Its material
+	// is a secret.
+	Credential map[string]interface{} `json:"Credential"`
+}
+
 // CompromisedCredentialsRiskConfigurationType Compromised-credentials detection: what Cognito does when a user
 // signs in, signs up or changes their password with a known-leaked
 // password, and for which of those events.
@@ -1523,6 +1533,26 @@ type CompromisedCredentialsRiskConfigurationType_Actions struct {
 
 // CompromisedCredentialsRiskConfigurationTypeEventFilter defines model for CompromisedCredentialsRiskConfigurationType.EventFilter.
 type CompromisedCredentialsRiskConfigurationTypeEventFilter string
+
+// ConfirmDeviceRequest The members of Cognito's ConfirmDevice input except `AccessToken`, which comes from `Authorization`.
+type ConfirmDeviceRequest struct {
+	// DeviceKey A device key, for example `us-east-1_0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`.
+	DeviceKey DeviceKeyType `json:"DeviceKey"`
+
+	// DeviceName A name for the device, such as the browser and system it runs.
+	DeviceName *string `json:"DeviceName,omitempty"`
+
+	// DeviceSecretVerifierConfig The SRP verifier of the device's password, as the client computed
+	// it; both members are secrets.
+	DeviceSecretVerifierConfig *DeviceSecretVerifierConfigType `json:"DeviceSecretVerifierConfig,omitempty"`
+}
+
+// ConfirmDeviceResponse The ConfirmDevice output.
+type ConfirmDeviceResponse struct {
+	// UserConfirmationNecessary Whether the user must still choose to remember the device, with
+	// `PATCH /me/devices/{deviceKey}`.
+	UserConfirmationNecessary *bool `json:"UserConfirmationNecessary,omitempty"`
+}
 
 // CreateGroupRequest The members of Cognito's CreateGroup input except `UserPoolId`, which comes from the path.
 type CreateGroupRequest struct {
@@ -1821,6 +1851,14 @@ type CreateUserPoolRequest struct {
 	VerificationMessageTemplate *VerificationMessageTemplateType `json:"VerificationMessageTemplate,omitempty"`
 }
 
+// CredentialCreationOptionsType The WebAuthn `PublicKeyCredentialCreationOptions` of a started
+// registration, a free-form JSON document: `rp`, `user`,
+// `challenge`, `pubKeyCredParams`, `excludeCredentials` and the rest,
+// with binary members base64url-encoded. The gateway passes it through
+// exactly: numbers keep their digits (`alg: -7`), and members,
+// nesting, `null`s and unicode are kept. Its `challenge` is a secret.
+type CredentialCreationOptionsType map[string]interface{}
+
 // CustomAttributeType A custom attribute to add, as Cognito's SchemaAttributeType takes it
 // in AddCustomAttributes: its name without the `custom:` prefix.
 type CustomAttributeType struct {
@@ -1904,6 +1942,16 @@ type DeviceKeyType = string
 
 // DeviceRememberedStatusType defines model for DeviceRememberedStatusType.
 type DeviceRememberedStatusType string
+
+// DeviceSecretVerifierConfigType The SRP verifier of the device's password, as the client computed
+// it; both members are secrets.
+type DeviceSecretVerifierConfigType struct {
+	// PasswordVerifier The SRP password verifier, base64.
+	PasswordVerifier *string `json:"PasswordVerifier,omitempty"`
+
+	// Salt The SRP salt, base64.
+	Salt *string `json:"Salt,omitempty"`
+}
 
 // DeviceType A device that Cognito tracks for a user (device tracking).
 type DeviceType struct {
@@ -2021,6 +2069,43 @@ type GetCSVHeaderResponse struct {
 type GetSigningCertificateResponse struct {
 	// Certificate The pool's X.509 signing certificate, base64-encoded (DER), without PEM armour.
 	Certificate *string `json:"Certificate,omitempty"`
+}
+
+// GetUserAttributeVerificationCodeRequest The members of Cognito's GetUserAttributeVerificationCode input
+// except `AccessToken`, which comes from `Authorization`, and
+// `AttributeName`, which comes from the path.
+type GetUserAttributeVerificationCodeRequest struct {
+	// ClientMetadata Key-value pairs passed as `clientMetadata` to the Lambda triggers the
+	// action invokes. Cognito doesn't store or validate them.
+	ClientMetadata *ClientMetadataType `json:"ClientMetadata,omitempty"`
+}
+
+// GetUserAuthFactorsResponse The GetUserAuthFactors output.
+type GetUserAuthFactorsResponse struct {
+	// ConfiguredUserAuthFactors The factors the user can sign in with.
+	ConfiguredUserAuthFactors *[]AuthFactorType `json:"ConfiguredUserAuthFactors,omitempty"`
+
+	// PreferredMfaSetting The user's preferred MFA method, for example `SOFTWARE_TOKEN_MFA`.
+	PreferredMfaSetting *string `json:"PreferredMfaSetting,omitempty"`
+
+	// UserMFASettingList The MFA methods the user has turned on.
+	UserMFASettingList *[]string `json:"UserMFASettingList,omitempty"`
+
+	// Username A username. In a pool where users sign in with an email address or
+	// phone number, the admin actions also accept that alias, or the
+	// user's `sub`.
+	//
+	// Cognito's pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`: letters, marks,
+	// symbols, numbers and punctuation. Unicode property classes don't
+	// compile in every regex engine that reads this document, so it is
+	// written as its complement, with `\u` escapes: no controls
+	// (U+0000-U+001F, U+007F-U+009F), separators (U+0020, U+00A0, U+1680,
+	// U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), common format
+	// characters (U+00AD, U+200B-U+200F, U+202A-U+202E, U+2060-U+2064,
+	// U+FEFF) or private-use characters (U+E000-U+F8FF). Rarer format and
+	// unassigned code points pass here, and Cognito rejects them with a
+	// 400.
+	Username *UsernameType `json:"Username,omitempty"`
 }
 
 // GetUserResponse The GetUser output.
@@ -2334,6 +2419,15 @@ type ListUsersResponse struct {
 
 	// Users The users on this page; empty when there are none.
 	Users []UserType `json:"Users"`
+}
+
+// ListWebAuthnCredentialsResponse One page of ListWebAuthnCredentials output.
+type ListWebAuthnCredentialsResponse struct {
+	// Credentials The passkeys on this page; empty when there are none.
+	Credentials []WebAuthnCredentialDescriptionType `json:"Credentials"`
+
+	// NextToken An opaque pagination token from Cognito.
+	NextToken *PaginationKeyType `json:"NextToken,omitempty"`
 }
 
 // LogConfigurationListType At most one logging configuration per event source.
@@ -3541,6 +3635,17 @@ type SoftwareTokenMfaSettingsType struct {
 	PreferredMfa *bool `json:"PreferredMfa,omitempty"`
 }
 
+// StartWebAuthnRegistrationResponse The StartWebAuthnRegistration output.
+type StartWebAuthnRegistrationResponse struct {
+	// CredentialCreationOptions The WebAuthn `PublicKeyCredentialCreationOptions` of a started
+	// registration, a free-form JSON document: `rp`, `user`,
+	// `challenge`, `pubKeyCredParams`, `excludeCredentials` and the rest,
+	// with binary members base64url-encoded. The gateway passes it through
+	// exactly: numbers keep their digits (`alg: -7`), and members,
+	// nesting, `null`s and unicode are kept. Its `challenge` is a secret.
+	CredentialCreationOptions CredentialCreationOptionsType `json:"CredentialCreationOptions"`
+}
+
 // StatusType Deprecated by Cognito and no longer populated.
 type StatusType string
 
@@ -3682,6 +3787,14 @@ type UICustomizationType struct {
 	ImageURL         *string    `json:"ImageUrl,omitempty"`
 	LastModifiedDate *time.Time `json:"LastModifiedDate,omitempty"`
 	UserPoolID       *string    `json:"UserPoolId,omitempty"`
+}
+
+// UpdateDeviceStatusRequest The members of Cognito's UpdateDeviceStatus input except
+// `AccessToken`, from `Authorization`, and `DeviceKey`, from the path.
+// Cognito makes `DeviceRememberedStatus` optional; it is required here
+// because a request without it changes nothing.
+type UpdateDeviceStatusRequest struct {
+	DeviceRememberedStatus DeviceRememberedStatusType `json:"DeviceRememberedStatus"`
 }
 
 // UpdateManagedLoginBrandingRequest The members of Cognito's UpdateManagedLoginBranding input except
@@ -4458,6 +4571,14 @@ type VerificationMessageTemplateType struct {
 // VerifiedAttributeType defines model for VerifiedAttributeType.
 type VerifiedAttributeType string
 
+// VerifyUserAttributeRequest The members of Cognito's VerifyUserAttribute input except
+// `AccessToken`, which comes from `Authorization`, and
+// `AttributeName`, which comes from the path.
+type VerifyUserAttributeRequest struct {
+	// Code The verification code the user received; a secret.
+	Code string `json:"Code"`
+}
+
 // WebAuthnConfigurationType Passkey (WebAuthn) sign-in settings.
 type WebAuthnConfigurationType struct {
 	// FactorConfiguration Whether a passkey with user verification also satisfies MFA.
@@ -4469,6 +4590,30 @@ type WebAuthnConfigurationType struct {
 	// UserVerification Whether passkeys must verify the user (required) or only should (preferred).
 	UserVerification *UserVerificationType `json:"UserVerification,omitempty"`
 }
+
+// WebAuthnCredentialDescriptionType One of the user's passkeys; never its key material.
+type WebAuthnCredentialDescriptionType struct {
+	// AuthenticatorAttachment `platform` (built into the device) or `cross-platform` (a security key).
+	AuthenticatorAttachment *string `json:"AuthenticatorAttachment,omitempty"`
+
+	// AuthenticatorTransports How the authenticator is reached, such as `usb` or `internal`.
+	AuthenticatorTransports *[]string `json:"AuthenticatorTransports,omitempty"`
+
+	// CreatedAt When the passkey was registered.
+	CreatedAt *time.Time `json:"CreatedAt,omitempty"`
+
+	// CredentialID A passkey's credential ID, base64url.
+	CredentialID *WebAuthnCredentialIDType `json:"CredentialId,omitempty"`
+
+	// FriendlyCredentialName The name the authenticator gave the passkey.
+	FriendlyCredentialName *string `json:"FriendlyCredentialName,omitempty"`
+
+	// RelyingPartyID The relying party the passkey is for, such as `auth.example.com`.
+	RelyingPartyID *string `json:"RelyingPartyId,omitempty"`
+}
+
+// WebAuthnCredentialIDType A passkey's credential ID, base64url.
+type WebAuthnCredentialIDType = string
 
 // WebAuthnFactorConfigurationType Whether a passkey with user verification also satisfies MFA.
 type WebAuthnFactorConfigurationType string
@@ -4497,6 +4642,9 @@ type ClientLimit = int32
 // ClientSecretID defines model for clientSecretId.
 type ClientSecretID = string
 
+// CredentialID A passkey's credential ID, base64url.
+type CredentialID = WebAuthnCredentialIDType
+
 // DeviceKey A device key, for example `us-east-1_0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`.
 type DeviceKey = DeviceKeyType
 
@@ -4521,11 +4669,20 @@ type JobID = UserImportJobIDType
 // Limit defines model for limit.
 type Limit = int32
 
+// MeAttributeName An attribute name, for example `email` or `custom:tenant`. Cognito's
+// pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+// (Pools created since May 2024 also accept whitespace in names, which
+// no standard or custom attribute name contains.)
+type MeAttributeName = AttributeNameType
+
 // NextToken An opaque pagination token from Cognito.
 type NextToken = PaginationKeyType
 
 // PaginationToken An opaque pagination token from Cognito.
 type PaginationToken = PaginationKeyType
+
+// PasskeyLimit defines model for passkeyLimit.
+type PasskeyLimit = int32
 
 // PoolID defines model for poolId.
 type PoolID = string
@@ -4717,6 +4874,15 @@ type ListMyDevicesParams struct {
 
 	// NextToken The `NextToken` from the previous page's response.
 	NextToken *PaginationToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
+// ListMyPasskeysParams defines parameters for ListMyPasskeys.
+type ListMyPasskeysParams struct {
+	// Limit The maximum number of passkeys to return in one page; Cognito's default is 20.
+	Limit *PasskeyLimit `form:"Limit,omitempty" json:"Limit,omitempty"`
+
+	// NextToken The `NextToken` from the previous page's response.
+	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
 }
 
 // ListPoolsParams defines parameters for ListPools.
@@ -5484,6 +5650,21 @@ type ListGroupsForUserParams struct {
 // UpdateMyAttributesJSONRequestBody defines body for UpdateMyAttributes for application/json ContentType.
 type UpdateMyAttributesJSONRequestBody = UpdateUserAttributesRequest
 
+// SendMyAttributeVerificationCodeJSONRequestBody defines body for SendMyAttributeVerificationCode for application/json ContentType.
+type SendMyAttributeVerificationCodeJSONRequestBody = GetUserAttributeVerificationCodeRequest
+
+// VerifyMyAttributeJSONRequestBody defines body for VerifyMyAttribute for application/json ContentType.
+type VerifyMyAttributeJSONRequestBody = VerifyUserAttributeRequest
+
+// ConfirmMyDeviceJSONRequestBody defines body for ConfirmMyDevice for application/json ContentType.
+type ConfirmMyDeviceJSONRequestBody = ConfirmDeviceRequest
+
+// UpdateMyDeviceStatusJSONRequestBody defines body for UpdateMyDeviceStatus for application/json ContentType.
+type UpdateMyDeviceStatusJSONRequestBody = UpdateDeviceStatusRequest
+
+// CompleteMyPasskeyRegistrationJSONRequestBody defines body for CompleteMyPasskeyRegistration for application/json ContentType.
+type CompleteMyPasskeyRegistrationJSONRequestBody = CompleteWebAuthnRegistrationRequest
+
 // SetMySettingsJSONRequestBody defines body for SetMySettings for application/json ContentType.
 type SetMySettingsJSONRequestBody = SetUserSettingsRequest
 
@@ -5837,6 +6018,75 @@ type ClientInterface interface {
 	// Corresponds with PATCH /me/attributes (the `UpdateMyAttributes` operationId).
 	UpdateMyAttributes(ctx context.Context, body UpdateMyAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SendMyAttributeVerificationCodeWithBody Send a code that verifies one of the signed-in user's attributes
+	//
+	// Sends the signed-in user a verification code for `email` or
+	// `phone_number`, with GetUserAttributeVerificationCode, and answers
+	// where it went. The code itself never passes through the gateway: the
+	// user reads it from the message and sends it back to
+	// `POST /me/attributes/{attributeName}/verify`. A custom attribute
+	// keeps its `custom:` prefix, percent-encoded or not
+	// (`custom%3Aphone`). An optional body passes `ClientMetadata` to the
+	// custom message Lambda trigger.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/attributes/{attributeName}/verification-code (the `SendMyAttributeVerificationCode` operationId).
+	SendMyAttributeVerificationCodeWithBody(ctx context.Context, attributeName MeAttributeName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendMyAttributeVerificationCode Send a code that verifies one of the signed-in user's attributes
+	//
+	// Sends the signed-in user a verification code for `email` or
+	// `phone_number`, with GetUserAttributeVerificationCode, and answers
+	// where it went. The code itself never passes through the gateway: the
+	// user reads it from the message and sends it back to
+	// `POST /me/attributes/{attributeName}/verify`. A custom attribute
+	// keeps its `custom:` prefix, percent-encoded or not
+	// (`custom%3Aphone`). An optional body passes `ClientMetadata` to the
+	// custom message Lambda trigger.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/attributes/{attributeName}/verification-code (the `SendMyAttributeVerificationCode` operationId).
+	SendMyAttributeVerificationCode(ctx context.Context, attributeName MeAttributeName, body SendMyAttributeVerificationCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMyAttributeWithBody Verify one of the signed-in user's attributes with its code
+	//
+	// Marks the attribute verified with VerifyUserAttribute when `Code` is
+	// the one Cognito sent (see
+	// `POST /me/attributes/{attributeName}/verification-code`). A wrong
+	// code is CodeMismatchException and an old one ExpiredCodeException,
+	// both 400. The code is a secret: it reaches no log, audit line or
+	// error answer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/attributes/{attributeName}/verify (the `VerifyMyAttribute` operationId).
+	VerifyMyAttributeWithBody(ctx context.Context, attributeName MeAttributeName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMyAttribute Verify one of the signed-in user's attributes with its code
+	//
+	// Marks the attribute verified with VerifyUserAttribute when `Code` is
+	// the one Cognito sent (see
+	// `POST /me/attributes/{attributeName}/verification-code`). A wrong
+	// code is CodeMismatchException and an old one ExpiredCodeException,
+	// both 400. The code is a secret: it reaches no log, audit line or
+	// error answer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/attributes/{attributeName}/verify (the `VerifyMyAttribute` operationId).
+	VerifyMyAttribute(ctx context.Context, attributeName MeAttributeName, body VerifyMyAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMyAuthFactors Get the signed-in user's sign-in factors
+	//
+	// Returns, with GetUserAuthFactors, the factors the signed-in user can
+	// sign in with (`ConfiguredUserAuthFactors`: password, email or SMS
+	// one-time code, passkey) and their MFA settings.
+	//
+	// Corresponds with GET /me/auth-factors (the `GetMyAuthFactors` operationId).
+	GetMyAuthFactors(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMyDevices List the signed-in user's remembered devices
 	//
 	// Lists the signed-in user's remembered devices, one page at a time, with
@@ -5846,12 +6096,150 @@ type ClientInterface interface {
 	// Corresponds with GET /me/devices (the `ListMyDevices` operationId).
 	ListMyDevices(ctx context.Context, params *ListMyDevicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ConfirmMyDeviceWithBody Confirm a device the signed-in user signed in from
+	//
+	// Starts tracking the device Cognito named in the sign-in answer's
+	// `NewDeviceMetadata`, with ConfirmDevice: the client sends the
+	// `DeviceKey`, a name for the device and the SRP verifier it computed
+	// from a device password it keeps. The answer says whether the user
+	// must still choose to remember it (`UserConfirmationNecessary`, when
+	// the pool asks the user); then PATCH
+	// `/me/devices/{deviceKey}`. The answer is 200, not 201: the device
+	// already exists at `/me/devices/{deviceKey}` since the sign-in, and
+	// this confirms it. The verifier's `PasswordVerifier` and `Salt` are
+	// secrets: they reach no log, audit line or error answer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/devices (the `ConfirmMyDevice` operationId).
+	ConfirmMyDeviceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmMyDevice Confirm a device the signed-in user signed in from
+	//
+	// Starts tracking the device Cognito named in the sign-in answer's
+	// `NewDeviceMetadata`, with ConfirmDevice: the client sends the
+	// `DeviceKey`, a name for the device and the SRP verifier it computed
+	// from a device password it keeps. The answer says whether the user
+	// must still choose to remember it (`UserConfirmationNecessary`, when
+	// the pool asks the user); then PATCH
+	// `/me/devices/{deviceKey}`. The answer is 200, not 201: the device
+	// already exists at `/me/devices/{deviceKey}` since the sign-in, and
+	// this confirms it. The verifier's `PasswordVerifier` and `Salt` are
+	// secrets: they reach no log, audit line or error answer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/devices (the `ConfirmMyDevice` operationId).
+	ConfirmMyDevice(ctx context.Context, body ConfirmMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ForgetMyDevice Forget one of the signed-in user's devices
+	//
+	// Stops tracking the device with ForgetDevice: it is no longer
+	// remembered or listed, and the next sign-in from it counts as from a
+	// new device.
+	//
+	// Corresponds with DELETE /me/devices/{deviceKey} (the `ForgetMyDevice` operationId).
+	ForgetMyDevice(ctx context.Context, deviceKey DeviceKey, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetMyDevice Get one of the signed-in user's devices
 	//
 	// Returns one of the signed-in user's remembered devices with GetDevice.
 	//
 	// Corresponds with GET /me/devices/{deviceKey} (the `GetMyDevice` operationId).
 	GetMyDevice(ctx context.Context, deviceKey DeviceKey, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMyDeviceStatusWithBody Change whether one of the signed-in user's devices is remembered
+	//
+	// Sets the device's remembered status with UpdateDeviceStatus. This is
+	// a plain partial update, not a merge patch: the status is the only
+	// thing of a device that can be changed, so the body is
+	// UpdateDeviceStatus's own input and nothing is read first.
+	// `not_remembered` keeps the device tracked but makes the user pass
+	// MFA again from it. Device tracking must be on in the pool; otherwise
+	// Cognito answers InvalidUserPoolConfigurationException, 400.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /me/devices/{deviceKey} (the `UpdateMyDeviceStatus` operationId).
+	UpdateMyDeviceStatusWithBody(ctx context.Context, deviceKey DeviceKey, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMyDeviceStatus Change whether one of the signed-in user's devices is remembered
+	//
+	// Sets the device's remembered status with UpdateDeviceStatus. This is
+	// a plain partial update, not a merge patch: the status is the only
+	// thing of a device that can be changed, so the body is
+	// UpdateDeviceStatus's own input and nothing is read first.
+	// `not_remembered` keeps the device tracked but makes the user pass
+	// MFA again from it. Device tracking must be on in the pool; otherwise
+	// Cognito answers InvalidUserPoolConfigurationException, 400.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /me/devices/{deviceKey} (the `UpdateMyDeviceStatus` operationId).
+	UpdateMyDeviceStatus(ctx context.Context, deviceKey DeviceKey, body UpdateMyDeviceStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMyPasskeys List the signed-in user's passkeys
+	//
+	// Lists the signed-in user's passkeys (WebAuthn credentials), one page
+	// at a time, with ListWebAuthnCredentials. Paging works as on the
+	// other lists: `Limit`, then `NextToken` or the `Link` header.
+	//
+	// Corresponds with GET /me/passkeys (the `ListMyPasskeys` operationId).
+	ListMyPasskeys(ctx context.Context, params *ListMyPasskeysParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartMyPasskeyRegistration Start registering a passkey for the signed-in user
+	//
+	// Starts a passkey registration with StartWebAuthnRegistration and
+	// answers its output, whose `CredentialCreationOptions` are passed on
+	// as they came, member for member and number for number: the
+	// public-key options to hand to the browser's
+	// `navigator.credentials.create()` (after decoding their base64url
+	// members). They
+	// carry the registration's `challenge`, which reaches no log or audit
+	// line. The pool must have passkey sign-in on, with a relying party
+	// (WebAuthnConfigurationMissingException, 400 otherwise). Finish with
+	// `PUT /me/passkeys/registration`.
+	//
+	// Corresponds with POST /me/passkeys/registration (the `StartMyPasskeyRegistration` operationId).
+	StartMyPasskeyRegistration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompleteMyPasskeyRegistrationWithBody Finish registering a passkey for the signed-in user
+	//
+	// Sends the authenticator's answer to the started registration (the
+	// `PublicKeyCredential` that `navigator.credentials.create()` made,
+	// with its binary members base64url-encoded) to
+	// CompleteWebAuthnRegistration, which checks it against the challenge
+	// and stores the passkey. `Credential` is a free-form document and is
+	// passed on exactly as it came. Its material reaches no log, audit line
+	// or error answer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /me/passkeys/registration (the `CompleteMyPasskeyRegistration` operationId).
+	CompleteMyPasskeyRegistrationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompleteMyPasskeyRegistration Finish registering a passkey for the signed-in user
+	//
+	// Sends the authenticator's answer to the started registration (the
+	// `PublicKeyCredential` that `navigator.credentials.create()` made,
+	// with its binary members base64url-encoded) to
+	// CompleteWebAuthnRegistration, which checks it against the challenge
+	// and stores the passkey. `Credential` is a free-form document and is
+	// passed on exactly as it came. Its material reaches no log, audit line
+	// or error answer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /me/passkeys/registration (the `CompleteMyPasskeyRegistration` operationId).
+	CompleteMyPasskeyRegistration(ctx context.Context, body CompleteMyPasskeyRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMyPasskey Delete one of the signed-in user's passkeys
+	//
+	// Deletes the passkey with DeleteWebAuthnCredential; the user can no
+	// longer sign in with it.
+	//
+	// Corresponds with DELETE /me/passkeys/{credentialId} (the `DeleteMyPasskey` operationId).
+	DeleteMyPasskey(ctx context.Context, credentialID CredentialID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetMySettingsWithBody Set the signed-in user's MFA options
 	//
@@ -8808,6 +9196,125 @@ func (c *Client) UpdateMyAttributes(ctx context.Context, body UpdateMyAttributes
 	return c.Client.Do(req)
 }
 
+// SendMyAttributeVerificationCodeWithBody Send a code that verifies one of the signed-in user's attributes
+//
+// Sends the signed-in user a verification code for `email` or
+// `phone_number`, with GetUserAttributeVerificationCode, and answers
+// where it went. The code itself never passes through the gateway: the
+// user reads it from the message and sends it back to
+// `POST /me/attributes/{attributeName}/verify`. A custom attribute
+// keeps its `custom:` prefix, percent-encoded or not
+// (`custom%3Aphone`). An optional body passes `ClientMetadata` to the
+// custom message Lambda trigger.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/attributes/{attributeName}/verification-code (the `SendMyAttributeVerificationCode` operationId).
+func (c *Client) SendMyAttributeVerificationCodeWithBody(ctx context.Context, attributeName MeAttributeName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendMyAttributeVerificationCodeRequestWithBody(c.Server, attributeName, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendMyAttributeVerificationCode Send a code that verifies one of the signed-in user's attributes
+//
+// Sends the signed-in user a verification code for `email` or
+// `phone_number`, with GetUserAttributeVerificationCode, and answers
+// where it went. The code itself never passes through the gateway: the
+// user reads it from the message and sends it back to
+// `POST /me/attributes/{attributeName}/verify`. A custom attribute
+// keeps its `custom:` prefix, percent-encoded or not
+// (`custom%3Aphone`). An optional body passes `ClientMetadata` to the
+// custom message Lambda trigger.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/attributes/{attributeName}/verification-code (the `SendMyAttributeVerificationCode` operationId).
+func (c *Client) SendMyAttributeVerificationCode(ctx context.Context, attributeName MeAttributeName, body SendMyAttributeVerificationCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendMyAttributeVerificationCodeRequest(c.Server, attributeName, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMyAttributeWithBody Verify one of the signed-in user's attributes with its code
+//
+// Marks the attribute verified with VerifyUserAttribute when `Code` is
+// the one Cognito sent (see
+// `POST /me/attributes/{attributeName}/verification-code`). A wrong
+// code is CodeMismatchException and an old one ExpiredCodeException,
+// both 400. The code is a secret: it reaches no log, audit line or
+// error answer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/attributes/{attributeName}/verify (the `VerifyMyAttribute` operationId).
+func (c *Client) VerifyMyAttributeWithBody(ctx context.Context, attributeName MeAttributeName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMyAttributeRequestWithBody(c.Server, attributeName, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMyAttribute Verify one of the signed-in user's attributes with its code
+//
+// Marks the attribute verified with VerifyUserAttribute when `Code` is
+// the one Cognito sent (see
+// `POST /me/attributes/{attributeName}/verification-code`). A wrong
+// code is CodeMismatchException and an old one ExpiredCodeException,
+// both 400. The code is a secret: it reaches no log, audit line or
+// error answer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/attributes/{attributeName}/verify (the `VerifyMyAttribute` operationId).
+func (c *Client) VerifyMyAttribute(ctx context.Context, attributeName MeAttributeName, body VerifyMyAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMyAttributeRequest(c.Server, attributeName, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyAuthFactors Get the signed-in user's sign-in factors
+//
+// Returns, with GetUserAuthFactors, the factors the signed-in user can
+// sign in with (`ConfiguredUserAuthFactors`: password, email or SMS
+// one-time code, passkey) and their MFA settings.
+//
+// Corresponds with GET /me/auth-factors (the `GetMyAuthFactors` operationId).
+func (c *Client) GetMyAuthFactors(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyAuthFactorsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMyDevices List the signed-in user's remembered devices
 //
 // Lists the signed-in user's remembered devices, one page at a time, with
@@ -8827,6 +9334,81 @@ func (c *Client) ListMyDevices(ctx context.Context, params *ListMyDevicesParams,
 	return c.Client.Do(req)
 }
 
+// ConfirmMyDeviceWithBody Confirm a device the signed-in user signed in from
+//
+// Starts tracking the device Cognito named in the sign-in answer's
+// `NewDeviceMetadata`, with ConfirmDevice: the client sends the
+// `DeviceKey`, a name for the device and the SRP verifier it computed
+// from a device password it keeps. The answer says whether the user
+// must still choose to remember it (`UserConfirmationNecessary`, when
+// the pool asks the user); then PATCH
+// `/me/devices/{deviceKey}`. The answer is 200, not 201: the device
+// already exists at `/me/devices/{deviceKey}` since the sign-in, and
+// this confirms it. The verifier's `PasswordVerifier` and `Salt` are
+// secrets: they reach no log, audit line or error answer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/devices (the `ConfirmMyDevice` operationId).
+func (c *Client) ConfirmMyDeviceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmMyDeviceRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmMyDevice Confirm a device the signed-in user signed in from
+//
+// Starts tracking the device Cognito named in the sign-in answer's
+// `NewDeviceMetadata`, with ConfirmDevice: the client sends the
+// `DeviceKey`, a name for the device and the SRP verifier it computed
+// from a device password it keeps. The answer says whether the user
+// must still choose to remember it (`UserConfirmationNecessary`, when
+// the pool asks the user); then PATCH
+// `/me/devices/{deviceKey}`. The answer is 200, not 201: the device
+// already exists at `/me/devices/{deviceKey}` since the sign-in, and
+// this confirms it. The verifier's `PasswordVerifier` and `Salt` are
+// secrets: they reach no log, audit line or error answer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/devices (the `ConfirmMyDevice` operationId).
+func (c *Client) ConfirmMyDevice(ctx context.Context, body ConfirmMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmMyDeviceRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ForgetMyDevice Forget one of the signed-in user's devices
+//
+// Stops tracking the device with ForgetDevice: it is no longer
+// remembered or listed, and the next sign-in from it counts as from a
+// new device.
+//
+// Corresponds with DELETE /me/devices/{deviceKey} (the `ForgetMyDevice` operationId).
+func (c *Client) ForgetMyDevice(ctx context.Context, deviceKey DeviceKey, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewForgetMyDeviceRequest(c.Server, deviceKey)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetMyDevice Get one of the signed-in user's devices
 //
 // Returns one of the signed-in user's remembered devices with GetDevice.
@@ -8834,6 +9416,169 @@ func (c *Client) ListMyDevices(ctx context.Context, params *ListMyDevicesParams,
 // Corresponds with GET /me/devices/{deviceKey} (the `GetMyDevice` operationId).
 func (c *Client) GetMyDevice(ctx context.Context, deviceKey DeviceKey, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMyDeviceRequest(c.Server, deviceKey)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMyDeviceStatusWithBody Change whether one of the signed-in user's devices is remembered
+//
+// Sets the device's remembered status with UpdateDeviceStatus. This is
+// a plain partial update, not a merge patch: the status is the only
+// thing of a device that can be changed, so the body is
+// UpdateDeviceStatus's own input and nothing is read first.
+// `not_remembered` keeps the device tracked but makes the user pass
+// MFA again from it. Device tracking must be on in the pool; otherwise
+// Cognito answers InvalidUserPoolConfigurationException, 400.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /me/devices/{deviceKey} (the `UpdateMyDeviceStatus` operationId).
+func (c *Client) UpdateMyDeviceStatusWithBody(ctx context.Context, deviceKey DeviceKey, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMyDeviceStatusRequestWithBody(c.Server, deviceKey, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMyDeviceStatus Change whether one of the signed-in user's devices is remembered
+//
+// Sets the device's remembered status with UpdateDeviceStatus. This is
+// a plain partial update, not a merge patch: the status is the only
+// thing of a device that can be changed, so the body is
+// UpdateDeviceStatus's own input and nothing is read first.
+// `not_remembered` keeps the device tracked but makes the user pass
+// MFA again from it. Device tracking must be on in the pool; otherwise
+// Cognito answers InvalidUserPoolConfigurationException, 400.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /me/devices/{deviceKey} (the `UpdateMyDeviceStatus` operationId).
+func (c *Client) UpdateMyDeviceStatus(ctx context.Context, deviceKey DeviceKey, body UpdateMyDeviceStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMyDeviceStatusRequest(c.Server, deviceKey, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMyPasskeys List the signed-in user's passkeys
+//
+// Lists the signed-in user's passkeys (WebAuthn credentials), one page
+// at a time, with ListWebAuthnCredentials. Paging works as on the
+// other lists: `Limit`, then `NextToken` or the `Link` header.
+//
+// Corresponds with GET /me/passkeys (the `ListMyPasskeys` operationId).
+func (c *Client) ListMyPasskeys(ctx context.Context, params *ListMyPasskeysParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyPasskeysRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartMyPasskeyRegistration Start registering a passkey for the signed-in user
+//
+// Starts a passkey registration with StartWebAuthnRegistration and
+// answers its output, whose `CredentialCreationOptions` are passed on
+// as they came, member for member and number for number: the
+// public-key options to hand to the browser's
+// `navigator.credentials.create()` (after decoding their base64url
+// members). They
+// carry the registration's `challenge`, which reaches no log or audit
+// line. The pool must have passkey sign-in on, with a relying party
+// (WebAuthnConfigurationMissingException, 400 otherwise). Finish with
+// `PUT /me/passkeys/registration`.
+//
+// Corresponds with POST /me/passkeys/registration (the `StartMyPasskeyRegistration` operationId).
+func (c *Client) StartMyPasskeyRegistration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartMyPasskeyRegistrationRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompleteMyPasskeyRegistrationWithBody Finish registering a passkey for the signed-in user
+//
+// Sends the authenticator's answer to the started registration (the
+// `PublicKeyCredential` that `navigator.credentials.create()` made,
+// with its binary members base64url-encoded) to
+// CompleteWebAuthnRegistration, which checks it against the challenge
+// and stores the passkey. `Credential` is a free-form document and is
+// passed on exactly as it came. Its material reaches no log, audit line
+// or error answer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /me/passkeys/registration (the `CompleteMyPasskeyRegistration` operationId).
+func (c *Client) CompleteMyPasskeyRegistrationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteMyPasskeyRegistrationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompleteMyPasskeyRegistration Finish registering a passkey for the signed-in user
+//
+// Sends the authenticator's answer to the started registration (the
+// `PublicKeyCredential` that `navigator.credentials.create()` made,
+// with its binary members base64url-encoded) to
+// CompleteWebAuthnRegistration, which checks it against the challenge
+// and stores the passkey. `Credential` is a free-form document and is
+// passed on exactly as it came. Its material reaches no log, audit line
+// or error answer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /me/passkeys/registration (the `CompleteMyPasskeyRegistration` operationId).
+func (c *Client) CompleteMyPasskeyRegistration(ctx context.Context, body CompleteMyPasskeyRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteMyPasskeyRegistrationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMyPasskey Delete one of the signed-in user's passkeys
+//
+// Deletes the passkey with DeleteWebAuthnCredential; the user can no
+// longer sign in with it.
+//
+// Corresponds with DELETE /me/passkeys/{credentialId} (the `DeleteMyPasskey` operationId).
+func (c *Client) DeleteMyPasskey(ctx context.Context, credentialID CredentialID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMyPasskeyRequest(c.Server, credentialID)
 	if err != nil {
 		return nil, err
 	}
@@ -13662,6 +14407,127 @@ func NewUpdateMyAttributesRequestWithBody(server string, contentType string, bod
 	return req, nil
 }
 
+// NewSendMyAttributeVerificationCodeRequest calls the generic SendMyAttributeVerificationCode builder with application/json body
+func NewSendMyAttributeVerificationCodeRequest(server string, attributeName MeAttributeName, body SendMyAttributeVerificationCodeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendMyAttributeVerificationCodeRequestWithBody(server, attributeName, "application/json", bodyReader)
+}
+
+// NewSendMyAttributeVerificationCodeRequestWithBody constructs an http.Request for the SendMyAttributeVerificationCode method, with any body, and a specified content type
+func NewSendMyAttributeVerificationCodeRequestWithBody(server string, attributeName MeAttributeName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "attributeName", attributeName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/attributes/%s/verification-code", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyMyAttributeRequest calls the generic VerifyMyAttribute builder with application/json body
+func NewVerifyMyAttributeRequest(server string, attributeName MeAttributeName, body VerifyMyAttributeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyMyAttributeRequestWithBody(server, attributeName, "application/json", bodyReader)
+}
+
+// NewVerifyMyAttributeRequestWithBody constructs an http.Request for the VerifyMyAttribute method, with any body, and a specified content type
+func NewVerifyMyAttributeRequestWithBody(server string, attributeName MeAttributeName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "attributeName", attributeName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/attributes/%s/verify", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetMyAuthFactorsRequest constructs an http.Request for the GetMyAuthFactors method
+func NewGetMyAuthFactorsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/auth-factors")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMyDevicesRequest constructs an http.Request for the ListMyDevices method
 func NewListMyDevicesRequest(server string, params *ListMyDevicesParams) (*http.Request, error) {
 	var err error
@@ -13728,6 +14594,80 @@ func NewListMyDevicesRequest(server string, params *ListMyDevicesParams) (*http.
 	return req, nil
 }
 
+// NewConfirmMyDeviceRequest calls the generic ConfirmMyDevice builder with application/json body
+func NewConfirmMyDeviceRequest(server string, body ConfirmMyDeviceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmMyDeviceRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewConfirmMyDeviceRequestWithBody constructs an http.Request for the ConfirmMyDevice method, with any body, and a specified content type
+func NewConfirmMyDeviceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/devices")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewForgetMyDeviceRequest constructs an http.Request for the ForgetMyDevice method
+func NewForgetMyDeviceRequest(server string, deviceKey DeviceKey) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deviceKey", deviceKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/devices/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetMyDeviceRequest constructs an http.Request for the GetMyDevice method
 func NewGetMyDeviceRequest(server string, deviceKey DeviceKey) (*http.Request, error) {
 	var err error
@@ -13755,6 +14695,220 @@ func NewGetMyDeviceRequest(server string, deviceKey DeviceKey) (*http.Request, e
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMyDeviceStatusRequest calls the generic UpdateMyDeviceStatus builder with application/json body
+func NewUpdateMyDeviceStatusRequest(server string, deviceKey DeviceKey, body UpdateMyDeviceStatusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMyDeviceStatusRequestWithBody(server, deviceKey, "application/json", bodyReader)
+}
+
+// NewUpdateMyDeviceStatusRequestWithBody constructs an http.Request for the UpdateMyDeviceStatus method, with any body, and a specified content type
+func NewUpdateMyDeviceStatusRequestWithBody(server string, deviceKey DeviceKey, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deviceKey", deviceKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/devices/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMyPasskeysRequest constructs an http.Request for the ListMyPasskeys method
+func NewListMyPasskeysRequest(server string, params *ListMyPasskeysParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/passkeys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartMyPasskeyRegistrationRequest constructs an http.Request for the StartMyPasskeyRegistration method
+func NewStartMyPasskeyRegistrationRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/passkeys/registration")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCompleteMyPasskeyRegistrationRequest calls the generic CompleteMyPasskeyRegistration builder with application/json body
+func NewCompleteMyPasskeyRegistrationRequest(server string, body CompleteMyPasskeyRegistrationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCompleteMyPasskeyRegistrationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCompleteMyPasskeyRegistrationRequestWithBody constructs an http.Request for the CompleteMyPasskeyRegistration method, with any body, and a specified content type
+func NewCompleteMyPasskeyRegistrationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/passkeys/registration")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteMyPasskeyRequest constructs an http.Request for the DeleteMyPasskey method
+func NewDeleteMyPasskeyRequest(server string, credentialID CredentialID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "credentialId", credentialID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/passkeys/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -20572,6 +21726,77 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /me/attributes (the `UpdateMyAttributes` operationId).
 	UpdateMyAttributesWithResponse(ctx context.Context, body UpdateMyAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyAttributesResult, error)
 
+	// SendMyAttributeVerificationCodeWithBodyWithResponse Send a code that verifies one of the signed-in user's attributes
+	//
+	// Sends the signed-in user a verification code for `email` or
+	// `phone_number`, with GetUserAttributeVerificationCode, and answers
+	// where it went. The code itself never passes through the gateway: the
+	// user reads it from the message and sends it back to
+	// `POST /me/attributes/{attributeName}/verify`. A custom attribute
+	// keeps its `custom:` prefix, percent-encoded or not
+	// (`custom%3Aphone`). An optional body passes `ClientMetadata` to the
+	// custom message Lambda trigger.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/attributes/{attributeName}/verification-code (the `SendMyAttributeVerificationCode` operationId).
+	SendMyAttributeVerificationCodeWithBodyWithResponse(ctx context.Context, attributeName MeAttributeName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendMyAttributeVerificationCodeResult, error)
+
+	// SendMyAttributeVerificationCodeWithResponse Send a code that verifies one of the signed-in user's attributes
+	//
+	// Sends the signed-in user a verification code for `email` or
+	// `phone_number`, with GetUserAttributeVerificationCode, and answers
+	// where it went. The code itself never passes through the gateway: the
+	// user reads it from the message and sends it back to
+	// `POST /me/attributes/{attributeName}/verify`. A custom attribute
+	// keeps its `custom:` prefix, percent-encoded or not
+	// (`custom%3Aphone`). An optional body passes `ClientMetadata` to the
+	// custom message Lambda trigger.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/attributes/{attributeName}/verification-code (the `SendMyAttributeVerificationCode` operationId).
+	SendMyAttributeVerificationCodeWithResponse(ctx context.Context, attributeName MeAttributeName, body SendMyAttributeVerificationCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*SendMyAttributeVerificationCodeResult, error)
+
+	// VerifyMyAttributeWithBodyWithResponse Verify one of the signed-in user's attributes with its code
+	//
+	// Marks the attribute verified with VerifyUserAttribute when `Code` is
+	// the one Cognito sent (see
+	// `POST /me/attributes/{attributeName}/verification-code`). A wrong
+	// code is CodeMismatchException and an old one ExpiredCodeException,
+	// both 400. The code is a secret: it reaches no log, audit line or
+	// error answer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/attributes/{attributeName}/verify (the `VerifyMyAttribute` operationId).
+	VerifyMyAttributeWithBodyWithResponse(ctx context.Context, attributeName MeAttributeName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyMyAttributeResult, error)
+
+	// VerifyMyAttributeWithResponse Verify one of the signed-in user's attributes with its code
+	//
+	// Marks the attribute verified with VerifyUserAttribute when `Code` is
+	// the one Cognito sent (see
+	// `POST /me/attributes/{attributeName}/verification-code`). A wrong
+	// code is CodeMismatchException and an old one ExpiredCodeException,
+	// both 400. The code is a secret: it reaches no log, audit line or
+	// error answer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/attributes/{attributeName}/verify (the `VerifyMyAttribute` operationId).
+	VerifyMyAttributeWithResponse(ctx context.Context, attributeName MeAttributeName, body VerifyMyAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyMyAttributeResult, error)
+
+	// GetMyAuthFactorsWithResponse Get the signed-in user's sign-in factors
+	//
+	// Returns, with GetUserAuthFactors, the factors the signed-in user can
+	// sign in with (`ConfiguredUserAuthFactors`: password, email or SMS
+	// one-time code, passkey) and their MFA settings.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/auth-factors (the `GetMyAuthFactors` operationId).
+	GetMyAuthFactorsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyAuthFactorsResult, error)
+
 	// ListMyDevicesWithResponse List the signed-in user's remembered devices
 	//
 	// Lists the signed-in user's remembered devices, one page at a time, with
@@ -20583,6 +21808,53 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /me/devices (the `ListMyDevices` operationId).
 	ListMyDevicesWithResponse(ctx context.Context, params *ListMyDevicesParams, reqEditors ...RequestEditorFn) (*ListMyDevicesResult, error)
 
+	// ConfirmMyDeviceWithBodyWithResponse Confirm a device the signed-in user signed in from
+	//
+	// Starts tracking the device Cognito named in the sign-in answer's
+	// `NewDeviceMetadata`, with ConfirmDevice: the client sends the
+	// `DeviceKey`, a name for the device and the SRP verifier it computed
+	// from a device password it keeps. The answer says whether the user
+	// must still choose to remember it (`UserConfirmationNecessary`, when
+	// the pool asks the user); then PATCH
+	// `/me/devices/{deviceKey}`. The answer is 200, not 201: the device
+	// already exists at `/me/devices/{deviceKey}` since the sign-in, and
+	// this confirms it. The verifier's `PasswordVerifier` and `Salt` are
+	// secrets: they reach no log, audit line or error answer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/devices (the `ConfirmMyDevice` operationId).
+	ConfirmMyDeviceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmMyDeviceResult, error)
+
+	// ConfirmMyDeviceWithResponse Confirm a device the signed-in user signed in from
+	//
+	// Starts tracking the device Cognito named in the sign-in answer's
+	// `NewDeviceMetadata`, with ConfirmDevice: the client sends the
+	// `DeviceKey`, a name for the device and the SRP verifier it computed
+	// from a device password it keeps. The answer says whether the user
+	// must still choose to remember it (`UserConfirmationNecessary`, when
+	// the pool asks the user); then PATCH
+	// `/me/devices/{deviceKey}`. The answer is 200, not 201: the device
+	// already exists at `/me/devices/{deviceKey}` since the sign-in, and
+	// this confirms it. The verifier's `PasswordVerifier` and `Salt` are
+	// secrets: they reach no log, audit line or error answer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/devices (the `ConfirmMyDevice` operationId).
+	ConfirmMyDeviceWithResponse(ctx context.Context, body ConfirmMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmMyDeviceResult, error)
+
+	// ForgetMyDeviceWithResponse Forget one of the signed-in user's devices
+	//
+	// Stops tracking the device with ForgetDevice: it is no longer
+	// remembered or listed, and the next sign-in from it counts as from a
+	// new device.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /me/devices/{deviceKey} (the `ForgetMyDevice` operationId).
+	ForgetMyDeviceWithResponse(ctx context.Context, deviceKey DeviceKey, reqEditors ...RequestEditorFn) (*ForgetMyDeviceResult, error)
+
 	// GetMyDeviceWithResponse Get one of the signed-in user's devices
 	//
 	// Returns one of the signed-in user's remembered devices with GetDevice.
@@ -20591,6 +21863,105 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /me/devices/{deviceKey} (the `GetMyDevice` operationId).
 	GetMyDeviceWithResponse(ctx context.Context, deviceKey DeviceKey, reqEditors ...RequestEditorFn) (*GetMyDeviceResult, error)
+
+	// UpdateMyDeviceStatusWithBodyWithResponse Change whether one of the signed-in user's devices is remembered
+	//
+	// Sets the device's remembered status with UpdateDeviceStatus. This is
+	// a plain partial update, not a merge patch: the status is the only
+	// thing of a device that can be changed, so the body is
+	// UpdateDeviceStatus's own input and nothing is read first.
+	// `not_remembered` keeps the device tracked but makes the user pass
+	// MFA again from it. Device tracking must be on in the pool; otherwise
+	// Cognito answers InvalidUserPoolConfigurationException, 400.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /me/devices/{deviceKey} (the `UpdateMyDeviceStatus` operationId).
+	UpdateMyDeviceStatusWithBodyWithResponse(ctx context.Context, deviceKey DeviceKey, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMyDeviceStatusResult, error)
+
+	// UpdateMyDeviceStatusWithResponse Change whether one of the signed-in user's devices is remembered
+	//
+	// Sets the device's remembered status with UpdateDeviceStatus. This is
+	// a plain partial update, not a merge patch: the status is the only
+	// thing of a device that can be changed, so the body is
+	// UpdateDeviceStatus's own input and nothing is read first.
+	// `not_remembered` keeps the device tracked but makes the user pass
+	// MFA again from it. Device tracking must be on in the pool; otherwise
+	// Cognito answers InvalidUserPoolConfigurationException, 400.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /me/devices/{deviceKey} (the `UpdateMyDeviceStatus` operationId).
+	UpdateMyDeviceStatusWithResponse(ctx context.Context, deviceKey DeviceKey, body UpdateMyDeviceStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyDeviceStatusResult, error)
+
+	// ListMyPasskeysWithResponse List the signed-in user's passkeys
+	//
+	// Lists the signed-in user's passkeys (WebAuthn credentials), one page
+	// at a time, with ListWebAuthnCredentials. Paging works as on the
+	// other lists: `Limit`, then `NextToken` or the `Link` header.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me/passkeys (the `ListMyPasskeys` operationId).
+	ListMyPasskeysWithResponse(ctx context.Context, params *ListMyPasskeysParams, reqEditors ...RequestEditorFn) (*ListMyPasskeysResult, error)
+
+	// StartMyPasskeyRegistrationWithResponse Start registering a passkey for the signed-in user
+	//
+	// Starts a passkey registration with StartWebAuthnRegistration and
+	// answers its output, whose `CredentialCreationOptions` are passed on
+	// as they came, member for member and number for number: the
+	// public-key options to hand to the browser's
+	// `navigator.credentials.create()` (after decoding their base64url
+	// members). They
+	// carry the registration's `challenge`, which reaches no log or audit
+	// line. The pool must have passkey sign-in on, with a relying party
+	// (WebAuthnConfigurationMissingException, 400 otherwise). Finish with
+	// `PUT /me/passkeys/registration`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/passkeys/registration (the `StartMyPasskeyRegistration` operationId).
+	StartMyPasskeyRegistrationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StartMyPasskeyRegistrationResult, error)
+
+	// CompleteMyPasskeyRegistrationWithBodyWithResponse Finish registering a passkey for the signed-in user
+	//
+	// Sends the authenticator's answer to the started registration (the
+	// `PublicKeyCredential` that `navigator.credentials.create()` made,
+	// with its binary members base64url-encoded) to
+	// CompleteWebAuthnRegistration, which checks it against the challenge
+	// and stores the passkey. `Credential` is a free-form document and is
+	// passed on exactly as it came. Its material reaches no log, audit line
+	// or error answer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /me/passkeys/registration (the `CompleteMyPasskeyRegistration` operationId).
+	CompleteMyPasskeyRegistrationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteMyPasskeyRegistrationResult, error)
+
+	// CompleteMyPasskeyRegistrationWithResponse Finish registering a passkey for the signed-in user
+	//
+	// Sends the authenticator's answer to the started registration (the
+	// `PublicKeyCredential` that `navigator.credentials.create()` made,
+	// with its binary members base64url-encoded) to
+	// CompleteWebAuthnRegistration, which checks it against the challenge
+	// and stores the passkey. `Credential` is a free-form document and is
+	// passed on exactly as it came. Its material reaches no log, audit line
+	// or error answer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /me/passkeys/registration (the `CompleteMyPasskeyRegistration` operationId).
+	CompleteMyPasskeyRegistrationWithResponse(ctx context.Context, body CompleteMyPasskeyRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteMyPasskeyRegistrationResult, error)
+
+	// DeleteMyPasskeyWithResponse Delete one of the signed-in user's passkeys
+	//
+	// Deletes the passkey with DeleteWebAuthnCredential; the user can no
+	// longer sign in with it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /me/passkeys/{credentialId} (the `DeleteMyPasskey` operationId).
+	DeleteMyPasskeyWithResponse(ctx context.Context, credentialID CredentialID, reqEditors ...RequestEditorFn) (*DeleteMyPasskeyResult, error)
 
 	// SetMySettingsWithBodyWithResponse Set the signed-in user's MFA options
 	//
@@ -24291,6 +25662,381 @@ func (r UpdateMyAttributesResult) ContentType() string {
 	return ""
 }
 
+// SendMyAttributeVerificationCodeResult401Headers the declared response headers of an HTTP 401 response for SendMyAttributeVerificationCode
+type SendMyAttributeVerificationCodeResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SendMyAttributeVerificationCodeResult429Headers the declared response headers of an HTTP 429 response for SendMyAttributeVerificationCode
+type SendMyAttributeVerificationCodeResult429Headers struct {
+	RetryAfter *int
+}
+
+type SendMyAttributeVerificationCodeResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CodeDeliveryDetailsType
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SendMyAttributeVerificationCodeResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SendMyAttributeVerificationCodeResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SendMyAttributeVerificationCodeResult) GetJSON200() *CodeDeliveryDetailsType {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r SendMyAttributeVerificationCodeResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r SendMyAttributeVerificationCodeResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendMyAttributeVerificationCodeResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendMyAttributeVerificationCodeResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendMyAttributeVerificationCodeResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyMyAttributeResult401Headers the declared response headers of an HTTP 401 response for VerifyMyAttribute
+type VerifyMyAttributeResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// VerifyMyAttributeResult429Headers the declared response headers of an HTTP 429 response for VerifyMyAttribute
+type VerifyMyAttributeResult429Headers struct {
+	RetryAfter *int
+}
+
+type VerifyMyAttributeResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *VerifyMyAttributeResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *VerifyMyAttributeResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r VerifyMyAttributeResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyMyAttributeResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyMyAttributeResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyMyAttributeResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyMyAttributeResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMyAuthFactorsResult401Headers the declared response headers of an HTTP 401 response for GetMyAuthFactors
+type GetMyAuthFactorsResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetMyAuthFactorsResult429Headers the declared response headers of an HTTP 429 response for GetMyAuthFactors
+type GetMyAuthFactorsResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetMyAuthFactorsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetUserAuthFactorsResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMyAuthFactorsResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMyAuthFactorsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMyAuthFactorsResult) GetJSON200() *GetUserAuthFactorsResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMyAuthFactorsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyAuthFactorsResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMyAuthFactorsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMyAuthFactorsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetMyAuthFactorsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMyAuthFactorsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMyAuthFactorsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetMyAuthFactorsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetMyAuthFactorsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyAuthFactorsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyAuthFactorsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyAuthFactorsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyAuthFactorsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListMyDevicesResult200Headers the declared response headers of an HTTP 200 response for ListMyDevices
 type ListMyDevicesResult200Headers struct {
 	Link *string
@@ -24416,6 +26162,249 @@ func (r ListMyDevicesResult) ContentType() string {
 	return ""
 }
 
+// ConfirmMyDeviceResult401Headers the declared response headers of an HTTP 401 response for ConfirmMyDevice
+type ConfirmMyDeviceResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ConfirmMyDeviceResult429Headers the declared response headers of an HTTP 429 response for ConfirmMyDevice
+type ConfirmMyDeviceResult429Headers struct {
+	RetryAfter *int
+}
+
+type ConfirmMyDeviceResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfirmDeviceResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ConfirmMyDeviceResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ConfirmMyDeviceResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmMyDeviceResult) GetJSON200() *ConfirmDeviceResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ConfirmMyDeviceResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmMyDeviceResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmMyDeviceResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmMyDeviceResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmMyDeviceResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ForgetMyDeviceResult401Headers the declared response headers of an HTTP 401 response for ForgetMyDevice
+type ForgetMyDeviceResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ForgetMyDeviceResult429Headers the declared response headers of an HTTP 429 response for ForgetMyDevice
+type ForgetMyDeviceResult429Headers struct {
+	RetryAfter *int
+}
+
+type ForgetMyDeviceResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ForgetMyDeviceResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ForgetMyDeviceResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ForgetMyDeviceResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ForgetMyDeviceResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ForgetMyDeviceResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ForgetMyDeviceResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ForgetMyDeviceResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ForgetMyDeviceResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ForgetMyDeviceResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ForgetMyDeviceResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ForgetMyDeviceResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ForgetMyDeviceResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ForgetMyDeviceResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ForgetMyDeviceResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ForgetMyDeviceResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetMyDeviceResult401Headers the declared response headers of an HTTP 401 response for GetMyDevice
 type GetMyDeviceResult401Headers struct {
 	WWWAuthenticate *string
@@ -24528,6 +26517,610 @@ func (r GetMyDeviceResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetMyDeviceResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMyDeviceStatusResult401Headers the declared response headers of an HTTP 401 response for UpdateMyDeviceStatus
+type UpdateMyDeviceStatusResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateMyDeviceStatusResult429Headers the declared response headers of an HTTP 429 response for UpdateMyDeviceStatus
+type UpdateMyDeviceStatusResult429Headers struct {
+	RetryAfter *int
+}
+
+type UpdateMyDeviceStatusResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateMyDeviceStatusResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMyDeviceStatusResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r UpdateMyDeviceStatusResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMyDeviceStatusResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMyDeviceStatusResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMyDeviceStatusResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMyDeviceStatusResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMyPasskeysResult200Headers the declared response headers of an HTTP 200 response for ListMyPasskeys
+type ListMyPasskeysResult200Headers struct {
+	Link *string
+}
+
+// ListMyPasskeysResult401Headers the declared response headers of an HTTP 401 response for ListMyPasskeys
+type ListMyPasskeysResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListMyPasskeysResult429Headers the declared response headers of an HTTP 429 response for ListMyPasskeys
+type ListMyPasskeysResult429Headers struct {
+	RetryAfter *int
+}
+
+type ListMyPasskeysResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListWebAuthnCredentialsResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListMyPasskeysResult200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMyPasskeysResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMyPasskeysResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyPasskeysResult) GetJSON200() *ListWebAuthnCredentialsResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMyPasskeysResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyPasskeysResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyPasskeysResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMyPasskeysResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListMyPasskeysResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListMyPasskeysResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListMyPasskeysResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ListMyPasskeysResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ListMyPasskeysResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyPasskeysResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyPasskeysResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyPasskeysResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyPasskeysResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartMyPasskeyRegistrationResult401Headers the declared response headers of an HTTP 401 response for StartMyPasskeyRegistration
+type StartMyPasskeyRegistrationResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// StartMyPasskeyRegistrationResult429Headers the declared response headers of an HTTP 429 response for StartMyPasskeyRegistration
+type StartMyPasskeyRegistrationResult429Headers struct {
+	RetryAfter *int
+}
+
+type StartMyPasskeyRegistrationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StartWebAuthnRegistrationResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StartMyPasskeyRegistrationResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StartMyPasskeyRegistrationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StartMyPasskeyRegistrationResult) GetJSON200() *StartWebAuthnRegistrationResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StartMyPasskeyRegistrationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StartMyPasskeyRegistrationResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StartMyPasskeyRegistrationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StartMyPasskeyRegistrationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r StartMyPasskeyRegistrationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r StartMyPasskeyRegistrationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r StartMyPasskeyRegistrationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r StartMyPasskeyRegistrationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r StartMyPasskeyRegistrationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r StartMyPasskeyRegistrationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartMyPasskeyRegistrationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartMyPasskeyRegistrationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartMyPasskeyRegistrationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CompleteMyPasskeyRegistrationResult401Headers the declared response headers of an HTTP 401 response for CompleteMyPasskeyRegistration
+type CompleteMyPasskeyRegistrationResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CompleteMyPasskeyRegistrationResult429Headers the declared response headers of an HTTP 429 response for CompleteMyPasskeyRegistration
+type CompleteMyPasskeyRegistrationResult429Headers struct {
+	RetryAfter *int
+}
+
+type CompleteMyPasskeyRegistrationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CompleteMyPasskeyRegistrationResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CompleteMyPasskeyRegistrationResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r CompleteMyPasskeyRegistrationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CompleteMyPasskeyRegistrationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CompleteMyPasskeyRegistrationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CompleteMyPasskeyRegistrationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CompleteMyPasskeyRegistrationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMyPasskeyResult401Headers the declared response headers of an HTTP 401 response for DeleteMyPasskey
+type DeleteMyPasskeyResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteMyPasskeyResult429Headers the declared response headers of an HTTP 429 response for DeleteMyPasskey
+type DeleteMyPasskeyResult429Headers struct {
+	RetryAfter *int
+}
+
+type DeleteMyPasskeyResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMyPasskeyResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteMyPasskeyResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteMyPasskeyResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMyPasskeyResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMyPasskeyResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMyPasskeyResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DeleteMyPasskeyResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteMyPasskeyResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteMyPasskeyResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DeleteMyPasskeyResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DeleteMyPasskeyResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMyPasskeyResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMyPasskeyResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMyPasskeyResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMyPasskeyResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -37821,6 +40414,107 @@ func (c *ClientWithResponses) UpdateMyAttributesWithResponse(ctx context.Context
 	return ParseUpdateMyAttributesResult(rsp)
 }
 
+// SendMyAttributeVerificationCodeWithBodyWithResponse Send a code that verifies one of the signed-in user's attributes
+//
+// Sends the signed-in user a verification code for `email` or
+// `phone_number`, with GetUserAttributeVerificationCode, and answers
+// where it went. The code itself never passes through the gateway: the
+// user reads it from the message and sends it back to
+// `POST /me/attributes/{attributeName}/verify`. A custom attribute
+// keeps its `custom:` prefix, percent-encoded or not
+// (`custom%3Aphone`). An optional body passes `ClientMetadata` to the
+// custom message Lambda trigger.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/attributes/{attributeName}/verification-code (the `SendMyAttributeVerificationCode` operationId).
+func (c *ClientWithResponses) SendMyAttributeVerificationCodeWithBodyWithResponse(ctx context.Context, attributeName MeAttributeName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendMyAttributeVerificationCodeResult, error) {
+	rsp, err := c.SendMyAttributeVerificationCodeWithBody(ctx, attributeName, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendMyAttributeVerificationCodeResult(rsp)
+}
+
+// SendMyAttributeVerificationCodeWithResponse Send a code that verifies one of the signed-in user's attributes
+//
+// Sends the signed-in user a verification code for `email` or
+// `phone_number`, with GetUserAttributeVerificationCode, and answers
+// where it went. The code itself never passes through the gateway: the
+// user reads it from the message and sends it back to
+// `POST /me/attributes/{attributeName}/verify`. A custom attribute
+// keeps its `custom:` prefix, percent-encoded or not
+// (`custom%3Aphone`). An optional body passes `ClientMetadata` to the
+// custom message Lambda trigger.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/attributes/{attributeName}/verification-code (the `SendMyAttributeVerificationCode` operationId).
+func (c *ClientWithResponses) SendMyAttributeVerificationCodeWithResponse(ctx context.Context, attributeName MeAttributeName, body SendMyAttributeVerificationCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*SendMyAttributeVerificationCodeResult, error) {
+	rsp, err := c.SendMyAttributeVerificationCode(ctx, attributeName, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendMyAttributeVerificationCodeResult(rsp)
+}
+
+// VerifyMyAttributeWithBodyWithResponse Verify one of the signed-in user's attributes with its code
+//
+// Marks the attribute verified with VerifyUserAttribute when `Code` is
+// the one Cognito sent (see
+// `POST /me/attributes/{attributeName}/verification-code`). A wrong
+// code is CodeMismatchException and an old one ExpiredCodeException,
+// both 400. The code is a secret: it reaches no log, audit line or
+// error answer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/attributes/{attributeName}/verify (the `VerifyMyAttribute` operationId).
+func (c *ClientWithResponses) VerifyMyAttributeWithBodyWithResponse(ctx context.Context, attributeName MeAttributeName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyMyAttributeResult, error) {
+	rsp, err := c.VerifyMyAttributeWithBody(ctx, attributeName, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMyAttributeResult(rsp)
+}
+
+// VerifyMyAttributeWithResponse Verify one of the signed-in user's attributes with its code
+//
+// Marks the attribute verified with VerifyUserAttribute when `Code` is
+// the one Cognito sent (see
+// `POST /me/attributes/{attributeName}/verification-code`). A wrong
+// code is CodeMismatchException and an old one ExpiredCodeException,
+// both 400. The code is a secret: it reaches no log, audit line or
+// error answer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/attributes/{attributeName}/verify (the `VerifyMyAttribute` operationId).
+func (c *ClientWithResponses) VerifyMyAttributeWithResponse(ctx context.Context, attributeName MeAttributeName, body VerifyMyAttributeJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyMyAttributeResult, error) {
+	rsp, err := c.VerifyMyAttribute(ctx, attributeName, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMyAttributeResult(rsp)
+}
+
+// GetMyAuthFactorsWithResponse Get the signed-in user's sign-in factors
+//
+// Returns, with GetUserAuthFactors, the factors the signed-in user can
+// sign in with (`ConfiguredUserAuthFactors`: password, email or SMS
+// one-time code, passkey) and their MFA settings.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/auth-factors (the `GetMyAuthFactors` operationId).
+func (c *ClientWithResponses) GetMyAuthFactorsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyAuthFactorsResult, error) {
+	rsp, err := c.GetMyAuthFactors(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyAuthFactorsResult(rsp)
+}
+
 // ListMyDevicesWithResponse List the signed-in user's remembered devices
 //
 // Lists the signed-in user's remembered devices, one page at a time, with
@@ -37838,6 +40532,71 @@ func (c *ClientWithResponses) ListMyDevicesWithResponse(ctx context.Context, par
 	return ParseListMyDevicesResult(rsp)
 }
 
+// ConfirmMyDeviceWithBodyWithResponse Confirm a device the signed-in user signed in from
+//
+// Starts tracking the device Cognito named in the sign-in answer's
+// `NewDeviceMetadata`, with ConfirmDevice: the client sends the
+// `DeviceKey`, a name for the device and the SRP verifier it computed
+// from a device password it keeps. The answer says whether the user
+// must still choose to remember it (`UserConfirmationNecessary`, when
+// the pool asks the user); then PATCH
+// `/me/devices/{deviceKey}`. The answer is 200, not 201: the device
+// already exists at `/me/devices/{deviceKey}` since the sign-in, and
+// this confirms it. The verifier's `PasswordVerifier` and `Salt` are
+// secrets: they reach no log, audit line or error answer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/devices (the `ConfirmMyDevice` operationId).
+func (c *ClientWithResponses) ConfirmMyDeviceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmMyDeviceResult, error) {
+	rsp, err := c.ConfirmMyDeviceWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmMyDeviceResult(rsp)
+}
+
+// ConfirmMyDeviceWithResponse Confirm a device the signed-in user signed in from
+//
+// Starts tracking the device Cognito named in the sign-in answer's
+// `NewDeviceMetadata`, with ConfirmDevice: the client sends the
+// `DeviceKey`, a name for the device and the SRP verifier it computed
+// from a device password it keeps. The answer says whether the user
+// must still choose to remember it (`UserConfirmationNecessary`, when
+// the pool asks the user); then PATCH
+// `/me/devices/{deviceKey}`. The answer is 200, not 201: the device
+// already exists at `/me/devices/{deviceKey}` since the sign-in, and
+// this confirms it. The verifier's `PasswordVerifier` and `Salt` are
+// secrets: they reach no log, audit line or error answer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/devices (the `ConfirmMyDevice` operationId).
+func (c *ClientWithResponses) ConfirmMyDeviceWithResponse(ctx context.Context, body ConfirmMyDeviceJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmMyDeviceResult, error) {
+	rsp, err := c.ConfirmMyDevice(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmMyDeviceResult(rsp)
+}
+
+// ForgetMyDeviceWithResponse Forget one of the signed-in user's devices
+//
+// Stops tracking the device with ForgetDevice: it is no longer
+// remembered or listed, and the next sign-in from it counts as from a
+// new device.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /me/devices/{deviceKey} (the `ForgetMyDevice` operationId).
+func (c *ClientWithResponses) ForgetMyDeviceWithResponse(ctx context.Context, deviceKey DeviceKey, reqEditors ...RequestEditorFn) (*ForgetMyDeviceResult, error) {
+	rsp, err := c.ForgetMyDevice(ctx, deviceKey, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseForgetMyDeviceResult(rsp)
+}
+
 // GetMyDeviceWithResponse Get one of the signed-in user's devices
 //
 // Returns one of the signed-in user's remembered devices with GetDevice.
@@ -37851,6 +40610,147 @@ func (c *ClientWithResponses) GetMyDeviceWithResponse(ctx context.Context, devic
 		return nil, err
 	}
 	return ParseGetMyDeviceResult(rsp)
+}
+
+// UpdateMyDeviceStatusWithBodyWithResponse Change whether one of the signed-in user's devices is remembered
+//
+// Sets the device's remembered status with UpdateDeviceStatus. This is
+// a plain partial update, not a merge patch: the status is the only
+// thing of a device that can be changed, so the body is
+// UpdateDeviceStatus's own input and nothing is read first.
+// `not_remembered` keeps the device tracked but makes the user pass
+// MFA again from it. Device tracking must be on in the pool; otherwise
+// Cognito answers InvalidUserPoolConfigurationException, 400.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /me/devices/{deviceKey} (the `UpdateMyDeviceStatus` operationId).
+func (c *ClientWithResponses) UpdateMyDeviceStatusWithBodyWithResponse(ctx context.Context, deviceKey DeviceKey, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMyDeviceStatusResult, error) {
+	rsp, err := c.UpdateMyDeviceStatusWithBody(ctx, deviceKey, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMyDeviceStatusResult(rsp)
+}
+
+// UpdateMyDeviceStatusWithResponse Change whether one of the signed-in user's devices is remembered
+//
+// Sets the device's remembered status with UpdateDeviceStatus. This is
+// a plain partial update, not a merge patch: the status is the only
+// thing of a device that can be changed, so the body is
+// UpdateDeviceStatus's own input and nothing is read first.
+// `not_remembered` keeps the device tracked but makes the user pass
+// MFA again from it. Device tracking must be on in the pool; otherwise
+// Cognito answers InvalidUserPoolConfigurationException, 400.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /me/devices/{deviceKey} (the `UpdateMyDeviceStatus` operationId).
+func (c *ClientWithResponses) UpdateMyDeviceStatusWithResponse(ctx context.Context, deviceKey DeviceKey, body UpdateMyDeviceStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyDeviceStatusResult, error) {
+	rsp, err := c.UpdateMyDeviceStatus(ctx, deviceKey, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMyDeviceStatusResult(rsp)
+}
+
+// ListMyPasskeysWithResponse List the signed-in user's passkeys
+//
+// Lists the signed-in user's passkeys (WebAuthn credentials), one page
+// at a time, with ListWebAuthnCredentials. Paging works as on the
+// other lists: `Limit`, then `NextToken` or the `Link` header.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me/passkeys (the `ListMyPasskeys` operationId).
+func (c *ClientWithResponses) ListMyPasskeysWithResponse(ctx context.Context, params *ListMyPasskeysParams, reqEditors ...RequestEditorFn) (*ListMyPasskeysResult, error) {
+	rsp, err := c.ListMyPasskeys(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyPasskeysResult(rsp)
+}
+
+// StartMyPasskeyRegistrationWithResponse Start registering a passkey for the signed-in user
+//
+// Starts a passkey registration with StartWebAuthnRegistration and
+// answers its output, whose `CredentialCreationOptions` are passed on
+// as they came, member for member and number for number: the
+// public-key options to hand to the browser's
+// `navigator.credentials.create()` (after decoding their base64url
+// members). They
+// carry the registration's `challenge`, which reaches no log or audit
+// line. The pool must have passkey sign-in on, with a relying party
+// (WebAuthnConfigurationMissingException, 400 otherwise). Finish with
+// `PUT /me/passkeys/registration`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/passkeys/registration (the `StartMyPasskeyRegistration` operationId).
+func (c *ClientWithResponses) StartMyPasskeyRegistrationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StartMyPasskeyRegistrationResult, error) {
+	rsp, err := c.StartMyPasskeyRegistration(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartMyPasskeyRegistrationResult(rsp)
+}
+
+// CompleteMyPasskeyRegistrationWithBodyWithResponse Finish registering a passkey for the signed-in user
+//
+// Sends the authenticator's answer to the started registration (the
+// `PublicKeyCredential` that `navigator.credentials.create()` made,
+// with its binary members base64url-encoded) to
+// CompleteWebAuthnRegistration, which checks it against the challenge
+// and stores the passkey. `Credential` is a free-form document and is
+// passed on exactly as it came. Its material reaches no log, audit line
+// or error answer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /me/passkeys/registration (the `CompleteMyPasskeyRegistration` operationId).
+func (c *ClientWithResponses) CompleteMyPasskeyRegistrationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteMyPasskeyRegistrationResult, error) {
+	rsp, err := c.CompleteMyPasskeyRegistrationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteMyPasskeyRegistrationResult(rsp)
+}
+
+// CompleteMyPasskeyRegistrationWithResponse Finish registering a passkey for the signed-in user
+//
+// Sends the authenticator's answer to the started registration (the
+// `PublicKeyCredential` that `navigator.credentials.create()` made,
+// with its binary members base64url-encoded) to
+// CompleteWebAuthnRegistration, which checks it against the challenge
+// and stores the passkey. `Credential` is a free-form document and is
+// passed on exactly as it came. Its material reaches no log, audit line
+// or error answer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /me/passkeys/registration (the `CompleteMyPasskeyRegistration` operationId).
+func (c *ClientWithResponses) CompleteMyPasskeyRegistrationWithResponse(ctx context.Context, body CompleteMyPasskeyRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteMyPasskeyRegistrationResult, error) {
+	rsp, err := c.CompleteMyPasskeyRegistration(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteMyPasskeyRegistrationResult(rsp)
+}
+
+// DeleteMyPasskeyWithResponse Delete one of the signed-in user's passkeys
+//
+// Deletes the passkey with DeleteWebAuthnCredential; the user can no
+// longer sign in with it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /me/passkeys/{credentialId} (the `DeleteMyPasskey` operationId).
+func (c *ClientWithResponses) DeleteMyPasskeyWithResponse(ctx context.Context, credentialID CredentialID, reqEditors ...RequestEditorFn) (*DeleteMyPasskeyResult, error) {
+	rsp, err := c.DeleteMyPasskey(ctx, credentialID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMyPasskeyResult(rsp)
 }
 
 // SetMySettingsWithBodyWithResponse Set the signed-in user's MFA options
@@ -42592,6 +45492,366 @@ func ParseUpdateMyAttributesResult(rsp *http.Response) (*UpdateMyAttributesResul
 	return response, nil
 }
 
+// ParseSendMyAttributeVerificationCodeResult parses an HTTP response from a SendMyAttributeVerificationCodeWithResponse call
+func ParseSendMyAttributeVerificationCodeResult(rsp *http.Response) (*SendMyAttributeVerificationCodeResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendMyAttributeVerificationCodeResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CodeDeliveryDetailsType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SendMyAttributeVerificationCodeResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SendMyAttributeVerificationCodeResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyMyAttributeResult parses an HTTP response from a VerifyMyAttributeWithResponse call
+func ParseVerifyMyAttributeResult(rsp *http.Response) (*VerifyMyAttributeResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyMyAttributeResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers VerifyMyAttributeResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers VerifyMyAttributeResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMyAuthFactorsResult parses an HTTP response from a GetMyAuthFactorsWithResponse call
+func ParseGetMyAuthFactorsResult(rsp *http.Response) (*GetMyAuthFactorsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyAuthFactorsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetUserAuthFactorsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetMyAuthFactorsResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMyAuthFactorsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListMyDevicesResult parses an HTTP response from a ListMyDevicesWithResponse call
 func ParseListMyDevicesResult(rsp *http.Response) (*ListMyDevicesResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -42714,6 +45974,240 @@ func ParseListMyDevicesResult(rsp *http.Response) (*ListMyDevicesResult, error) 
 	return response, nil
 }
 
+// ParseConfirmMyDeviceResult parses an HTTP response from a ConfirmMyDeviceWithResponse call
+func ParseConfirmMyDeviceResult(rsp *http.Response) (*ConfirmMyDeviceResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmMyDeviceResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfirmDeviceResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ConfirmMyDeviceResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ConfirmMyDeviceResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseForgetMyDeviceResult parses an HTTP response from a ForgetMyDeviceWithResponse call
+func ParseForgetMyDeviceResult(rsp *http.Response) (*ForgetMyDeviceResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ForgetMyDeviceResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ForgetMyDeviceResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ForgetMyDeviceResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetMyDeviceResult parses an HTTP response from a GetMyDeviceWithResponse call
 func ParseGetMyDeviceResult(rsp *http.Response) (*GetMyDeviceResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -42813,6 +46307,592 @@ func ParseGetMyDeviceResult(rsp *http.Response) (*GetMyDeviceResult, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetMyDeviceResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMyDeviceStatusResult parses an HTTP response from a UpdateMyDeviceStatusWithResponse call
+func ParseUpdateMyDeviceStatusResult(rsp *http.Response) (*UpdateMyDeviceStatusResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMyDeviceStatusResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateMyDeviceStatusResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMyDeviceStatusResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMyPasskeysResult parses an HTTP response from a ListMyPasskeysWithResponse call
+func ParseListMyPasskeysResult(rsp *http.Response) (*ListMyPasskeysResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyPasskeysResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListWebAuthnCredentialsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListMyPasskeysResult200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListMyPasskeysResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMyPasskeysResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartMyPasskeyRegistrationResult parses an HTTP response from a StartMyPasskeyRegistrationWithResponse call
+func ParseStartMyPasskeyRegistrationResult(rsp *http.Response) (*StartMyPasskeyRegistrationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartMyPasskeyRegistrationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StartWebAuthnRegistrationResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers StartMyPasskeyRegistrationResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers StartMyPasskeyRegistrationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCompleteMyPasskeyRegistrationResult parses an HTTP response from a CompleteMyPasskeyRegistrationWithResponse call
+func ParseCompleteMyPasskeyRegistrationResult(rsp *http.Response) (*CompleteMyPasskeyRegistrationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CompleteMyPasskeyRegistrationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CompleteMyPasskeyRegistrationResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CompleteMyPasskeyRegistrationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMyPasskeyResult parses an HTTP response from a DeleteMyPasskeyWithResponse call
+func ParseDeleteMyPasskeyResult(rsp *http.Response) (*DeleteMyPasskeyResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMyPasskeyResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteMyPasskeyResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteMyPasskeyResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -212,6 +212,20 @@ func rows() []Action {
 		action((*cip.Client).SetUserSettings, quota.UserUpdate, writes),
 		action((*cip.Client).ListDevices, quota.UserResourceRead, reads),
 		action((*cip.Client).GetDevice, quota.UserResourceRead, reads),
+		// Self-service (/me) of issue 15: attribute verification, sign-in
+		// factors, passkeys and devices. GetUserAttributeVerificationCode
+		// sends a message, so it counts as a write though Cognito meters it
+		// as a resource read.
+		action((*cip.Client).GetUserAttributeVerificationCode, quota.UserResourceRead, writes),
+		action((*cip.Client).VerifyUserAttribute, quota.UserUpdate, writes),
+		action((*cip.Client).GetUserAuthFactors, quota.UserRead, reads),
+		action((*cip.Client).ListWebAuthnCredentials, quota.UserResourceRead, reads),
+		action((*cip.Client).DeleteWebAuthnCredential, quota.UserResourceUpdate, writes),
+		action((*cip.Client).StartWebAuthnRegistration, quota.UserResourceUpdate, writes),
+		action((*cip.Client).CompleteWebAuthnRegistration, quota.UserResourceUpdate, writes),
+		action((*cip.Client).ConfirmDevice, quota.UserResourceUpdate, writes),
+		action((*cip.Client).UpdateDeviceStatus, quota.UserResourceUpdate, writes),
+		action((*cip.Client).ForgetDevice, quota.UserResourceUpdate, writes),
 	}
 }
 

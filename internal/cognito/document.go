@@ -179,6 +179,12 @@ func StringMember(v any, name string) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	// A free-form document (freeform.go) may be a bare JSON string.
+	if reflect.TypeOf(m).Implements(marshalerType) {
+		tree, _ := documentTree(reflect.ValueOf(m))
+		s, isString := tree.(string)
+		return s, isString
+	}
 	rv := reflect.ValueOf(m)
 	if rv.Kind() == reflect.Pointer {
 		rv = rv.Elem()

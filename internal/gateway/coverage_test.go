@@ -31,11 +31,6 @@ var (
 		"AdminLinkProviderForUser", "AdminDisableProviderForUser",
 		"ChangePassword", "GlobalSignOut", "SetUserMFAPreference",
 		"AssociateSoftwareToken", "VerifySoftwareToken",
-		"GetUserAttributeVerificationCode", "VerifyUserAttribute",
-		"GetUserAuthFactors",
-		"ListWebAuthnCredentials", "DeleteWebAuthnCredential",
-		"StartWebAuthnRegistration", "CompleteWebAuthnRegistration",
-		"UpdateDeviceStatus", "ForgetDevice", "ConfirmDevice",
 	}
 )
 

@@ -12,7 +12,7 @@ import (
 func FuzzMayHoldSecret(f *testing.F) {
 	for _, s := range []string{
 		"request", "ListUsers", "us-east-1_Example1", `{"Password":"x"}`, "bearer abc",
-		"PASSWORD=x", "ſession=x", "AccessToKen=x", "basic\tx", "Sess ion=x",
+		"PASSWORD=x", "ſession=x", "AccessToKen=x", "basic\tx", "Sess ion=x", `{"Code":"1"}`, "code=x",
 	} {
 		f.Add(s)
 	}
@@ -27,7 +27,7 @@ func FuzzMayHoldSecret(f *testing.F) {
 // strings.EqualFold does.
 func FuzzIsSecret(f *testing.F) {
 	for _, s := range append([]string{"", "password", "PASSWORD", "ſession", "SeſſIon", "accessToKen",
-		"requestId", "Requests", "passwords", "a_very_long_attribute_name_over_32_bytes"}, Names...) {
+		"requestId", "Requests", "passwords", "a_very_long_attribute_name_over_32_bytes", "code"}, append(Names, ExactNames...)...) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
@@ -41,6 +41,7 @@ func TestIsSecret(t *testing.T) {
 	for name, want := range map[string]bool{
 		"Password": true, "password": true, "TEMPORARYPASSWORD": true, "ſession": true, "idtoken": true,
 		"Authorization": true, "Requests": false, "passwords": false, "token": false, "": false,
+		"Code": true, "code": false, "CODE": false, "salt": true, "PasswordVerifier": true, "Challenge": true,
 	} {
 		if got := IsSecret(name); got != want {
 			t.Errorf("IsSecret(%q) = %v, want %v", name, got, want)

@@ -32,12 +32,29 @@ var Names = []string{
 	"ClientSecretValue",
 	// Keys of an identity provider's ProviderDetails.
 	"client_secret", "private_key",
+	// /me's device verifier (ConfirmDevice's DeviceSecretVerifierConfig)
+	// and passkey material: the challenge of StartWebAuthnRegistration's
+	// options and the members of the credential a browser makes. Credential
+	// itself is a JSON object, which the string patterns cannot mask whole;
+	// its members are named so that they are.
+	"PasswordVerifier", "Salt", "Credential", "challenge", "clientDataJSON", "attestationObject",
+}
+
+// ExactNames are secret member names that are secret only in Cognito's
+// exact spelling: in another case they are ordinary words of the gateway's
+// own log lines, such as the problem's "code".
+var ExactNames = []string{
+	// VerifyUserAttribute's verification code.
+	"Code",
 }
 
 // patterns are compiled when a string first may hold a secret, which is
 // rare (see mayHoldSecret), rather than in every process's start-up.
 var patterns = sync.OnceValue(func() (p struct{ jsonMember, assignment, credential *regexp.Regexp }) {
 	names := strings.Join(Names, "|")
+	for _, n := range ExactNames {
+		names += "|(?-i:" + n + ")"
+	}
 	// "Password": "...", as JSON or Go's %q output.
 	p.jsonMember = regexp.MustCompile(`(?i)("(?:` + names + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 	// Password=..., Password: ... as in headers, query strings and %+v output.
@@ -70,6 +87,9 @@ var lookup = sync.OnceValue(func() *tables {
 	for _, n := range Names {
 		t.names[strings.ToLower(n)] = struct{}{}
 		t.nameLengths |= 1 << len(n)
+		words = append(words, strings.ToLower(n))
+	}
+	for _, n := range ExactNames {
 		words = append(words, strings.ToLower(n))
 	}
 	for _, w := range words {
@@ -124,8 +144,12 @@ func mayHoldSecret(s string) bool {
 	return false
 }
 
-// IsSecret reports whether name (any case) names a secret.
+// IsSecret reports whether name (any case, or for ExactNames that case)
+// names a secret.
 func IsSecret(name string) bool {
+	if slices.Contains(ExactNames, name) {
+		return true
+	}
 	// Nearly every name is short ASCII, looked up in lower case; the rest
 	// are compared the way strings.EqualFold folds case ("ſession").
 	var lower [32]byte
@@ -151,6 +175,9 @@ func IsSecret(name string) bool {
 }
 
 func foldedSecret(name string) bool {
+	if slices.Contains(ExactNames, name) {
+		return true
+	}
 	for _, n := range Names {
 		if strings.EqualFold(n, name) {
 			return true

@@ -23,14 +23,23 @@ func TestStringMasksSecrets(t *testing.T) {
 		{`{"ProviderDetails":{"client_id":"abc","client_secret":"oidc-s3cret"}}`, "oidc-s3cret"},
 		{`{"ProviderDetails":{"private_key":"-----BEGIN PRIVATE KEY-----MIGT"}}`, "MIGT"},
 		{`{"ClientSecretDescriptor":{"ClientSecretId":"c--1","ClientSecretValue":"gen3rated"}}`, "gen3rated"},
+		{`{"AccessToken":"x","AttributeName":"email","Code":"731904"}`, "731904"},
+		{`{Code:731904 AttributeName:email}`, "731904"},
+		{`{"DeviceSecretVerifierConfig":{"PasswordVerifier":"pv-8842","Salt":"salt-7731"}}`, "pv-8842"},
+		{`{"DeviceSecretVerifierConfig":{"PasswordVerifier":"pv-8842","Salt":"salt-7731"}}`, "salt-7731"},
+		{`{"CredentialCreationOptions":{"challenge":"ch-5520","rp":{"id":"example.com"}}}`, "ch-5520"},
+		{`{"Credential":{"id":"AQID","response":{"clientDataJSON":"cd-9917","attestationObject":"ao-3310"}}}`, "cd-9917"},
+		{`{"Credential":{"id":"AQID","response":{"clientDataJSON":"cd-9917","attestationObject":"ao-3310"}}}`, "ao-3310"},
 	}
 	for _, c := range cases {
 		if got := String(c.in); strings.Contains(got, c.secret) {
 			t.Errorf("String(%q) = %q still holds %q", c.in, got, c.secret)
 		}
 	}
-	if got := String(`{"Username":"ann"}`); got != `{"Username":"ann"}` {
-		t.Errorf("masked a non-secret: %q", got)
+	for _, plain := range []string{`{"Username":"ann"}`, `{"code":"CodeMismatchException","status":400}`, `code=NotAuthorizedException`} {
+		if got := String(plain); got != plain {
+			t.Errorf("masked a non-secret: %q", got)
+		}
 	}
 }
 
