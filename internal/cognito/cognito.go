@@ -212,6 +212,13 @@ func rows() []Action {
 		action((*cip.Client).SetUserSettings, quota.UserUpdate, writes),
 		action((*cip.Client).ListDevices, quota.UserResourceRead, reads),
 		action((*cip.Client).GetDevice, quota.UserResourceRead, reads),
+		// Issue 15, /me: password, sign-out everywhere, MFA preference and
+		// authenticator-app (TOTP) enrolment.
+		action((*cip.Client).ChangePassword, quota.UserAccountRecovery, writes),
+		action((*cip.Client).GlobalSignOut, quota.UserUpdate, writes),
+		action((*cip.Client).SetUserMFAPreference, quota.UserUpdate, writes),
+		action((*cip.Client).AssociateSoftwareToken, quota.UserUpdate, writes),
+		action((*cip.Client).VerifySoftwareToken, quota.UserUpdate, writes),
 	}
 }
 

@@ -141,8 +141,8 @@ func TestEveryMeOperationRequiresAWellFormedBearerToken(t *testing.T) {
 	if stub.Calls() != nil {
 		t.Errorf("Cognito was called: %s", callNames(stub))
 	}
-	if operations != 7 {
-		t.Errorf("%d operations under /me, want 7", operations)
+	if operations != 12 {
+		t.Errorf("%d operations under /me, want 12", operations)
 	}
 }
 
