@@ -1076,6 +1076,24 @@ func (e VerifiedAttributeType) Valid() bool {
 	}
 }
 
+// Defines values for VerifySoftwareTokenResponseStatus.
+const (
+	VerifySoftwareTokenResponseStatusERROR   VerifySoftwareTokenResponseStatus = "ERROR"
+	VerifySoftwareTokenResponseStatusSUCCESS VerifySoftwareTokenResponseStatus = "SUCCESS"
+)
+
+// Valid indicates whether the value is a known member of the VerifySoftwareTokenResponseStatus enum.
+func (e VerifySoftwareTokenResponseStatus) Valid() bool {
+	switch e {
+	case VerifySoftwareTokenResponseStatusERROR:
+		return true
+	case VerifySoftwareTokenResponseStatusSUCCESS:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebAuthnFactorConfigurationType.
 const (
 	WebAuthnFactorConfigurationTypeMULTIFACTORWITHUSERVERIFICATION WebAuthnFactorConfigurationType = "MULTI_FACTOR_WITH_USER_VERIFICATION"
@@ -1420,6 +1438,14 @@ type AssetType struct {
 	ResourceID *string `json:"ResourceId,omitempty"`
 }
 
+// AssociateSoftwareTokenResponse The AssociateSoftwareToken output, without `Session`, which only the sign-in flow's MFA_SETUP challenge uses.
+type AssociateSoftwareTokenResponse struct {
+	// SecretCode The TOTP secret, base32 (Cognito's are at least 16 characters),
+	// to load into an authenticator app. A credential: keep it out of
+	// logs and caches.
+	SecretCode string `json:"SecretCode"`
+}
+
 // AttributeDataType defines model for AttributeDataType.
 type AttributeDataType string
 
@@ -1450,6 +1476,19 @@ type AuthFactorType string
 
 // AuthSessionValidityType Minutes a sign-in session token stays valid.
 type AuthSessionValidityType = int32
+
+// ChangePasswordRequest The members of Cognito's ChangePassword input except `AccessToken`, which comes from `Authorization`.
+type ChangePasswordRequest struct {
+	// PreviousPassword A password; it must also meet the pool's password policy, which
+	// Cognito checks (InvalidPasswordException, 400). It may contain spaces
+	// but can't begin or end with whitespace. Passwords are never returned.
+	PreviousPassword *PasswordType `json:"PreviousPassword,omitempty"`
+
+	// ProposedPassword A password; it must also meet the pool's password policy, which
+	// Cognito checks (InvalidPasswordException, 400). It may contain spaces
+	// but can't begin or end with whitespace. Passwords are never returned.
+	ProposedPassword PasswordType `json:"ProposedPassword"`
+}
 
 // ClientIDType An app client ID.
 type ClientIDType = string
@@ -3563,6 +3602,23 @@ type SetUICustomizationRequest struct {
 	ImageFile *[]byte `json:"ImageFile,omitempty"`
 }
 
+// SetUserMFAPreferenceRequest The members of Cognito's SetUserMFAPreference input except
+// `AccessToken`, which comes from `Authorization`. A method left out
+// keeps its current setting.
+type SetUserMFAPreferenceRequest struct {
+	// EmailMfaSettings Email message MFA for one user; needs the Essentials or Plus feature plan and SES email sending.
+	EmailMfaSettings *EmailMfaSettingsType `json:"EmailMfaSettings,omitempty"`
+
+	// SMSMfaSettings SMS message MFA for one user; the user needs a phone number.
+	SMSMfaSettings *SMSMfaSettingsType `json:"SMSMfaSettings,omitempty"`
+
+	// SoftwareTokenMfaSettings Authenticator-app (TOTP) MFA for one user; the user must have associated a token first.
+	SoftwareTokenMfaSettings *SoftwareTokenMfaSettingsType `json:"SoftwareTokenMfaSettings,omitempty"`
+
+	// WebAuthnMfaSettings Whether passkey sign-in counts as MFA for one user.
+	WebAuthnMfaSettings *WebAuthnMfaSettingsType `json:"WebAuthnMfaSettings,omitempty"`
+}
+
 // SetUserPoolMfaConfigRequest The whole MFA configuration of a pool, as SetUserPoolMfaConfig takes
 // it: a factor left out is turned off.
 type SetUserPoolMfaConfigRequest struct {
@@ -4570,6 +4626,26 @@ type VerificationMessageTemplateType struct {
 
 // VerifiedAttributeType defines model for VerifiedAttributeType.
 type VerifiedAttributeType string
+
+// VerifySoftwareTokenRequest The members of Cognito's VerifySoftwareToken input except
+// `AccessToken`, which comes from `Authorization`, and `Session`, which
+// only the sign-in flow's MFA_SETUP challenge uses.
+type VerifySoftwareTokenRequest struct {
+	// FriendlyDeviceName A name for the authenticator app's device, for example `Ada's phone`.
+	FriendlyDeviceName *string `json:"FriendlyDeviceName,omitempty"`
+
+	// UserCode The six-digit code the authenticator app shows now.
+	UserCode string `json:"UserCode"`
+}
+
+// VerifySoftwareTokenResponse The VerifySoftwareToken output, without `Session`.
+type VerifySoftwareTokenResponse struct {
+	// Status `SUCCESS` when the code matched and the app is registered.
+	Status *VerifySoftwareTokenResponseStatus `json:"Status,omitempty"`
+}
+
+// VerifySoftwareTokenResponseStatus `SUCCESS` when the code matched and the app is registered.
+type VerifySoftwareTokenResponseStatus string
 
 // VerifyUserAttributeRequest The members of Cognito's VerifyUserAttribute input except
 // `AccessToken`, which comes from `Authorization`, and
@@ -5662,11 +5738,20 @@ type ConfirmMyDeviceJSONRequestBody = ConfirmDeviceRequest
 // UpdateMyDeviceStatusJSONRequestBody defines body for UpdateMyDeviceStatus for application/json ContentType.
 type UpdateMyDeviceStatusJSONRequestBody = UpdateDeviceStatusRequest
 
+// SetMyMFAPreferenceJSONRequestBody defines body for SetMyMFAPreference for application/json ContentType.
+type SetMyMFAPreferenceJSONRequestBody = SetUserMFAPreferenceRequest
+
 // CompleteMyPasskeyRegistrationJSONRequestBody defines body for CompleteMyPasskeyRegistration for application/json ContentType.
 type CompleteMyPasskeyRegistrationJSONRequestBody = CompleteWebAuthnRegistrationRequest
 
+// ChangeMyPasswordJSONRequestBody defines body for ChangeMyPassword for application/json ContentType.
+type ChangeMyPasswordJSONRequestBody = ChangePasswordRequest
+
 // SetMySettingsJSONRequestBody defines body for SetMySettings for application/json ContentType.
 type SetMySettingsJSONRequestBody = SetUserSettingsRequest
+
+// VerifyMySoftwareTokenJSONRequestBody defines body for VerifyMySoftwareToken for application/json ContentType.
+type VerifyMySoftwareTokenJSONRequestBody = VerifySoftwareTokenRequest
 
 // CreatePoolJSONRequestBody defines body for CreatePool for application/json ContentType.
 type CreatePoolJSONRequestBody = CreateUserPoolRequest
@@ -6178,6 +6263,34 @@ type ClientInterface interface {
 	// Corresponds with PATCH /me/devices/{deviceKey} (the `UpdateMyDeviceStatus` operationId).
 	UpdateMyDeviceStatus(ctx context.Context, deviceKey DeviceKey, body UpdateMyDeviceStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetMyMFAPreferenceWithBody Set the signed-in user's MFA preference
+	//
+	// Activates or deactivates the signed-in user's MFA methods and chooses
+	// the preferred one, with SetUserMFAPreference. A method left out of the
+	// body keeps its current setting (Cognito's own semantics). An
+	// authenticator app can only be activated once its token is associated
+	// (`POST /me/software-token`) and verified
+	// (`POST /me/software-token/verify`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /me/mfa-preference (the `SetMyMFAPreference` operationId).
+	SetMyMFAPreferenceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetMyMFAPreference Set the signed-in user's MFA preference
+	//
+	// Activates or deactivates the signed-in user's MFA methods and chooses
+	// the preferred one, with SetUserMFAPreference. A method left out of the
+	// body keeps its current setting (Cognito's own semantics). An
+	// authenticator app can only be activated once its token is associated
+	// (`POST /me/software-token`) and verified
+	// (`POST /me/software-token/verify`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /me/mfa-preference (the `SetMyMFAPreference` operationId).
+	SetMyMFAPreference(ctx context.Context, body SetMyMFAPreferenceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMyPasskeys List the signed-in user's passkeys
 	//
 	// Lists the signed-in user's passkeys (WebAuthn credentials), one page
@@ -6241,6 +6354,40 @@ type ClientInterface interface {
 	// Corresponds with DELETE /me/passkeys/{credentialId} (the `DeleteMyPasskey` operationId).
 	DeleteMyPasskey(ctx context.Context, credentialID CredentialID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ChangeMyPasswordWithBody Change the signed-in user's password
+	//
+	// Replaces the signed-in user's password with ChangePassword.
+	// `PreviousPassword` is the current one; a user who signed in without a
+	// password (passwordless) may leave it out. A wrong `PreviousPassword`
+	// is a 403 with `code` `NotAuthorizedException` and no
+	// `WWW-Authenticate`; a refused access token is a 401 with
+	// `WWW-Authenticate`, as on every `/me` route. A `ProposedPassword`
+	// that breaks the pool's password policy is a 400
+	// (`InvalidPasswordException`). Neither password is ever logged or
+	// repeated in an answer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /me/password (the `ChangeMyPassword` operationId).
+	ChangeMyPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangeMyPassword Change the signed-in user's password
+	//
+	// Replaces the signed-in user's password with ChangePassword.
+	// `PreviousPassword` is the current one; a user who signed in without a
+	// password (passwordless) may leave it out. A wrong `PreviousPassword`
+	// is a 403 with `code` `NotAuthorizedException` and no
+	// `WWW-Authenticate`; a refused access token is a 401 with
+	// `WWW-Authenticate`, as on every `/me` route. A `ProposedPassword`
+	// that breaks the pool's password policy is a 400
+	// (`InvalidPasswordException`). Neither password is ever logged or
+	// repeated in an answer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /me/password (the `ChangeMyPassword` operationId).
+	ChangeMyPassword(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SetMySettingsWithBody Set the signed-in user's MFA options
 	//
 	// Sets the signed-in user's legacy SMS MFA options with SetUserSettings. The
@@ -6264,6 +6411,57 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /me/settings (the `SetMySettings` operationId).
 	SetMySettings(ctx context.Context, body SetMySettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SignMeOut Sign the signed-in user out everywhere
+	//
+	// Signs the signed-in user out of every device with GlobalSignOut: the
+	// user's refresh tokens are revoked, and with them the access and ID
+	// tokens they issued, this request's token included.
+	//
+	// Corresponds with POST /me/sign-out (the `SignMeOut` operationId).
+	SignMeOut(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AssociateMySoftwareToken Start enrolling an authenticator app
+	//
+	// Starts the signed-in user's authenticator-app (TOTP) enrolment with
+	// AssociateSoftwareToken. The answer's `SecretCode` is the TOTP secret:
+	// show it to the user (as a QR code, say) to load into the app, then
+	// send a code the app shows to `POST /me/software-token/verify`. The
+	// answer is a 200, not a 201: it creates nothing the API can address.
+	// The secret is never logged and the answer is `Cache-Control:
+	// no-store`. Treat it as a credential. Each call replaces the secret of
+	// an enrolment not yet verified.
+	//
+	// Corresponds with POST /me/software-token (the `AssociateMySoftwareToken` operationId).
+	AssociateMySoftwareToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMySoftwareTokenWithBody Finish enrolling an authenticator app
+	//
+	// Finishes the enrolment that `POST /me/software-token` started, with
+	// VerifySoftwareToken: `UserCode` is a code the authenticator app
+	// shows now. `Status` `SUCCESS` means the app is registered; then turn
+	// it on with `PUT /me/mfa-preference`. A wrong code is a 400
+	// (`CodeMismatchException`, or `EnableSoftwareTokenMFAException`). The
+	// code is never logged or repeated in an answer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /me/software-token/verify (the `VerifyMySoftwareToken` operationId).
+	VerifyMySoftwareTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMySoftwareToken Finish enrolling an authenticator app
+	//
+	// Finishes the enrolment that `POST /me/software-token` started, with
+	// VerifySoftwareToken: `UserCode` is a code the authenticator app
+	// shows now. `Status` `SUCCESS` means the app is registered; then turn
+	// it on with `PUT /me/mfa-preference`. A wrong code is a 400
+	// (`CodeMismatchException`, or `EnableSoftwareTokenMFAException`). The
+	// code is never logged or repeated in an answer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /me/software-token/verify (the `VerifyMySoftwareToken` operationId).
+	VerifyMySoftwareToken(ctx context.Context, body VerifyMySoftwareTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPI Get this OpenAPI description
 	//
@@ -9476,6 +9674,54 @@ func (c *Client) UpdateMyDeviceStatus(ctx context.Context, deviceKey DeviceKey, 
 	return c.Client.Do(req)
 }
 
+// SetMyMFAPreferenceWithBody Set the signed-in user's MFA preference
+//
+// Activates or deactivates the signed-in user's MFA methods and chooses
+// the preferred one, with SetUserMFAPreference. A method left out of the
+// body keeps its current setting (Cognito's own semantics). An
+// authenticator app can only be activated once its token is associated
+// (`POST /me/software-token`) and verified
+// (`POST /me/software-token/verify`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /me/mfa-preference (the `SetMyMFAPreference` operationId).
+func (c *Client) SetMyMFAPreferenceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetMyMFAPreferenceRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetMyMFAPreference Set the signed-in user's MFA preference
+//
+// Activates or deactivates the signed-in user's MFA methods and chooses
+// the preferred one, with SetUserMFAPreference. A method left out of the
+// body keeps its current setting (Cognito's own semantics). An
+// authenticator app can only be activated once its token is associated
+// (`POST /me/software-token`) and verified
+// (`POST /me/software-token/verify`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /me/mfa-preference (the `SetMyMFAPreference` operationId).
+func (c *Client) SetMyMFAPreference(ctx context.Context, body SetMyMFAPreferenceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetMyMFAPreferenceRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMyPasskeys List the signed-in user's passkeys
 //
 // Lists the signed-in user's passkeys (WebAuthn credentials), one page
@@ -9589,6 +9835,60 @@ func (c *Client) DeleteMyPasskey(ctx context.Context, credentialID CredentialID,
 	return c.Client.Do(req)
 }
 
+// ChangeMyPasswordWithBody Change the signed-in user's password
+//
+// Replaces the signed-in user's password with ChangePassword.
+// `PreviousPassword` is the current one; a user who signed in without a
+// password (passwordless) may leave it out. A wrong `PreviousPassword`
+// is a 403 with `code` `NotAuthorizedException` and no
+// `WWW-Authenticate`; a refused access token is a 401 with
+// `WWW-Authenticate`, as on every `/me` route. A `ProposedPassword`
+// that breaks the pool's password policy is a 400
+// (`InvalidPasswordException`). Neither password is ever logged or
+// repeated in an answer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /me/password (the `ChangeMyPassword` operationId).
+func (c *Client) ChangeMyPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeMyPasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangeMyPassword Change the signed-in user's password
+//
+// Replaces the signed-in user's password with ChangePassword.
+// `PreviousPassword` is the current one; a user who signed in without a
+// password (passwordless) may leave it out. A wrong `PreviousPassword`
+// is a 403 with `code` `NotAuthorizedException` and no
+// `WWW-Authenticate`; a refused access token is a 401 with
+// `WWW-Authenticate`, as on every `/me` route. A `ProposedPassword`
+// that breaks the pool's password policy is a 400
+// (`InvalidPasswordException`). Neither password is ever logged or
+// repeated in an answer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /me/password (the `ChangeMyPassword` operationId).
+func (c *Client) ChangeMyPassword(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeMyPasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SetMySettingsWithBody Set the signed-in user's MFA options
 //
 // Sets the signed-in user's legacy SMS MFA options with SetUserSettings. The
@@ -9623,6 +9923,97 @@ func (c *Client) SetMySettingsWithBody(ctx context.Context, contentType string, 
 // Corresponds with PUT /me/settings (the `SetMySettings` operationId).
 func (c *Client) SetMySettings(ctx context.Context, body SetMySettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetMySettingsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SignMeOut Sign the signed-in user out everywhere
+//
+// Signs the signed-in user out of every device with GlobalSignOut: the
+// user's refresh tokens are revoked, and with them the access and ID
+// tokens they issued, this request's token included.
+//
+// Corresponds with POST /me/sign-out (the `SignMeOut` operationId).
+func (c *Client) SignMeOut(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSignMeOutRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AssociateMySoftwareToken Start enrolling an authenticator app
+//
+// Starts the signed-in user's authenticator-app (TOTP) enrolment with
+// AssociateSoftwareToken. The answer's `SecretCode` is the TOTP secret:
+// show it to the user (as a QR code, say) to load into the app, then
+// send a code the app shows to `POST /me/software-token/verify`. The
+// answer is a 200, not a 201: it creates nothing the API can address.
+// The secret is never logged and the answer is `Cache-Control:
+// no-store`. Treat it as a credential. Each call replaces the secret of
+// an enrolment not yet verified.
+//
+// Corresponds with POST /me/software-token (the `AssociateMySoftwareToken` operationId).
+func (c *Client) AssociateMySoftwareToken(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAssociateMySoftwareTokenRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMySoftwareTokenWithBody Finish enrolling an authenticator app
+//
+// Finishes the enrolment that `POST /me/software-token` started, with
+// VerifySoftwareToken: `UserCode` is a code the authenticator app
+// shows now. `Status` `SUCCESS` means the app is registered; then turn
+// it on with `PUT /me/mfa-preference`. A wrong code is a 400
+// (`CodeMismatchException`, or `EnableSoftwareTokenMFAException`). The
+// code is never logged or repeated in an answer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /me/software-token/verify (the `VerifyMySoftwareToken` operationId).
+func (c *Client) VerifyMySoftwareTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMySoftwareTokenRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMySoftwareToken Finish enrolling an authenticator app
+//
+// Finishes the enrolment that `POST /me/software-token` started, with
+// VerifySoftwareToken: `UserCode` is a code the authenticator app
+// shows now. `Status` `SUCCESS` means the app is registered; then turn
+// it on with `PUT /me/mfa-preference`. A wrong code is a 400
+// (`CodeMismatchException`, or `EnableSoftwareTokenMFAException`). The
+// code is never logged or repeated in an answer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /me/software-token/verify (the `VerifyMySoftwareToken` operationId).
+func (c *Client) VerifyMySoftwareToken(ctx context.Context, body VerifyMySoftwareTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMySoftwareTokenRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -14749,6 +15140,46 @@ func NewUpdateMyDeviceStatusRequestWithBody(server string, deviceKey DeviceKey, 
 	return req, nil
 }
 
+// NewSetMyMFAPreferenceRequest calls the generic SetMyMFAPreference builder with application/json body
+func NewSetMyMFAPreferenceRequest(server string, body SetMyMFAPreferenceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetMyMFAPreferenceRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetMyMFAPreferenceRequestWithBody constructs an http.Request for the SetMyMFAPreference method, with any body, and a specified content type
+func NewSetMyMFAPreferenceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/mfa-preference")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListMyPasskeysRequest constructs an http.Request for the ListMyPasskeys method
 func NewListMyPasskeysRequest(server string, params *ListMyPasskeysParams) (*http.Request, error) {
 	var err error
@@ -14916,6 +15347,46 @@ func NewDeleteMyPasskeyRequest(server string, credentialID CredentialID) (*http.
 	return req, nil
 }
 
+// NewChangeMyPasswordRequest calls the generic ChangeMyPassword builder with application/json body
+func NewChangeMyPasswordRequest(server string, body ChangeMyPasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangeMyPasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewChangeMyPasswordRequestWithBody constructs an http.Request for the ChangeMyPassword method, with any body, and a specified content type
+func NewChangeMyPasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewSetMySettingsRequest calls the generic SetMySettings builder with application/json body
 func NewSetMySettingsRequest(server string, body SetMySettingsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -14947,6 +15418,100 @@ func NewSetMySettingsRequestWithBody(server string, contentType string, body io.
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSignMeOutRequest constructs an http.Request for the SignMeOut method
+func NewSignMeOutRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/sign-out")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAssociateMySoftwareTokenRequest constructs an http.Request for the AssociateMySoftwareToken method
+func NewAssociateMySoftwareTokenRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/software-token")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewVerifyMySoftwareTokenRequest calls the generic VerifyMySoftwareToken builder with application/json body
+func NewVerifyMySoftwareTokenRequest(server string, body VerifyMySoftwareTokenJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyMySoftwareTokenRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyMySoftwareTokenRequestWithBody constructs an http.Request for the VerifyMySoftwareToken method, with any body, and a specified content type
+func NewVerifyMySoftwareTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me/software-token/verify")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -21894,6 +22459,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /me/devices/{deviceKey} (the `UpdateMyDeviceStatus` operationId).
 	UpdateMyDeviceStatusWithResponse(ctx context.Context, deviceKey DeviceKey, body UpdateMyDeviceStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyDeviceStatusResult, error)
 
+	// SetMyMFAPreferenceWithBodyWithResponse Set the signed-in user's MFA preference
+	//
+	// Activates or deactivates the signed-in user's MFA methods and chooses
+	// the preferred one, with SetUserMFAPreference. A method left out of the
+	// body keeps its current setting (Cognito's own semantics). An
+	// authenticator app can only be activated once its token is associated
+	// (`POST /me/software-token`) and verified
+	// (`POST /me/software-token/verify`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /me/mfa-preference (the `SetMyMFAPreference` operationId).
+	SetMyMFAPreferenceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetMyMFAPreferenceResult, error)
+
+	// SetMyMFAPreferenceWithResponse Set the signed-in user's MFA preference
+	//
+	// Activates or deactivates the signed-in user's MFA methods and chooses
+	// the preferred one, with SetUserMFAPreference. A method left out of the
+	// body keeps its current setting (Cognito's own semantics). An
+	// authenticator app can only be activated once its token is associated
+	// (`POST /me/software-token`) and verified
+	// (`POST /me/software-token/verify`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /me/mfa-preference (the `SetMyMFAPreference` operationId).
+	SetMyMFAPreferenceWithResponse(ctx context.Context, body SetMyMFAPreferenceJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMyMFAPreferenceResult, error)
+
 	// ListMyPasskeysWithResponse List the signed-in user's passkeys
 	//
 	// Lists the signed-in user's passkeys (WebAuthn credentials), one page
@@ -21963,6 +22556,40 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /me/passkeys/{credentialId} (the `DeleteMyPasskey` operationId).
 	DeleteMyPasskeyWithResponse(ctx context.Context, credentialID CredentialID, reqEditors ...RequestEditorFn) (*DeleteMyPasskeyResult, error)
 
+	// ChangeMyPasswordWithBodyWithResponse Change the signed-in user's password
+	//
+	// Replaces the signed-in user's password with ChangePassword.
+	// `PreviousPassword` is the current one; a user who signed in without a
+	// password (passwordless) may leave it out. A wrong `PreviousPassword`
+	// is a 403 with `code` `NotAuthorizedException` and no
+	// `WWW-Authenticate`; a refused access token is a 401 with
+	// `WWW-Authenticate`, as on every `/me` route. A `ProposedPassword`
+	// that breaks the pool's password policy is a 400
+	// (`InvalidPasswordException`). Neither password is ever logged or
+	// repeated in an answer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /me/password (the `ChangeMyPassword` operationId).
+	ChangeMyPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResult, error)
+
+	// ChangeMyPasswordWithResponse Change the signed-in user's password
+	//
+	// Replaces the signed-in user's password with ChangePassword.
+	// `PreviousPassword` is the current one; a user who signed in without a
+	// password (passwordless) may leave it out. A wrong `PreviousPassword`
+	// is a 403 with `code` `NotAuthorizedException` and no
+	// `WWW-Authenticate`; a refused access token is a 401 with
+	// `WWW-Authenticate`, as on every `/me` route. A `ProposedPassword`
+	// that breaks the pool's password policy is a 400
+	// (`InvalidPasswordException`). Neither password is ever logged or
+	// repeated in an answer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /me/password (the `ChangeMyPassword` operationId).
+	ChangeMyPasswordWithResponse(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResult, error)
+
 	// SetMySettingsWithBodyWithResponse Set the signed-in user's MFA options
 	//
 	// Sets the signed-in user's legacy SMS MFA options with SetUserSettings. The
@@ -21986,6 +22613,61 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /me/settings (the `SetMySettings` operationId).
 	SetMySettingsWithResponse(ctx context.Context, body SetMySettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMySettingsResult, error)
+
+	// SignMeOutWithResponse Sign the signed-in user out everywhere
+	//
+	// Signs the signed-in user out of every device with GlobalSignOut: the
+	// user's refresh tokens are revoked, and with them the access and ID
+	// tokens they issued, this request's token included.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/sign-out (the `SignMeOut` operationId).
+	SignMeOutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SignMeOutResult, error)
+
+	// AssociateMySoftwareTokenWithResponse Start enrolling an authenticator app
+	//
+	// Starts the signed-in user's authenticator-app (TOTP) enrolment with
+	// AssociateSoftwareToken. The answer's `SecretCode` is the TOTP secret:
+	// show it to the user (as a QR code, say) to load into the app, then
+	// send a code the app shows to `POST /me/software-token/verify`. The
+	// answer is a 200, not a 201: it creates nothing the API can address.
+	// The secret is never logged and the answer is `Cache-Control:
+	// no-store`. Treat it as a credential. Each call replaces the secret of
+	// an enrolment not yet verified.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/software-token (the `AssociateMySoftwareToken` operationId).
+	AssociateMySoftwareTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AssociateMySoftwareTokenResult, error)
+
+	// VerifyMySoftwareTokenWithBodyWithResponse Finish enrolling an authenticator app
+	//
+	// Finishes the enrolment that `POST /me/software-token` started, with
+	// VerifySoftwareToken: `UserCode` is a code the authenticator app
+	// shows now. `Status` `SUCCESS` means the app is registered; then turn
+	// it on with `PUT /me/mfa-preference`. A wrong code is a 400
+	// (`CodeMismatchException`, or `EnableSoftwareTokenMFAException`). The
+	// code is never logged or repeated in an answer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/software-token/verify (the `VerifyMySoftwareToken` operationId).
+	VerifyMySoftwareTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyMySoftwareTokenResult, error)
+
+	// VerifyMySoftwareTokenWithResponse Finish enrolling an authenticator app
+	//
+	// Finishes the enrolment that `POST /me/software-token` started, with
+	// VerifySoftwareToken: `UserCode` is a code the authenticator app
+	// shows now. `Status` `SUCCESS` means the app is registered; then turn
+	// it on with `PUT /me/mfa-preference`. A wrong code is a 400
+	// (`CodeMismatchException`, or `EnableSoftwareTokenMFAException`). The
+	// code is never logged or repeated in an answer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /me/software-token/verify (the `VerifyMySoftwareToken` operationId).
+	VerifyMySoftwareTokenWithResponse(ctx context.Context, body VerifyMySoftwareTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyMySoftwareTokenResult, error)
 
 	// GetOpenAPIWithResponse Get this OpenAPI description
 	//
@@ -26648,6 +27330,131 @@ func (r UpdateMyDeviceStatusResult) ContentType() string {
 	return ""
 }
 
+// SetMyMFAPreferenceResult401Headers the declared response headers of an HTTP 401 response for SetMyMFAPreference
+type SetMyMFAPreferenceResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SetMyMFAPreferenceResult429Headers the declared response headers of an HTTP 429 response for SetMyMFAPreference
+type SetMyMFAPreferenceResult429Headers struct {
+	RetryAfter *int
+}
+
+type SetMyMFAPreferenceResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetMyMFAPreferenceResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetMyMFAPreferenceResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r SetMyMFAPreferenceResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r SetMyMFAPreferenceResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetMyMFAPreferenceResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetMyMFAPreferenceResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetMyMFAPreferenceResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListMyPasskeysResult200Headers the declared response headers of an HTTP 200 response for ListMyPasskeys
 type ListMyPasskeysResult200Headers struct {
 	Link *string
@@ -27127,6 +27934,131 @@ func (r DeleteMyPasskeyResult) ContentType() string {
 	return ""
 }
 
+// ChangeMyPasswordResult401Headers the declared response headers of an HTTP 401 response for ChangeMyPassword
+type ChangeMyPasswordResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ChangeMyPasswordResult429Headers the declared response headers of an HTTP 429 response for ChangeMyPassword
+type ChangeMyPasswordResult429Headers struct {
+	RetryAfter *int
+}
+
+type ChangeMyPasswordResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ChangeMyPasswordResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ChangeMyPasswordResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ChangeMyPasswordResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ChangeMyPasswordResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChangeMyPasswordResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChangeMyPasswordResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChangeMyPasswordResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // SetMySettingsResult401Headers the declared response headers of an HTTP 401 response for SetMySettings
 type SetMySettingsResult401Headers struct {
 	WWWAuthenticate *string
@@ -27246,6 +28178,374 @@ func (r SetMySettingsResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SetMySettingsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SignMeOutResult401Headers the declared response headers of an HTTP 401 response for SignMeOut
+type SignMeOutResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SignMeOutResult429Headers the declared response headers of an HTTP 429 response for SignMeOut
+type SignMeOutResult429Headers struct {
+	RetryAfter *int
+}
+
+type SignMeOutResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SignMeOutResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SignMeOutResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SignMeOutResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SignMeOutResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SignMeOutResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SignMeOutResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r SignMeOutResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SignMeOutResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SignMeOutResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r SignMeOutResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r SignMeOutResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r SignMeOutResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SignMeOutResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SignMeOutResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SignMeOutResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AssociateMySoftwareTokenResult200Headers the declared response headers of an HTTP 200 response for AssociateMySoftwareToken
+type AssociateMySoftwareTokenResult200Headers struct {
+	CacheControl *string
+}
+
+// AssociateMySoftwareTokenResult401Headers the declared response headers of an HTTP 401 response for AssociateMySoftwareToken
+type AssociateMySoftwareTokenResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// AssociateMySoftwareTokenResult429Headers the declared response headers of an HTTP 429 response for AssociateMySoftwareToken
+type AssociateMySoftwareTokenResult429Headers struct {
+	RetryAfter *int
+}
+
+type AssociateMySoftwareTokenResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AssociateSoftwareTokenResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AssociateMySoftwareTokenResult200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AssociateMySoftwareTokenResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AssociateMySoftwareTokenResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AssociateMySoftwareTokenResult) GetJSON200() *AssociateSoftwareTokenResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AssociateMySoftwareTokenResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AssociateMySoftwareTokenResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AssociateMySoftwareTokenResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AssociateMySoftwareTokenResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r AssociateMySoftwareTokenResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r AssociateMySoftwareTokenResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r AssociateMySoftwareTokenResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r AssociateMySoftwareTokenResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r AssociateMySoftwareTokenResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r AssociateMySoftwareTokenResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AssociateMySoftwareTokenResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AssociateMySoftwareTokenResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AssociateMySoftwareTokenResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyMySoftwareTokenResult401Headers the declared response headers of an HTTP 401 response for VerifyMySoftwareToken
+type VerifyMySoftwareTokenResult401Headers struct {
+	WWWAuthenticate *string
+}
+
+// VerifyMySoftwareTokenResult429Headers the declared response headers of an HTTP 429 response for VerifyMySoftwareToken
+type VerifyMySoftwareTokenResult429Headers struct {
+	RetryAfter *int
+}
+
+type VerifyMySoftwareTokenResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VerifySoftwareTokenResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *Unauthorized
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *VerifyMySoftwareTokenResult401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *VerifyMySoftwareTokenResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyMySoftwareTokenResult) GetJSON200() *VerifySoftwareTokenResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON401() *Unauthorized {
+	return r.ApplicationProblemJSON401
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r VerifyMySoftwareTokenResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyMySoftwareTokenResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyMySoftwareTokenResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyMySoftwareTokenResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyMySoftwareTokenResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -40654,6 +41954,46 @@ func (c *ClientWithResponses) UpdateMyDeviceStatusWithResponse(ctx context.Conte
 	return ParseUpdateMyDeviceStatusResult(rsp)
 }
 
+// SetMyMFAPreferenceWithBodyWithResponse Set the signed-in user's MFA preference
+//
+// Activates or deactivates the signed-in user's MFA methods and chooses
+// the preferred one, with SetUserMFAPreference. A method left out of the
+// body keeps its current setting (Cognito's own semantics). An
+// authenticator app can only be activated once its token is associated
+// (`POST /me/software-token`) and verified
+// (`POST /me/software-token/verify`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /me/mfa-preference (the `SetMyMFAPreference` operationId).
+func (c *ClientWithResponses) SetMyMFAPreferenceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetMyMFAPreferenceResult, error) {
+	rsp, err := c.SetMyMFAPreferenceWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetMyMFAPreferenceResult(rsp)
+}
+
+// SetMyMFAPreferenceWithResponse Set the signed-in user's MFA preference
+//
+// Activates or deactivates the signed-in user's MFA methods and chooses
+// the preferred one, with SetUserMFAPreference. A method left out of the
+// body keeps its current setting (Cognito's own semantics). An
+// authenticator app can only be activated once its token is associated
+// (`POST /me/software-token`) and verified
+// (`POST /me/software-token/verify`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /me/mfa-preference (the `SetMyMFAPreference` operationId).
+func (c *ClientWithResponses) SetMyMFAPreferenceWithResponse(ctx context.Context, body SetMyMFAPreferenceJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMyMFAPreferenceResult, error) {
+	rsp, err := c.SetMyMFAPreference(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetMyMFAPreferenceResult(rsp)
+}
+
 // ListMyPasskeysWithResponse List the signed-in user's passkeys
 //
 // Lists the signed-in user's passkeys (WebAuthn credentials), one page
@@ -40753,6 +42093,52 @@ func (c *ClientWithResponses) DeleteMyPasskeyWithResponse(ctx context.Context, c
 	return ParseDeleteMyPasskeyResult(rsp)
 }
 
+// ChangeMyPasswordWithBodyWithResponse Change the signed-in user's password
+//
+// Replaces the signed-in user's password with ChangePassword.
+// `PreviousPassword` is the current one; a user who signed in without a
+// password (passwordless) may leave it out. A wrong `PreviousPassword`
+// is a 403 with `code` `NotAuthorizedException` and no
+// `WWW-Authenticate`; a refused access token is a 401 with
+// `WWW-Authenticate`, as on every `/me` route. A `ProposedPassword`
+// that breaks the pool's password policy is a 400
+// (`InvalidPasswordException`). Neither password is ever logged or
+// repeated in an answer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /me/password (the `ChangeMyPassword` operationId).
+func (c *ClientWithResponses) ChangeMyPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResult, error) {
+	rsp, err := c.ChangeMyPasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeMyPasswordResult(rsp)
+}
+
+// ChangeMyPasswordWithResponse Change the signed-in user's password
+//
+// Replaces the signed-in user's password with ChangePassword.
+// `PreviousPassword` is the current one; a user who signed in without a
+// password (passwordless) may leave it out. A wrong `PreviousPassword`
+// is a 403 with `code` `NotAuthorizedException` and no
+// `WWW-Authenticate`; a refused access token is a 401 with
+// `WWW-Authenticate`, as on every `/me` route. A `ProposedPassword`
+// that breaks the pool's password policy is a 400
+// (`InvalidPasswordException`). Neither password is ever logged or
+// repeated in an answer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /me/password (the `ChangeMyPassword` operationId).
+func (c *ClientWithResponses) ChangeMyPasswordWithResponse(ctx context.Context, body ChangeMyPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMyPasswordResult, error) {
+	rsp, err := c.ChangeMyPassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangeMyPasswordResult(rsp)
+}
+
 // SetMySettingsWithBodyWithResponse Set the signed-in user's MFA options
 //
 // Sets the signed-in user's legacy SMS MFA options with SetUserSettings. The
@@ -40787,6 +42173,85 @@ func (c *ClientWithResponses) SetMySettingsWithResponse(ctx context.Context, bod
 		return nil, err
 	}
 	return ParseSetMySettingsResult(rsp)
+}
+
+// SignMeOutWithResponse Sign the signed-in user out everywhere
+//
+// Signs the signed-in user out of every device with GlobalSignOut: the
+// user's refresh tokens are revoked, and with them the access and ID
+// tokens they issued, this request's token included.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/sign-out (the `SignMeOut` operationId).
+func (c *ClientWithResponses) SignMeOutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*SignMeOutResult, error) {
+	rsp, err := c.SignMeOut(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSignMeOutResult(rsp)
+}
+
+// AssociateMySoftwareTokenWithResponse Start enrolling an authenticator app
+//
+// Starts the signed-in user's authenticator-app (TOTP) enrolment with
+// AssociateSoftwareToken. The answer's `SecretCode` is the TOTP secret:
+// show it to the user (as a QR code, say) to load into the app, then
+// send a code the app shows to `POST /me/software-token/verify`. The
+// answer is a 200, not a 201: it creates nothing the API can address.
+// The secret is never logged and the answer is `Cache-Control:
+// no-store`. Treat it as a credential. Each call replaces the secret of
+// an enrolment not yet verified.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/software-token (the `AssociateMySoftwareToken` operationId).
+func (c *ClientWithResponses) AssociateMySoftwareTokenWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*AssociateMySoftwareTokenResult, error) {
+	rsp, err := c.AssociateMySoftwareToken(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAssociateMySoftwareTokenResult(rsp)
+}
+
+// VerifyMySoftwareTokenWithBodyWithResponse Finish enrolling an authenticator app
+//
+// Finishes the enrolment that `POST /me/software-token` started, with
+// VerifySoftwareToken: `UserCode` is a code the authenticator app
+// shows now. `Status` `SUCCESS` means the app is registered; then turn
+// it on with `PUT /me/mfa-preference`. A wrong code is a 400
+// (`CodeMismatchException`, or `EnableSoftwareTokenMFAException`). The
+// code is never logged or repeated in an answer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/software-token/verify (the `VerifyMySoftwareToken` operationId).
+func (c *ClientWithResponses) VerifyMySoftwareTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyMySoftwareTokenResult, error) {
+	rsp, err := c.VerifyMySoftwareTokenWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMySoftwareTokenResult(rsp)
+}
+
+// VerifyMySoftwareTokenWithResponse Finish enrolling an authenticator app
+//
+// Finishes the enrolment that `POST /me/software-token` started, with
+// VerifySoftwareToken: `UserCode` is a code the authenticator app
+// shows now. `Status` `SUCCESS` means the app is registered; then turn
+// it on with `PUT /me/mfa-preference`. A wrong code is a 400
+// (`CodeMismatchException`, or `EnableSoftwareTokenMFAException`). The
+// code is never logged or repeated in an answer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /me/software-token/verify (the `VerifyMySoftwareToken` operationId).
+func (c *ClientWithResponses) VerifyMySoftwareTokenWithResponse(ctx context.Context, body VerifyMySoftwareTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyMySoftwareTokenResult, error) {
+	rsp, err := c.VerifyMySoftwareToken(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMySoftwareTokenResult(rsp)
 }
 
 // GetOpenAPIWithResponse Get this OpenAPI description
@@ -46442,6 +47907,128 @@ func ParseUpdateMyDeviceStatusResult(rsp *http.Response) (*UpdateMyDeviceStatusR
 	return response, nil
 }
 
+// ParseSetMyMFAPreferenceResult parses an HTTP response from a SetMyMFAPreferenceWithResponse call
+func ParseSetMyMFAPreferenceResult(rsp *http.Response) (*SetMyMFAPreferenceResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetMyMFAPreferenceResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SetMyMFAPreferenceResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SetMyMFAPreferenceResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListMyPasskeysResult parses an HTTP response from a ListMyPasskeysWithResponse call
 func ParseListMyPasskeysResult(rsp *http.Response) (*ListMyPasskeysResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -46906,6 +48493,128 @@ func ParseDeleteMyPasskeyResult(rsp *http.Response) (*DeleteMyPasskeyResult, err
 	return response, nil
 }
 
+// ParseChangeMyPasswordResult parses an HTTP response from a ChangeMyPasswordWithResponse call
+func ParseChangeMyPasswordResult(rsp *http.Response) (*ChangeMyPasswordResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChangeMyPasswordResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ChangeMyPasswordResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ChangeMyPasswordResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseSetMySettingsResult parses an HTTP response from a SetMySettingsWithResponse call
 func ParseSetMySettingsResult(rsp *http.Response) (*SetMySettingsResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -47015,6 +48724,362 @@ func ParseSetMySettingsResult(rsp *http.Response) (*SetMySettingsResult, error) 
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers SetMySettingsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSignMeOutResult parses an HTTP response from a SignMeOutWithResponse call
+func ParseSignMeOutResult(rsp *http.Response) (*SignMeOutResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SignMeOutResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SignMeOutResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SignMeOutResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAssociateMySoftwareTokenResult parses an HTTP response from a AssociateMySoftwareTokenWithResponse call
+func ParseAssociateMySoftwareTokenResult(rsp *http.Response) (*AssociateMySoftwareTokenResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AssociateMySoftwareTokenResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AssociateSoftwareTokenResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AssociateMySoftwareTokenResult200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers AssociateMySoftwareTokenResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers AssociateMySoftwareTokenResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyMySoftwareTokenResult parses an HTTP response from a VerifyMySoftwareTokenWithResponse call
+func ParseVerifyMySoftwareTokenResult(rsp *http.Response) (*VerifyMySoftwareTokenResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyMySoftwareTokenResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VerifySoftwareTokenResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers VerifyMySoftwareTokenResult401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers VerifyMySoftwareTokenResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/acme/cognito-admin-gateway/internal/mototest"
 )
@@ -79,8 +81,8 @@ func startLocalServer(t *testing.T, bootstrap, endpoint string) (*exec.Cmd, stri
 }
 
 // TestProcessLogsNoSecrets runs the real binary as a local server against
-// moto, sends it passwords, a temporary password, client secrets and end-user
-// tokens, and reads every line it wrote: none of the secrets may be there.
+// moto, sends it passwords, a temporary password, client secrets, end-user
+// tokens, a password change, a TOTP secret and codes, and reads every line it wrote: none of the secrets may be there.
 func TestProcessLogsNoSecrets(t *testing.T) {
 	endpoint := mototest.Start(t)
 	direct := cip.NewFromConfig(mototest.Config(t, endpoint))
@@ -133,6 +135,9 @@ func TestProcessLogsNoSecrets(t *testing.T) {
 		rejected      = "Rejected Secret 9953"
 		signature     = "f00dfacecafe0123456789abcdef0123456789abcdef0123456789abcdef0123"
 		rotatedSecret = "RotatedClientSecret0123456789abcdef"
+		wrongCurrent  = "Wrong#Secret-1164"
+		nextPassword  = "Next#Secret-6675"
+		tooShort      = "S#9t"
 	)
 	users := "/pools/" + poolID + "/users"
 	sigv4 := map[string]string{"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20261121/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=" + signature}
@@ -190,6 +195,31 @@ func TestProcessLogsNoSecrets(t *testing.T) {
 			t.Errorf("%s %s against moto: %d %v, want %d (has moto learnt its action?)", r.method, r.path, status, out, r.status)
 		}
 	}
+	// Issue 15: both passwords of a change, refused (a wrong current one, a
+	// proposed one the policy refuses) and accepted; the TOTP secret and the
+	// app's codes, wrong and right; and sign-out everywhere, last.
+	changes := []struct{ previous, proposed string }{
+		{wrongCurrent, nextPassword}, {permanent, tooShort}, {permanent, nextPassword},
+	}
+	for _, change := range changes {
+		send("PUT", "/me/password", fmt.Sprintf(`{"PreviousPassword":%q,"ProposedPassword":%q}`, change.previous, change.proposed), bearer)
+	}
+	associated := send("POST", "/me/software-token", "", bearer)
+	totpSecret, _ := associated["SecretCode"].(string)
+	if totpSecret == "" {
+		t.Fatalf("no TOTP secret: %v", associated)
+	}
+	userCode, err := totp.GenerateCode(totpSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(userCode)
+	wrongCode := fmt.Sprintf("%06d", (n+1)%1000000)
+	for _, code := range []string{wrongCode, userCode} {
+		send("POST", "/me/software-token/verify", fmt.Sprintf(`{"UserCode":%q,"FriendlyDeviceName":"phone"}`, code), bearer)
+	}
+	send("PUT", "/me/mfa-preference", `{"SoftwareTokenMfaSettings":{"Enabled":true,"PreferredMfa":true}}`, bearer)
+	send("POST", "/me/sign-out", "", bearer)
 
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
@@ -203,10 +233,19 @@ func TestProcessLogsNoSecrets(t *testing.T) {
 		"id token": *tokens.IdToken, "SigV4 signature": signature,
 		"verification code": verificationCode, "device password verifier": passwordVerifier, "device salt": deviceSalt,
 		"passkey client data": clientData, "passkey attestation": attestation,
+		"wrong current password": wrongCurrent, "proposed password": nextPassword, "refused proposed password": tooShort,
+		"TOTP secret": totpSecret,
 	}
 	for name, secret := range secrets {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the %s appears in the process's output", name)
+		}
+	}
+	// Six digits may well occur inside a request id or a duration, so a
+	// code is looked for as a value of its own.
+	for _, code := range []string{userCode, wrongCode} {
+		if strings.Contains(logs, `"`+code+`"`) || strings.Contains(logs, "="+code) || strings.Contains(logs, ": "+code) {
+			t.Errorf("the TOTP code %s appears in the process's output", code)
 		}
 	}
 	// A token's signature part would betray it even if cut short.

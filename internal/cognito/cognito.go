@@ -226,6 +226,13 @@ func rows() []Action {
 		action((*cip.Client).ConfirmDevice, quota.UserResourceUpdate, writes),
 		action((*cip.Client).UpdateDeviceStatus, quota.UserResourceUpdate, writes),
 		action((*cip.Client).ForgetDevice, quota.UserResourceUpdate, writes),
+		// Issue 15, /me: password, sign-out everywhere, MFA preference and
+		// authenticator-app (TOTP) enrolment.
+		action((*cip.Client).ChangePassword, quota.UserAccountRecovery, writes),
+		action((*cip.Client).GlobalSignOut, quota.UserUpdate, writes),
+		action((*cip.Client).SetUserMFAPreference, quota.UserUpdate, writes),
+		action((*cip.Client).AssociateSoftwareToken, quota.UserUpdate, writes),
+		action((*cip.Client).VerifySoftwareToken, quota.UserUpdate, writes),
 	}
 }
 

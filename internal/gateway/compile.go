@@ -45,6 +45,9 @@ const (
 	// fixed input members, the same on every call: ClientId ALL names a
 	// pool's own UI customization, which no path parameter can
 	extInput = "x-cognito-input"
+	// the body member whose wrong value Cognito answers with
+	// NotAuthorizedException, as it does an expired token (token.go)
+	extWrongCredential = "x-wrong-credential"
 )
 
 // accessTokenScheme is the security scheme of the /me operations: the end
@@ -100,6 +103,8 @@ type operation struct {
 	etagFilter cognito.Filter
 	// accessToken is set for operations that act as the signed-in user.
 	accessToken bool
+	// wrongCredential is the x-wrong-credential body member, if any.
+	wrongCredential string
 	// single are the query parameters that take one value.
 	single []string
 	// queryNames are all the query parameters it declares, its path
@@ -161,6 +166,10 @@ func compileOperation(method, path string, item *openapi3.PathItem, op *openapi3
 	o.list, _ = op.Extensions[extList].(string)
 	o.allowList, _ = op.Extensions[extAllowList].(string)
 	o.mergedSchema, _ = op.Extensions[extMergedSchema].(string)
+	o.wrongCredential, _ = op.Extensions[extWrongCredential].(string)
+	if o.wrongCredential != "" && (len(o.actions) != 1 || !o.actions[0].Members[o.wrongCredential]) {
+		return nil, fmt.Errorf("%s: %s %q is not a member of its one action's input", o.id, extWrongCredential, o.wrongCredential)
+	}
 	if o.refusedUnderAllowList, err = boolean(extRefusedUnderAllowList, op.Extensions[extRefusedUnderAllowList]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}

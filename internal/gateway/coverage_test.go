@@ -29,8 +29,6 @@ var (
 	userLevelNextIssue = []string{
 		"AdminListUserAuthEvents", "AdminUpdateAuthEventFeedback",
 		"AdminLinkProviderForUser", "AdminDisableProviderForUser",
-		"ChangePassword", "GlobalSignOut", "SetUserMFAPreference",
-		"AssociateSoftwareToken", "VerifySoftwareToken",
 	}
 )
 

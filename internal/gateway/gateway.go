@@ -244,7 +244,7 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 	}
 	a, err := op.handle(r.Context(), g, c)
 	if err != nil && op.accessToken {
-		err = tokenRefused(err)
+		err = tokenRefused(err, op.wrongCredential)
 	}
 	return a, err
 }

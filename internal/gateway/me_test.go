@@ -141,8 +141,8 @@ func TestEveryMeOperationRequiresAWellFormedBearerToken(t *testing.T) {
 	if stub.Calls() != nil {
 		t.Errorf("Cognito was called: %s", callNames(stub))
 	}
-	if operations != 17 {
-		t.Errorf("%d operations under /me, want 17", operations)
+	if operations != 22 {
+		t.Errorf("%d operations under /me, want 22", operations)
 	}
 }
 

@@ -42,9 +42,10 @@ func (c *call) shape(out any) (_ *answer, err error) {
 			encodeBuffers.Put(buf)
 		}
 	}()
-	switch {
-	case c.op.output == "":
-		return c.resourceOf(a, buf, out, cognito.Filter{}, c.op.etag)
+	if c.op.output == "" {
+		// The whole output, less x-cognito-omit: VerifySoftwareToken's
+		// Session, which only the sign-in flow uses.
+		return c.resourceOf(a, buf, out, c.shown(), c.op.etag)
 	}
 	// The output member the spec names, trimmed.
 	resource, ok := cognito.Member(out, c.op.output)

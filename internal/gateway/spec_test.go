@@ -184,6 +184,9 @@ func TestSpecMatchesSDK(t *testing.T) {
 var narrowed = map[string][]string{
 	"replaceDomain": {"CustomDomainConfig", "Routing"},
 	"patchDomain":   {"CustomDomainConfig", "Routing"},
+	// Session is the sign-in flow's (the MFA_SETUP challenge), which /me,
+	// with an access token, is not.
+	"verifyMySoftwareToken": {"Session"},
 }
 
 // walkSchema compares a schema with an SDK type. With both set, every SDK

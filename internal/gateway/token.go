@@ -17,10 +17,22 @@ var accessTokenPattern = regexp.MustCompile(`^[A-Za-z0-9\-_=.]+$`)
 // tokenRefused turns Cognito's NotAuthorizedException on a /me operation
 // into a 401: there it means the token is expired, revoked or forged, which
 // is an authentication failure, not a missing permission.
-func tokenRefused(err error) error {
+//
+// ChangePassword answers the same exception for a wrong PreviousPassword,
+// which is no reason to sign in again: on an operation whose spec names
+// such a member (x-wrong-credential), an exception whose message does not
+// speak of the token ("Access Token has expired", "Invalid Access Token")
+// is the wrong credential, a 403 without WWW-Authenticate. Its detail is
+// the gateway's own, so that nothing of the request is repeated.
+func tokenRefused(err error, wrongCredential string) error {
 	p := problem.As(err)
 	if p.CognitoCode != "NotAuthorizedException" {
 		return err
+	}
+	if wrongCredential != "" && !strings.Contains(strings.ToLower(p.Detail), "token") {
+		p.Status = http.StatusForbidden
+		p.Detail = wrongCredential + " is not the user's current one."
+		return p
 	}
 	p.Status = http.StatusUnauthorized
 	p.Header = http.Header{}

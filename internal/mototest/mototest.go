@@ -53,6 +53,9 @@ func Start(tb testing.TB) string {
 	// goroutine; it is only read after Wait has returned.
 	var output bytes.Buffer
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	// Without it, moto takes any code as a valid TOTP code, and a test of
+	// authenticator-app enrolment could not fail on a wrong one.
+	cmd.Env = append(os.Environ(), "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true")
 	cmd.Stdout = &output
 	cmd.Stderr = &output
 	// Without this, a child left holding the output pipe would block Wait forever.

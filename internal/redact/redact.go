@@ -30,6 +30,9 @@ var Names = []string{
 	"Session", "Authorization",
 	// The value of a new app client secret, in AddUserPoolClientSecret's answer.
 	"ClientSecretValue",
+	// A TOTP secret (AssociateSoftwareToken's answer) and a code of the
+	// authenticator app (VerifySoftwareToken's input).
+	"SecretCode", "UserCode",
 	// Keys of an identity provider's ProviderDetails.
 	"client_secret", "private_key",
 	// /me's device verifier (ConfirmDevice's DeviceSecretVerifierConfig)

@@ -14,6 +14,8 @@ func TestStringMasksSecrets(t *testing.T) {
 	cases := []struct{ in, secret string }{
 		{`{"Username":"ann","Password":"hunter2!Aa"}`, "hunter2!Aa"},
 		{`{"TemporaryPassword": "Tmp#12345"}`, "Tmp#12345"},
+		{`{"SecretCode":"JBSWY3DPEHPK3PXP"}`, "JBSWY3DPEHPK3PXP"},
+		{`{"UserCode": "402719", "FriendlyDeviceName": "phone"}`, "402719"},
 		{`{"clientsecret":"s3cr3t\"quoted"}`, `s3cr3t`},
 		{`Authorization: Bearer eyJhbGciOi.eyJzdWIi.sig`, "eyJhbGciOi"},
 		{`authorization=Basic dXNlcjpwYXNz`, "dXNlcjpwYXNz"},
