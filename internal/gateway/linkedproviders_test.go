@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
+	"github.com/acme/cognito-admin-gateway/internal/spectest"
 )
 
 // TestLinkProviderForUserNamesThePathsUserAsDestination: moto lacks
@@ -117,5 +120,33 @@ func TestDisableProviderForUserOfAnUnknownUserIs404(t *testing.T) {
 	rec := serveStandIn(t, stub, "DELETE", "/pools/"+poolID+"/identity-providers/Nope/users/Cognito_Subject/1", "", nil)
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("%d %s, want 404", rec.Code, rec.Body)
+	}
+}
+
+// TestSupportRoutesOfAPoolOutsideTheAllowListAre403: the auth-event and
+// link routes name their pool in the path like every admin route, so a
+// pool outside ALLOWED_POOL_IDS is refused before Cognito is called.
+func TestSupportRoutesOfAPoolOutsideTheAllowListAre403(t *testing.T) {
+	const other = "/pools/us-east-1_Other"
+	source := `{"SourceUser": {"ProviderName": "Google", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "1"}}`
+	cases := []struct{ method, target, body string }{
+		{"GET", other + "/users/ada/auth-events", ""},
+		{"PUT", other + "/users/ada/auth-events/6f1c2a3b/feedback", `{"FeedbackValue": "Valid"}`},
+		{"POST", other + "/users/ada/linked-providers", source},
+		{"DELETE", other + "/identity-providers/Google/users/Cognito_Subject/1", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.method+" "+tc.target, func(t *testing.T) {
+			stub := cognitotest.New(t)
+			stub.HandleOthers(cognitotest.Reply(map[string]any{}))
+			req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			rec := spectest.New(t).Serve(t, gatewayWith(t, stub, Options{AllowedPools: []string{poolID}}), req)
+			if rec.Code != http.StatusForbidden || len(stub.Calls()) != 0 {
+				t.Errorf("%d %s, Cognito calls %q; want 403 and none", rec.Code, rec.Body, callNames(stub))
+			}
+		})
 	}
 }
