@@ -8919,9 +8919,11 @@ type ClientInterface interface {
 	// `SourceUser.ProviderName` is an identity provider of the pool. For a
 	// social provider, `ProviderAttributeName` is `Cognito_Subject` and
 	// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
-	// may also be an attribute the provider maps. The source identity need
-	// not have signed in yet. A source that is already a user of the pool
-	// is 400 (AliasExistsException is 409 when an alias would clash).
+	// may also be an attribute the provider maps. The source identity must
+	// not have signed in yet: one that is already a user of the pool is
+	// Cognito's 400. An email address or phone number that is another
+	// user's alias is 409 (AliasExistsException). A user has at most five
+	// linked identities.
 	//
 	// The answer is 204, without `Location`: Cognito addresses a link by
 	// its source identity, not by this user, and the only thing one can do
@@ -8947,9 +8949,11 @@ type ClientInterface interface {
 	// `SourceUser.ProviderName` is an identity provider of the pool. For a
 	// social provider, `ProviderAttributeName` is `Cognito_Subject` and
 	// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
-	// may also be an attribute the provider maps. The source identity need
-	// not have signed in yet. A source that is already a user of the pool
-	// is 400 (AliasExistsException is 409 when an alias would clash).
+	// may also be an attribute the provider maps. The source identity must
+	// not have signed in yet: one that is already a user of the pool is
+	// Cognito's 400. An email address or phone number that is another
+	// user's alias is 409 (AliasExistsException). A user has at most five
+	// linked identities.
 	//
 	// The answer is 204, without `Location`: Cognito addresses a link by
 	// its source identity, not by this user, and the only thing one can do
@@ -13733,9 +13737,11 @@ func (c *Client) AddUserToGroup(ctx context.Context, poolID PoolID, username Use
 // `SourceUser.ProviderName` is an identity provider of the pool. For a
 // social provider, `ProviderAttributeName` is `Cognito_Subject` and
 // `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
-// may also be an attribute the provider maps. The source identity need
-// not have signed in yet. A source that is already a user of the pool
-// is 400 (AliasExistsException is 409 when an alias would clash).
+// may also be an attribute the provider maps. The source identity must
+// not have signed in yet: one that is already a user of the pool is
+// Cognito's 400. An email address or phone number that is another
+// user's alias is 409 (AliasExistsException). A user has at most five
+// linked identities.
 //
 // The answer is 204, without `Location`: Cognito addresses a link by
 // its source identity, not by this user, and the only thing one can do
@@ -13771,9 +13777,11 @@ func (c *Client) LinkProviderForUserWithBody(ctx context.Context, poolID PoolID,
 // `SourceUser.ProviderName` is an identity provider of the pool. For a
 // social provider, `ProviderAttributeName` is `Cognito_Subject` and
 // `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
-// may also be an attribute the provider maps. The source identity need
-// not have signed in yet. A source that is already a user of the pool
-// is 400 (AliasExistsException is 409 when an alias would clash).
+// may also be an attribute the provider maps. The source identity must
+// not have signed in yet: one that is already a user of the pool is
+// Cognito's 400. An email address or phone number that is another
+// user's alias is 409 (AliasExistsException). A user has at most five
+// linked identities.
 //
 // The answer is 204, without `Location`: Cognito addresses a link by
 // its source identity, not by this user, and the only thing one can do
@@ -24336,9 +24344,11 @@ type ClientWithResponsesInterface interface {
 	// `SourceUser.ProviderName` is an identity provider of the pool. For a
 	// social provider, `ProviderAttributeName` is `Cognito_Subject` and
 	// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
-	// may also be an attribute the provider maps. The source identity need
-	// not have signed in yet. A source that is already a user of the pool
-	// is 400 (AliasExistsException is 409 when an alias would clash).
+	// may also be an attribute the provider maps. The source identity must
+	// not have signed in yet: one that is already a user of the pool is
+	// Cognito's 400. An email address or phone number that is another
+	// user's alias is 409 (AliasExistsException). A user has at most five
+	// linked identities.
 	//
 	// The answer is 204, without `Location`: Cognito addresses a link by
 	// its source identity, not by this user, and the only thing one can do
@@ -24364,9 +24374,11 @@ type ClientWithResponsesInterface interface {
 	// `SourceUser.ProviderName` is an identity provider of the pool. For a
 	// social provider, `ProviderAttributeName` is `Cognito_Subject` and
 	// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
-	// may also be an attribute the provider maps. The source identity need
-	// not have signed in yet. A source that is already a user of the pool
-	// is 400 (AliasExistsException is 409 when an alias would clash).
+	// may also be an attribute the provider maps. The source identity must
+	// not have signed in yet: one that is already a user of the pool is
+	// Cognito's 400. An email address or phone number that is another
+	// user's alias is 409 (AliasExistsException). A user has at most five
+	// linked identities.
 	//
 	// The answer is 204, without `Location`: Cognito addresses a link by
 	// its source identity, not by this user, and the only thing one can do
@@ -43188,9 +43200,11 @@ func (c *ClientWithResponses) AddUserToGroupWithResponse(ctx context.Context, po
 // `SourceUser.ProviderName` is an identity provider of the pool. For a
 // social provider, `ProviderAttributeName` is `Cognito_Subject` and
 // `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
-// may also be an attribute the provider maps. The source identity need
-// not have signed in yet. A source that is already a user of the pool
-// is 400 (AliasExistsException is 409 when an alias would clash).
+// may also be an attribute the provider maps. The source identity must
+// not have signed in yet: one that is already a user of the pool is
+// Cognito's 400. An email address or phone number that is another
+// user's alias is 409 (AliasExistsException). A user has at most five
+// linked identities.
 //
 // The answer is 204, without `Location`: Cognito addresses a link by
 // its source identity, not by this user, and the only thing one can do
@@ -43222,9 +43236,11 @@ func (c *ClientWithResponses) LinkProviderForUserWithBodyWithResponse(ctx contex
 // `SourceUser.ProviderName` is an identity provider of the pool. For a
 // social provider, `ProviderAttributeName` is `Cognito_Subject` and
 // `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
-// may also be an attribute the provider maps. The source identity need
-// not have signed in yet. A source that is already a user of the pool
-// is 400 (AliasExistsException is 409 when an alias would clash).
+// may also be an attribute the provider maps. The source identity must
+// not have signed in yet: one that is already a user of the pool is
+// Cognito's 400. An email address or phone number that is another
+// user's alias is 409 (AliasExistsException). A user has at most five
+// linked identities.
 //
 // The answer is 204, without `Location`: Cognito addresses a link by
 // its source identity, not by this user, and the only thing one can do
