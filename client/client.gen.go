@@ -212,6 +212,132 @@ func (e AttributeDataType) Valid() bool {
 	}
 }
 
+// Defines values for AuthEventTypeChallengeResponsesChallengeName.
+const (
+	AuthEventTypeChallengeResponsesChallengeNameMfa      AuthEventTypeChallengeResponsesChallengeName = "Mfa"
+	AuthEventTypeChallengeResponsesChallengeNamePassword AuthEventTypeChallengeResponsesChallengeName = "Password"
+)
+
+// Valid indicates whether the value is a known member of the AuthEventTypeChallengeResponsesChallengeName enum.
+func (e AuthEventTypeChallengeResponsesChallengeName) Valid() bool {
+	switch e {
+	case AuthEventTypeChallengeResponsesChallengeNameMfa:
+		return true
+	case AuthEventTypeChallengeResponsesChallengeNamePassword:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuthEventTypeChallengeResponsesChallengeResponse.
+const (
+	AuthEventTypeChallengeResponsesChallengeResponseFailure AuthEventTypeChallengeResponsesChallengeResponse = "Failure"
+	AuthEventTypeChallengeResponsesChallengeResponseSuccess AuthEventTypeChallengeResponsesChallengeResponse = "Success"
+)
+
+// Valid indicates whether the value is a known member of the AuthEventTypeChallengeResponsesChallengeResponse enum.
+func (e AuthEventTypeChallengeResponsesChallengeResponse) Valid() bool {
+	switch e {
+	case AuthEventTypeChallengeResponsesChallengeResponseFailure:
+		return true
+	case AuthEventTypeChallengeResponsesChallengeResponseSuccess:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuthEventTypeEventResponse.
+const (
+	AuthEventTypeEventResponseFail       AuthEventTypeEventResponse = "Fail"
+	AuthEventTypeEventResponseInProgress AuthEventTypeEventResponse = "InProgress"
+	AuthEventTypeEventResponsePass       AuthEventTypeEventResponse = "Pass"
+)
+
+// Valid indicates whether the value is a known member of the AuthEventTypeEventResponse enum.
+func (e AuthEventTypeEventResponse) Valid() bool {
+	switch e {
+	case AuthEventTypeEventResponseFail:
+		return true
+	case AuthEventTypeEventResponseInProgress:
+		return true
+	case AuthEventTypeEventResponsePass:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuthEventTypeEventRiskRiskDecision.
+const (
+	AuthEventTypeEventRiskRiskDecisionAccountTakeover AuthEventTypeEventRiskRiskDecision = "AccountTakeover"
+	AuthEventTypeEventRiskRiskDecisionBlock           AuthEventTypeEventRiskRiskDecision = "Block"
+	AuthEventTypeEventRiskRiskDecisionNoRisk          AuthEventTypeEventRiskRiskDecision = "NoRisk"
+)
+
+// Valid indicates whether the value is a known member of the AuthEventTypeEventRiskRiskDecision enum.
+func (e AuthEventTypeEventRiskRiskDecision) Valid() bool {
+	switch e {
+	case AuthEventTypeEventRiskRiskDecisionAccountTakeover:
+		return true
+	case AuthEventTypeEventRiskRiskDecisionBlock:
+		return true
+	case AuthEventTypeEventRiskRiskDecisionNoRisk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuthEventTypeEventRiskRiskLevel.
+const (
+	AuthEventTypeEventRiskRiskLevelHigh   AuthEventTypeEventRiskRiskLevel = "High"
+	AuthEventTypeEventRiskRiskLevelLow    AuthEventTypeEventRiskRiskLevel = "Low"
+	AuthEventTypeEventRiskRiskLevelMedium AuthEventTypeEventRiskRiskLevel = "Medium"
+)
+
+// Valid indicates whether the value is a known member of the AuthEventTypeEventRiskRiskLevel enum.
+func (e AuthEventTypeEventRiskRiskLevel) Valid() bool {
+	switch e {
+	case AuthEventTypeEventRiskRiskLevelHigh:
+		return true
+	case AuthEventTypeEventRiskRiskLevelLow:
+		return true
+	case AuthEventTypeEventRiskRiskLevelMedium:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuthEventTypeEventType.
+const (
+	AuthEventTypeEventTypeForgotPassword AuthEventTypeEventType = "ForgotPassword"
+	AuthEventTypeEventTypePasswordChange AuthEventTypeEventType = "PasswordChange"
+	AuthEventTypeEventTypeResendCode     AuthEventTypeEventType = "ResendCode"
+	AuthEventTypeEventTypeSignIn         AuthEventTypeEventType = "SignIn"
+	AuthEventTypeEventTypeSignUp         AuthEventTypeEventType = "SignUp"
+)
+
+// Valid indicates whether the value is a known member of the AuthEventTypeEventType enum.
+func (e AuthEventTypeEventType) Valid() bool {
+	switch e {
+	case AuthEventTypeEventTypeForgotPassword:
+		return true
+	case AuthEventTypeEventTypePasswordChange:
+		return true
+	case AuthEventTypeEventTypeResendCode:
+		return true
+	case AuthEventTypeEventTypeSignIn:
+		return true
+	case AuthEventTypeEventTypeSignUp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuthFactorType.
 const (
 	AuthFactorTypeEMAILOTP AuthFactorType = "EMAIL_OTP"
@@ -503,6 +629,24 @@ func (e FeatureType) Valid() bool {
 	case FeatureTypeDISABLED:
 		return true
 	case FeatureTypeENABLED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FeedbackValueType.
+const (
+	FeedbackValueTypeInvalid FeedbackValueType = "Invalid"
+	FeedbackValueTypeValid   FeedbackValueType = "Valid"
+)
+
+// Valid indicates whether the value is a known member of the FeedbackValueType enum.
+func (e FeedbackValueType) Valid() bool {
+	switch e {
+	case FeedbackValueTypeInvalid:
+		return true
+	case FeedbackValueTypeValid:
 		return true
 	default:
 		return false
@@ -1282,6 +1426,12 @@ type AdminGetUserResponse struct {
 	Username UsernameType `json:"Username"`
 }
 
+// AdminLinkProviderForUserRequest The AdminLinkProviderForUser input; the pool and the destination user come from the path.
+type AdminLinkProviderForUserRequest struct {
+	// SourceUser A user of an identity provider, by the provider and one of the user's attributes there.
+	SourceUser ProviderUserIdentifierType `json:"SourceUser"`
+}
+
 // AdminListDevicesResponse One page of AdminListDevices output.
 type AdminListDevicesResponse struct {
 	// Devices The user's remembered and tracked devices on this page; empty when there are none.
@@ -1295,6 +1445,15 @@ type AdminListDevicesResponse struct {
 type AdminListGroupsForUserResponse struct {
 	// Groups The groups the user belongs to on this page; empty when there are none.
 	Groups []GroupType `json:"Groups"`
+
+	// NextToken An opaque pagination token from Cognito.
+	NextToken *PaginationKeyType `json:"NextToken,omitempty"`
+}
+
+// AdminListUserAuthEventsResponse One page of AdminListUserAuthEvents output.
+type AdminListUserAuthEventsResponse struct {
+	// AuthEvents The user's authentication events on this page, newest first; empty when there are none.
+	AuthEvents []AuthEventType `json:"AuthEvents"`
 
 	// NextToken An opaque pagination token from Cognito.
 	NextToken *PaginationKeyType `json:"NextToken,omitempty"`
@@ -1345,6 +1504,12 @@ type AdminSetUserSettingsRequest struct {
 	// MFAOptions The user's legacy SMS MFA options. Cognito accepts only
 	// `AttributeName: phone_number` with `DeliveryMedium: SMS`.
 	MFAOptions []MFAOptionType `json:"MFAOptions"`
+}
+
+// AdminUpdateAuthEventFeedbackRequest The AdminUpdateAuthEventFeedback input; the pool, user and event come from the path.
+type AdminUpdateAuthEventFeedbackRequest struct {
+	// FeedbackValue `Valid`: the event was the user's; `Invalid`: it was not.
+	FeedbackValue FeedbackValueType `json:"FeedbackValue"`
 }
 
 // AdminUpdateDeviceStatusRequest The members of Cognito's AdminUpdateDeviceStatus input except
@@ -1470,6 +1635,85 @@ type AttributeType struct {
 	// Value The value; Cognito keeps every value as a string, so booleans are `"true"` and `"false"`.
 	Value *string `json:"Value,omitempty"`
 }
+
+// AuthEventType One authentication event of a user, as threat protection recorded it.
+type AuthEventType struct {
+	// ChallengeResponses The challenges of the event and whether each succeeded.
+	ChallengeResponses *[]AuthEventType_ChallengeResponses `json:"ChallengeResponses,omitempty"`
+
+	// CreationDate When the event happened.
+	CreationDate *time.Time `json:"CreationDate,omitempty"`
+
+	// EventContextData Where the event came from.
+	EventContextData *AuthEventType_EventContextData `json:"EventContextData,omitempty"`
+
+	// EventFeedback The feedback given on the event, by an administrator or the user.
+	EventFeedback *AuthEventType_EventFeedback `json:"EventFeedback,omitempty"`
+
+	// EventID The event's ID, which feedback names.
+	EventID *string `json:"EventId,omitempty"`
+
+	// EventResponse Whether the event passed, failed or is still in progress.
+	EventResponse *AuthEventTypeEventResponse `json:"EventResponse,omitempty"`
+
+	// EventRisk Threat protection's verdict on the event.
+	EventRisk *AuthEventType_EventRisk `json:"EventRisk,omitempty"`
+	EventType *AuthEventTypeEventType  `json:"EventType,omitempty"`
+}
+
+// AuthEventTypeChallengeResponsesChallengeName defines model for AuthEventType.ChallengeResponses.ChallengeName.
+type AuthEventTypeChallengeResponsesChallengeName string
+
+// AuthEventTypeChallengeResponsesChallengeResponse defines model for AuthEventType.ChallengeResponses.ChallengeResponse.
+type AuthEventTypeChallengeResponsesChallengeResponse string
+
+// AuthEventType_ChallengeResponses defines model for AuthEventType.ChallengeResponses.
+type AuthEventType_ChallengeResponses struct {
+	ChallengeName     *AuthEventTypeChallengeResponsesChallengeName     `json:"ChallengeName,omitempty"`
+	ChallengeResponse *AuthEventTypeChallengeResponsesChallengeResponse `json:"ChallengeResponse,omitempty"`
+}
+
+// AuthEventType_EventContextData Where the event came from.
+type AuthEventType_EventContextData struct {
+	City       *string `json:"City,omitempty"`
+	Country    *string `json:"Country,omitempty"`
+	DeviceName *string `json:"DeviceName,omitempty"`
+	IPAddress  *string `json:"IpAddress,omitempty"`
+	Timezone   *string `json:"Timezone,omitempty"`
+}
+
+// AuthEventType_EventFeedback The feedback given on the event, by an administrator or the user.
+type AuthEventType_EventFeedback struct {
+	FeedbackDate *time.Time `json:"FeedbackDate,omitempty"`
+
+	// FeedbackValue `Valid`: the event was the user's; `Invalid`: it was not.
+	FeedbackValue *FeedbackValueType `json:"FeedbackValue,omitempty"`
+
+	// Provider Who gave it, such as `Admin`.
+	Provider *string `json:"Provider,omitempty"`
+}
+
+// AuthEventTypeEventResponse Whether the event passed, failed or is still in progress.
+type AuthEventTypeEventResponse string
+
+// AuthEventTypeEventRiskRiskDecision What threat protection did: nothing, blocked it, or handled it as an account takeover.
+type AuthEventTypeEventRiskRiskDecision string
+
+// AuthEventTypeEventRiskRiskLevel defines model for AuthEventType.EventRisk.RiskLevel.
+type AuthEventTypeEventRiskRiskLevel string
+
+// AuthEventType_EventRisk Threat protection's verdict on the event.
+type AuthEventType_EventRisk struct {
+	// CompromisedCredentialsDetected Whether the password was found among known compromised credentials.
+	CompromisedCredentialsDetected *bool `json:"CompromisedCredentialsDetected,omitempty"`
+
+	// RiskDecision What threat protection did: nothing, blocked it, or handled it as an account takeover.
+	RiskDecision *AuthEventTypeEventRiskRiskDecision `json:"RiskDecision,omitempty"`
+	RiskLevel    *AuthEventTypeEventRiskRiskLevel    `json:"RiskLevel,omitempty"`
+}
+
+// AuthEventTypeEventType defines model for AuthEventType.EventType.
+type AuthEventTypeEventType string
 
 // AuthFactorType defines model for AuthFactorType.
 type AuthFactorType string
@@ -2094,6 +2338,9 @@ type ExplicitAuthFlowsType string
 
 // FeatureType defines model for FeatureType.
 type FeatureType string
+
+// FeedbackValueType `Valid`: the event was the user's; `Invalid`: it was not.
+type FeedbackValueType string
 
 // GetCSVHeaderResponse The GetCSVHeader output.
 type GetCSVHeaderResponse struct {
@@ -3318,6 +3565,19 @@ type ProviderNameType = string
 
 // ProviderTypeType The kind of identity provider.
 type ProviderTypeType string
+
+// ProviderUserIdentifierType A user of an identity provider, by the provider and one of the user's attributes there.
+type ProviderUserIdentifierType struct {
+	// ProviderAttributeName `Cognito_Subject` for the provider's subject, or an attribute the provider maps (SAML, OIDC).
+	ProviderAttributeName string `json:"ProviderAttributeName"`
+
+	// ProviderAttributeValue The user's value of that attribute at the provider.
+	ProviderAttributeValue string `json:"ProviderAttributeValue"`
+
+	// ProviderName An identity provider name. Cognito's pattern is
+	// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+	ProviderName ProviderNameType `json:"ProviderName"`
+}
 
 // RecoveryOptionNameType defines model for RecoveryOptionNameType.
 type RecoveryOptionNameType string
@@ -4704,6 +4964,9 @@ type WebAuthnMfaSettingsType struct {
 // AttributesToGet defines model for attributesToGet.
 type AttributesToGet = []AttributeNameType
 
+// AuthEventsLimit defines model for authEventsLimit.
+type AuthEventsLimit = int32
+
 // BrandingID The ID of a managed-login branding style, a version 4 UUID.
 //
 // Example: 00000000-0000-4000-8000-000000000000
@@ -4727,6 +4990,9 @@ type DeviceKey = DeviceKeyType
 // DryRun defines model for dryRun.
 type DryRun = bool
 
+// EventID defines model for eventId.
+type EventID = string
+
 // GroupName A group name. Cognito's pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
 type GroupName = GroupNameType
 
@@ -4744,6 +5010,22 @@ type JobID = UserImportJobIDType
 
 // Limit defines model for limit.
 type Limit = int32
+
+// LinkDestination A username. In a pool where users sign in with an email address or
+// phone number, the admin actions also accept that alias, or the
+// user's `sub`.
+//
+// Cognito's pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`: letters, marks,
+// symbols, numbers and punctuation. Unicode property classes don't
+// compile in every regex engine that reads this document, so it is
+// written as its complement, with `\u` escapes: no controls
+// (U+0000-U+001F, U+007F-U+009F), separators (U+0020, U+00A0, U+1680,
+// U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), common format
+// characters (U+00AD, U+200B-U+200F, U+202A-U+202E, U+2060-U+2064,
+// U+FEFF) or private-use characters (U+E000-U+F8FF). Rarer format and
+// unassigned code points pass here, and Cognito rejects them with a
+// 400.
+type LinkDestination = UsernameType
 
 // MeAttributeName An attribute name, for example `email` or `custom:tenant`. Cognito's
 // pattern is `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
@@ -4769,6 +5051,16 @@ type ProviderLimit = int32
 // ProviderName An identity provider name. Cognito's pattern is
 // `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
 type ProviderName = ProviderNameType
+
+// ProviderUserAttributeName defines model for providerUserAttributeName.
+type ProviderUserAttributeName = string
+
+// ProviderUserAttributeValue defines model for providerUserAttributeValue.
+type ProviderUserAttributeValue = string
+
+// ProviderUserProvider An identity provider name. Cognito's pattern is
+// `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
+type ProviderUserProvider = ProviderNameType
 
 // RegionName An AWS Region name, such as `eu-west-1` or `us-gov-west-1`. Cognito
 // only bounds its length (5 to 32); the pattern, the gateway's own,
@@ -5705,6 +5997,15 @@ type DeleteUserAttributesParams struct {
 	Names UserAttributeNames `form:"Names" json:"Names"`
 }
 
+// ListUserAuthEventsParams defines parameters for ListUserAuthEvents.
+type ListUserAuthEventsParams struct {
+	// Limit The maximum number of events to return in one page.
+	Limit *AuthEventsLimit `form:"Limit,omitempty" json:"Limit,omitempty"`
+
+	// NextToken The `NextToken` from the previous page's response.
+	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
 // ListUserDevicesParams defines parameters for ListUserDevices.
 type ListUserDevicesParams struct {
 	// Limit The maximum number of items to return in one page.
@@ -5927,11 +6228,17 @@ type CreateUserJSONRequestBody = AdminCreateUserRequest
 // UpdateUserAttributesJSONRequestBody defines body for UpdateUserAttributes for application/json ContentType.
 type UpdateUserAttributesJSONRequestBody = AdminUpdateUserAttributesRequest
 
+// SetUserAuthEventFeedbackJSONRequestBody defines body for SetUserAuthEventFeedback for application/json ContentType.
+type SetUserAuthEventFeedbackJSONRequestBody = AdminUpdateAuthEventFeedbackRequest
+
 // ConfirmUserJSONRequestBody defines body for ConfirmUser for application/json ContentType.
 type ConfirmUserJSONRequestBody = AdminConfirmSignUpRequest
 
 // UpdateUserDeviceStatusJSONRequestBody defines body for UpdateUserDeviceStatus for application/json ContentType.
 type UpdateUserDeviceStatusJSONRequestBody = AdminUpdateDeviceStatusRequest
+
+// LinkProviderForUserJSONRequestBody defines body for LinkProviderForUser for application/json ContentType.
+type LinkProviderForUserJSONRequestBody = AdminLinkProviderForUserRequest
 
 // SetUserMFAPreferenceJSONRequestBody defines body for SetUserMFAPreference for application/json ContentType.
 type SetUserMFAPreferenceJSONRequestBody = AdminSetUserMFAPreferenceRequest
@@ -7850,6 +8157,28 @@ type ClientInterface interface {
 	// Corresponds with PUT /pools/{poolId}/identity-providers/{providerName} (the `ReplaceIdentityProvider` operationId).
 	ReplaceIdentityProvider(ctx context.Context, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, body ReplaceIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DisableProviderForUser Unlink or disable a provider's user
+	//
+	// Ends a provider's user in the pool with AdminDisableProviderForUser:
+	// an identity linked to a user (POST
+	// `/pools/{poolId}/users/{username}/linked-providers`) is unlinked,
+	// and its next sign-in makes a new user; a federated user that was
+	// never linked can no longer sign in with the provider.
+	//
+	// The path names the provider's user, not a pool user, because that is
+	// how Cognito identifies it: AdminDisableProviderForUser takes only
+	// the source identity (`User`), never the user it is linked to, so a
+	// path under `/users/{username}` would carry a name Cognito ignores.
+	// Use the values the link was made with: for a social provider,
+	// `Cognito_Subject` and the provider's subject. For a SAML provider
+	// whose user has already signed in, `Cognito_Subject` and the
+	// `NameID`. With `Cognito` as the provider, `Cognito_Subject` and a
+	// username, the pool's own user can no longer sign in with a password.
+	// Percent-encode each value as one path segment (`a/b` is `a%2Fb`).
+	//
+	// Corresponds with DELETE /pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue} (the `DisableProviderForUser` operationId).
+	DisableProviderForUser(ctx context.Context, poolID PoolID, providerName ProviderUserProvider, attributeName ProviderUserAttributeName, attributeValue ProviderUserAttributeValue, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListImportJobs List the user import jobs of a user pool
 	//
 	// Lists the user pool's import jobs, one page at a time, with
@@ -8990,6 +9319,51 @@ type ClientInterface interface {
 	// Corresponds with PATCH /pools/{poolId}/users/{username}/attributes (the `UpdateUserAttributes` operationId).
 	UpdateUserAttributes(ctx context.Context, poolID PoolID, username Username, body UpdateUserAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListUserAuthEvents List a user's sign-in history
+	//
+	// Lists the user's authentication events, newest first, one page at a
+	// time: each sign-in, sign-up, password change or code request, whether
+	// it passed, and, with threat protection, its risk verdict
+	// (`EventRisk`), where it came from (`EventContextData`) and any
+	// feedback given on it. This answers "why can't this user sign in?".
+	// Pass the `NextToken` from a response (or follow the `Link` header
+	// with `rel="next"`) to get the next page. The absence of `NextToken`
+	// means this is the last page.
+	//
+	// Cognito keeps the history only when threat protection is on for the
+	// pool (the Plus feature plan, or the legacy advanced security
+	// features); otherwise it answers
+	// UserPoolAddOnNotEnabledException, 400.
+	//
+	// Corresponds with GET /pools/{poolId}/users/{username}/auth-events (the `ListUserAuthEvents` operationId).
+	ListUserAuthEvents(ctx context.Context, poolID PoolID, username Username, params *ListUserAuthEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetUserAuthEventFeedbackWithBody Say whether a sign-in was the user's
+	//
+	// Records whether an authentication event of the user was genuine
+	// (`Valid`) or not (`Invalid`). Threat protection learns from it: it
+	// lowers or raises the risk of similar sign-ins. Setting it again
+	// replaces the earlier value. Needs threat protection on for the pool
+	// (UserPoolAddOnNotEnabledException, 400, otherwise).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/users/{username}/auth-events/{eventId}/feedback (the `SetUserAuthEventFeedback` operationId).
+	SetUserAuthEventFeedbackWithBody(ctx context.Context, poolID PoolID, username Username, eventID EventID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetUserAuthEventFeedback Say whether a sign-in was the user's
+	//
+	// Records whether an authentication event of the user was genuine
+	// (`Valid`) or not (`Invalid`). Threat protection learns from it: it
+	// lowers or raises the risk of similar sign-ins. Setting it again
+	// replaces the earlier value. Needs threat protection on for the pool
+	// (UserPoolAddOnNotEnabledException, 400, otherwise).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/users/{username}/auth-events/{eventId}/feedback (the `SetUserAuthEventFeedback` operationId).
+	SetUserAuthEventFeedback(ctx context.Context, poolID PoolID, username Username, eventID EventID, body SetUserAuthEventFeedbackJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ConfirmUserWithBody Confirm a signed-up user
 	//
 	// Confirms a user who signed up (status UNCONFIRMED) without the
@@ -9118,6 +9492,66 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/users/{username}/groups/{groupName} (the `AddUserToGroup` operationId).
 	AddUserToGroup(ctx context.Context, poolID PoolID, username Username, groupName GroupName, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LinkProviderForUserWithBody Link a federated identity to a user
+	//
+	// Links an identity of an external identity provider (the body's
+	// `SourceUser`) to this user, so that signing in with that identity
+	// signs in as this user, with this user's attributes and groups. The
+	// path's user is AdminLinkProviderForUser's `DestinationUser`, sent as
+	// the pool's own user (`ProviderName: Cognito`, the username as
+	// `ProviderAttributeValue`).
+	//
+	// `SourceUser.ProviderName` is an identity provider of the pool. For a
+	// social provider, `ProviderAttributeName` is `Cognito_Subject` and
+	// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
+	// may also be an attribute the provider maps. The source identity must
+	// not have signed in yet: one that is already a user of the pool is
+	// Cognito's 400. An email address or phone number that is another
+	// user's alias is 409 (AliasExistsException). A user has at most five
+	// linked identities.
+	//
+	// The answer is 204, without `Location`: Cognito addresses a link by
+	// its source identity, not by this user, and the only thing one can do
+	// with it is end it: DELETE
+	// `/pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue}`,
+	// with the same three values. The links show in the user's
+	// `identities` attribute (GET `/pools/{poolId}/users/{username}`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/users/{username}/linked-providers (the `LinkProviderForUser` operationId).
+	LinkProviderForUserWithBody(ctx context.Context, poolID PoolID, username LinkDestination, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LinkProviderForUser Link a federated identity to a user
+	//
+	// Links an identity of an external identity provider (the body's
+	// `SourceUser`) to this user, so that signing in with that identity
+	// signs in as this user, with this user's attributes and groups. The
+	// path's user is AdminLinkProviderForUser's `DestinationUser`, sent as
+	// the pool's own user (`ProviderName: Cognito`, the username as
+	// `ProviderAttributeValue`).
+	//
+	// `SourceUser.ProviderName` is an identity provider of the pool. For a
+	// social provider, `ProviderAttributeName` is `Cognito_Subject` and
+	// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
+	// may also be an attribute the provider maps. The source identity must
+	// not have signed in yet: one that is already a user of the pool is
+	// Cognito's 400. An email address or phone number that is another
+	// user's alias is 409 (AliasExistsException). A user has at most five
+	// linked identities.
+	//
+	// The answer is 204, without `Location`: Cognito addresses a link by
+	// its source identity, not by this user, and the only thing one can do
+	// with it is end it: DELETE
+	// `/pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue}`,
+	// with the same three values. The links show in the user's
+	// `identities` attribute (GET `/pools/{poolId}/users/{username}`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/users/{username}/linked-providers (the `LinkProviderForUser` operationId).
+	LinkProviderForUser(ctx context.Context, poolID PoolID, username LinkDestination, body LinkProviderForUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetUserMFAPreferenceWithBody Set a user's MFA preference
 	//
@@ -12241,6 +12675,38 @@ func (c *Client) ReplaceIdentityProvider(ctx context.Context, poolID PoolID, pro
 	return c.Client.Do(req)
 }
 
+// DisableProviderForUser Unlink or disable a provider's user
+//
+// Ends a provider's user in the pool with AdminDisableProviderForUser:
+// an identity linked to a user (POST
+// `/pools/{poolId}/users/{username}/linked-providers`) is unlinked,
+// and its next sign-in makes a new user; a federated user that was
+// never linked can no longer sign in with the provider.
+//
+// The path names the provider's user, not a pool user, because that is
+// how Cognito identifies it: AdminDisableProviderForUser takes only
+// the source identity (`User`), never the user it is linked to, so a
+// path under `/users/{username}` would carry a name Cognito ignores.
+// Use the values the link was made with: for a social provider,
+// `Cognito_Subject` and the provider's subject. For a SAML provider
+// whose user has already signed in, `Cognito_Subject` and the
+// `NameID`. With `Cognito` as the provider, `Cognito_Subject` and a
+// username, the pool's own user can no longer sign in with a password.
+// Percent-encode each value as one path segment (`a/b` is `a%2Fb`).
+//
+// Corresponds with DELETE /pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue} (the `DisableProviderForUser` operationId).
+func (c *Client) DisableProviderForUser(ctx context.Context, poolID PoolID, providerName ProviderUserProvider, attributeName ProviderUserAttributeName, attributeValue ProviderUserAttributeValue, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisableProviderForUserRequest(c.Server, poolID, providerName, attributeName, attributeValue)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListImportJobs List the user import jobs of a user pool
 //
 // Lists the user pool's import jobs, one page at a time, with
@@ -14071,6 +14537,81 @@ func (c *Client) UpdateUserAttributes(ctx context.Context, poolID PoolID, userna
 	return c.Client.Do(req)
 }
 
+// ListUserAuthEvents List a user's sign-in history
+//
+// Lists the user's authentication events, newest first, one page at a
+// time: each sign-in, sign-up, password change or code request, whether
+// it passed, and, with threat protection, its risk verdict
+// (`EventRisk`), where it came from (`EventContextData`) and any
+// feedback given on it. This answers "why can't this user sign in?".
+// Pass the `NextToken` from a response (or follow the `Link` header
+// with `rel="next"`) to get the next page. The absence of `NextToken`
+// means this is the last page.
+//
+// Cognito keeps the history only when threat protection is on for the
+// pool (the Plus feature plan, or the legacy advanced security
+// features); otherwise it answers
+// UserPoolAddOnNotEnabledException, 400.
+//
+// Corresponds with GET /pools/{poolId}/users/{username}/auth-events (the `ListUserAuthEvents` operationId).
+func (c *Client) ListUserAuthEvents(ctx context.Context, poolID PoolID, username Username, params *ListUserAuthEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListUserAuthEventsRequest(c.Server, poolID, username, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetUserAuthEventFeedbackWithBody Say whether a sign-in was the user's
+//
+// Records whether an authentication event of the user was genuine
+// (`Valid`) or not (`Invalid`). Threat protection learns from it: it
+// lowers or raises the risk of similar sign-ins. Setting it again
+// replaces the earlier value. Needs threat protection on for the pool
+// (UserPoolAddOnNotEnabledException, 400, otherwise).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/users/{username}/auth-events/{eventId}/feedback (the `SetUserAuthEventFeedback` operationId).
+func (c *Client) SetUserAuthEventFeedbackWithBody(ctx context.Context, poolID PoolID, username Username, eventID EventID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetUserAuthEventFeedbackRequestWithBody(c.Server, poolID, username, eventID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetUserAuthEventFeedback Say whether a sign-in was the user's
+//
+// Records whether an authentication event of the user was genuine
+// (`Valid`) or not (`Invalid`). Threat protection learns from it: it
+// lowers or raises the risk of similar sign-ins. Setting it again
+// replaces the earlier value. Needs threat protection on for the pool
+// (UserPoolAddOnNotEnabledException, 400, otherwise).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/users/{username}/auth-events/{eventId}/feedback (the `SetUserAuthEventFeedback` operationId).
+func (c *Client) SetUserAuthEventFeedback(ctx context.Context, poolID PoolID, username Username, eventID EventID, body SetUserAuthEventFeedbackJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetUserAuthEventFeedbackRequest(c.Server, poolID, username, eventID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ConfirmUserWithBody Confirm a signed-up user
 //
 // Confirms a user who signed up (status UNCONFIRMED) without the
@@ -14310,6 +14851,86 @@ func (c *Client) RemoveUserFromGroup(ctx context.Context, poolID PoolID, usernam
 // Corresponds with PUT /pools/{poolId}/users/{username}/groups/{groupName} (the `AddUserToGroup` operationId).
 func (c *Client) AddUserToGroup(ctx context.Context, poolID PoolID, username Username, groupName GroupName, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddUserToGroupRequest(c.Server, poolID, username, groupName)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LinkProviderForUserWithBody Link a federated identity to a user
+//
+// Links an identity of an external identity provider (the body's
+// `SourceUser`) to this user, so that signing in with that identity
+// signs in as this user, with this user's attributes and groups. The
+// path's user is AdminLinkProviderForUser's `DestinationUser`, sent as
+// the pool's own user (`ProviderName: Cognito`, the username as
+// `ProviderAttributeValue`).
+//
+// `SourceUser.ProviderName` is an identity provider of the pool. For a
+// social provider, `ProviderAttributeName` is `Cognito_Subject` and
+// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
+// may also be an attribute the provider maps. The source identity must
+// not have signed in yet: one that is already a user of the pool is
+// Cognito's 400. An email address or phone number that is another
+// user's alias is 409 (AliasExistsException). A user has at most five
+// linked identities.
+//
+// The answer is 204, without `Location`: Cognito addresses a link by
+// its source identity, not by this user, and the only thing one can do
+// with it is end it: DELETE
+// `/pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue}`,
+// with the same three values. The links show in the user's
+// `identities` attribute (GET `/pools/{poolId}/users/{username}`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/users/{username}/linked-providers (the `LinkProviderForUser` operationId).
+func (c *Client) LinkProviderForUserWithBody(ctx context.Context, poolID PoolID, username LinkDestination, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLinkProviderForUserRequestWithBody(c.Server, poolID, username, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LinkProviderForUser Link a federated identity to a user
+//
+// Links an identity of an external identity provider (the body's
+// `SourceUser`) to this user, so that signing in with that identity
+// signs in as this user, with this user's attributes and groups. The
+// path's user is AdminLinkProviderForUser's `DestinationUser`, sent as
+// the pool's own user (`ProviderName: Cognito`, the username as
+// `ProviderAttributeValue`).
+//
+// `SourceUser.ProviderName` is an identity provider of the pool. For a
+// social provider, `ProviderAttributeName` is `Cognito_Subject` and
+// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
+// may also be an attribute the provider maps. The source identity must
+// not have signed in yet: one that is already a user of the pool is
+// Cognito's 400. An email address or phone number that is another
+// user's alias is 409 (AliasExistsException). A user has at most five
+// linked identities.
+//
+// The answer is 204, without `Location`: Cognito addresses a link by
+// its source identity, not by this user, and the only thing one can do
+// with it is end it: DELETE
+// `/pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue}`,
+// with the same three values. The links show in the user's
+// `identities` attribute (GET `/pools/{poolId}/users/{username}`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/users/{username}/linked-providers (the `LinkProviderForUser` operationId).
+func (c *Client) LinkProviderForUser(ctx context.Context, poolID PoolID, username LinkDestination, body LinkProviderForUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLinkProviderForUserRequest(c.Server, poolID, username, body)
 	if err != nil {
 		return nil, err
 	}
@@ -18723,6 +19344,61 @@ func NewReplaceIdentityProviderRequestWithBody(server string, poolID PoolID, pro
 	return req, nil
 }
 
+// NewDisableProviderForUserRequest constructs an http.Request for the DisableProviderForUser method
+func NewDisableProviderForUserRequest(server string, poolID PoolID, providerName ProviderUserProvider, attributeName ProviderUserAttributeName, attributeValue ProviderUserAttributeValue) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "providerName", providerName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "attributeName", attributeName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam3 string
+
+	pathParam3, err = runtime.StyleParamWithOptions("simple", false, "attributeValue", attributeValue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/identity-providers/%s/users/%s/%s", pathParam0, pathParam1, pathParam2, pathParam3)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListImportJobsRequest constructs an http.Request for the ListImportJobs method
 func NewListImportJobsRequest(server string, poolID PoolID, params *ListImportJobsParams) (*http.Request, error) {
 	var err error
@@ -21345,6 +22021,147 @@ func NewUpdateUserAttributesRequestWithBody(server string, poolID PoolID, userna
 	return req, nil
 }
 
+// NewListUserAuthEventsRequest constructs an http.Request for the ListUserAuthEvents method
+func NewListUserAuthEventsRequest(server string, poolID PoolID, username Username, params *ListUserAuthEventsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "username", username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/users/%s/auth-events", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetUserAuthEventFeedbackRequest calls the generic SetUserAuthEventFeedback builder with application/json body
+func NewSetUserAuthEventFeedbackRequest(server string, poolID PoolID, username Username, eventID EventID, body SetUserAuthEventFeedbackJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetUserAuthEventFeedbackRequestWithBody(server, poolID, username, eventID, "application/json", bodyReader)
+}
+
+// NewSetUserAuthEventFeedbackRequestWithBody constructs an http.Request for the SetUserAuthEventFeedback method, with any body, and a specified content type
+func NewSetUserAuthEventFeedbackRequestWithBody(server string, poolID PoolID, username Username, eventID EventID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "username", username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "eventId", eventID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/users/%s/auth-events/%s/feedback", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewConfirmUserRequest calls the generic ConfirmUser builder with application/json body
 func NewConfirmUserRequest(server string, poolID PoolID, username Username, body ConfirmUserJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -21890,6 +22707,60 @@ func NewAddUserToGroupRequest(server string, poolID PoolID, username Username, g
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewLinkProviderForUserRequest calls the generic LinkProviderForUser builder with application/json body
+func NewLinkProviderForUserRequest(server string, poolID PoolID, username LinkDestination, body LinkProviderForUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLinkProviderForUserRequestWithBody(server, poolID, username, "application/json", bodyReader)
+}
+
+// NewLinkProviderForUserRequestWithBody constructs an http.Request for the LinkProviderForUser method, with any body, and a specified content type
+func NewLinkProviderForUserRequestWithBody(server string, poolID PoolID, username LinkDestination, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "username", username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/users/%s/linked-providers", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -24114,6 +24985,30 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /pools/{poolId}/identity-providers/{providerName} (the `ReplaceIdentityProvider` operationId).
 	ReplaceIdentityProviderWithResponse(ctx context.Context, poolID PoolID, providerName ProviderName, params *ReplaceIdentityProviderParams, body ReplaceIdentityProviderJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceIdentityProviderResult, error)
 
+	// DisableProviderForUserWithResponse Unlink or disable a provider's user
+	//
+	// Ends a provider's user in the pool with AdminDisableProviderForUser:
+	// an identity linked to a user (POST
+	// `/pools/{poolId}/users/{username}/linked-providers`) is unlinked,
+	// and its next sign-in makes a new user; a federated user that was
+	// never linked can no longer sign in with the provider.
+	//
+	// The path names the provider's user, not a pool user, because that is
+	// how Cognito identifies it: AdminDisableProviderForUser takes only
+	// the source identity (`User`), never the user it is linked to, so a
+	// path under `/users/{username}` would carry a name Cognito ignores.
+	// Use the values the link was made with: for a social provider,
+	// `Cognito_Subject` and the provider's subject. For a SAML provider
+	// whose user has already signed in, `Cognito_Subject` and the
+	// `NameID`. With `Cognito` as the provider, `Cognito_Subject` and a
+	// username, the pool's own user can no longer sign in with a password.
+	// Percent-encode each value as one path segment (`a/b` is `a%2Fb`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue} (the `DisableProviderForUser` operationId).
+	DisableProviderForUserWithResponse(ctx context.Context, poolID PoolID, providerName ProviderUserProvider, attributeName ProviderUserAttributeName, attributeValue ProviderUserAttributeValue, reqEditors ...RequestEditorFn) (*DisableProviderForUserResult, error)
+
 	// ListImportJobsWithResponse List the user import jobs of a user pool
 	//
 	// Lists the user pool's import jobs, one page at a time, with
@@ -25298,6 +26193,53 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /pools/{poolId}/users/{username}/attributes (the `UpdateUserAttributes` operationId).
 	UpdateUserAttributesWithResponse(ctx context.Context, poolID PoolID, username Username, body UpdateUserAttributesJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserAttributesResult, error)
 
+	// ListUserAuthEventsWithResponse List a user's sign-in history
+	//
+	// Lists the user's authentication events, newest first, one page at a
+	// time: each sign-in, sign-up, password change or code request, whether
+	// it passed, and, with threat protection, its risk verdict
+	// (`EventRisk`), where it came from (`EventContextData`) and any
+	// feedback given on it. This answers "why can't this user sign in?".
+	// Pass the `NextToken` from a response (or follow the `Link` header
+	// with `rel="next"`) to get the next page. The absence of `NextToken`
+	// means this is the last page.
+	//
+	// Cognito keeps the history only when threat protection is on for the
+	// pool (the Plus feature plan, or the legacy advanced security
+	// features); otherwise it answers
+	// UserPoolAddOnNotEnabledException, 400.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/users/{username}/auth-events (the `ListUserAuthEvents` operationId).
+	ListUserAuthEventsWithResponse(ctx context.Context, poolID PoolID, username Username, params *ListUserAuthEventsParams, reqEditors ...RequestEditorFn) (*ListUserAuthEventsResult, error)
+
+	// SetUserAuthEventFeedbackWithBodyWithResponse Say whether a sign-in was the user's
+	//
+	// Records whether an authentication event of the user was genuine
+	// (`Valid`) or not (`Invalid`). Threat protection learns from it: it
+	// lowers or raises the risk of similar sign-ins. Setting it again
+	// replaces the earlier value. Needs threat protection on for the pool
+	// (UserPoolAddOnNotEnabledException, 400, otherwise).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/users/{username}/auth-events/{eventId}/feedback (the `SetUserAuthEventFeedback` operationId).
+	SetUserAuthEventFeedbackWithBodyWithResponse(ctx context.Context, poolID PoolID, username Username, eventID EventID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetUserAuthEventFeedbackResult, error)
+
+	// SetUserAuthEventFeedbackWithResponse Say whether a sign-in was the user's
+	//
+	// Records whether an authentication event of the user was genuine
+	// (`Valid`) or not (`Invalid`). Threat protection learns from it: it
+	// lowers or raises the risk of similar sign-ins. Setting it again
+	// replaces the earlier value. Needs threat protection on for the pool
+	// (UserPoolAddOnNotEnabledException, 400, otherwise).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/users/{username}/auth-events/{eventId}/feedback (the `SetUserAuthEventFeedback` operationId).
+	SetUserAuthEventFeedbackWithResponse(ctx context.Context, poolID PoolID, username Username, eventID EventID, body SetUserAuthEventFeedbackJSONRequestBody, reqEditors ...RequestEditorFn) (*SetUserAuthEventFeedbackResult, error)
+
 	// ConfirmUserWithBodyWithResponse Confirm a signed-up user
 	//
 	// Confirms a user who signed up (status UNCONFIRMED) without the
@@ -25442,6 +26384,66 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/users/{username}/groups/{groupName} (the `AddUserToGroup` operationId).
 	AddUserToGroupWithResponse(ctx context.Context, poolID PoolID, username Username, groupName GroupName, reqEditors ...RequestEditorFn) (*AddUserToGroupResult, error)
+
+	// LinkProviderForUserWithBodyWithResponse Link a federated identity to a user
+	//
+	// Links an identity of an external identity provider (the body's
+	// `SourceUser`) to this user, so that signing in with that identity
+	// signs in as this user, with this user's attributes and groups. The
+	// path's user is AdminLinkProviderForUser's `DestinationUser`, sent as
+	// the pool's own user (`ProviderName: Cognito`, the username as
+	// `ProviderAttributeValue`).
+	//
+	// `SourceUser.ProviderName` is an identity provider of the pool. For a
+	// social provider, `ProviderAttributeName` is `Cognito_Subject` and
+	// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
+	// may also be an attribute the provider maps. The source identity must
+	// not have signed in yet: one that is already a user of the pool is
+	// Cognito's 400. An email address or phone number that is another
+	// user's alias is 409 (AliasExistsException). A user has at most five
+	// linked identities.
+	//
+	// The answer is 204, without `Location`: Cognito addresses a link by
+	// its source identity, not by this user, and the only thing one can do
+	// with it is end it: DELETE
+	// `/pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue}`,
+	// with the same three values. The links show in the user's
+	// `identities` attribute (GET `/pools/{poolId}/users/{username}`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/users/{username}/linked-providers (the `LinkProviderForUser` operationId).
+	LinkProviderForUserWithBodyWithResponse(ctx context.Context, poolID PoolID, username LinkDestination, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LinkProviderForUserResult, error)
+
+	// LinkProviderForUserWithResponse Link a federated identity to a user
+	//
+	// Links an identity of an external identity provider (the body's
+	// `SourceUser`) to this user, so that signing in with that identity
+	// signs in as this user, with this user's attributes and groups. The
+	// path's user is AdminLinkProviderForUser's `DestinationUser`, sent as
+	// the pool's own user (`ProviderName: Cognito`, the username as
+	// `ProviderAttributeValue`).
+	//
+	// `SourceUser.ProviderName` is an identity provider of the pool. For a
+	// social provider, `ProviderAttributeName` is `Cognito_Subject` and
+	// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
+	// may also be an attribute the provider maps. The source identity must
+	// not have signed in yet: one that is already a user of the pool is
+	// Cognito's 400. An email address or phone number that is another
+	// user's alias is 409 (AliasExistsException). A user has at most five
+	// linked identities.
+	//
+	// The answer is 204, without `Location`: Cognito addresses a link by
+	// its source identity, not by this user, and the only thing one can do
+	// with it is end it: DELETE
+	// `/pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue}`,
+	// with the same three values. The links show in the user's
+	// `identities` attribute (GET `/pools/{poolId}/users/{username}`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/users/{username}/linked-providers (the `LinkProviderForUser` operationId).
+	LinkProviderForUserWithResponse(ctx context.Context, poolID PoolID, username LinkDestination, body LinkProviderForUserJSONRequestBody, reqEditors ...RequestEditorFn) (*LinkProviderForUserResult, error)
 
 	// SetUserMFAPreferenceWithBodyWithResponse Set a user's MFA preference
 	//
@@ -34844,6 +35846,110 @@ func (r ReplaceIdentityProviderResult) ContentType() string {
 	return ""
 }
 
+// DisableProviderForUserResult429Headers the declared response headers of an HTTP 429 response for DisableProviderForUser
+type DisableProviderForUserResult429Headers struct {
+	RetryAfter *int
+}
+
+type DisableProviderForUserResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DisableProviderForUserResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DisableProviderForUserResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DisableProviderForUserResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DisableProviderForUserResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r DisableProviderForUserResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DisableProviderForUserResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DisableProviderForUserResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DisableProviderForUserResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r DisableProviderForUserResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r DisableProviderForUserResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DisableProviderForUserResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DisableProviderForUserResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DisableProviderForUserResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DisableProviderForUserResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListImportJobsResult200Headers the declared response headers of an HTTP 200 response for ListImportJobs
 type ListImportJobsResult200Headers struct {
 	Link *string
@@ -39996,6 +41102,228 @@ func (r UpdateUserAttributesResult) ContentType() string {
 	return ""
 }
 
+// ListUserAuthEventsResult200Headers the declared response headers of an HTTP 200 response for ListUserAuthEvents
+type ListUserAuthEventsResult200Headers struct {
+	Link *string
+}
+
+// ListUserAuthEventsResult429Headers the declared response headers of an HTTP 429 response for ListUserAuthEvents
+type ListUserAuthEventsResult429Headers struct {
+	RetryAfter *int
+}
+
+type ListUserAuthEventsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminListUserAuthEventsResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListUserAuthEventsResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUserAuthEventsResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListUserAuthEventsResult) GetJSON200() *AdminListUserAuthEventsResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListUserAuthEventsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListUserAuthEventsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListUserAuthEventsResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListUserAuthEventsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListUserAuthEventsResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListUserAuthEventsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ListUserAuthEventsResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ListUserAuthEventsResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListUserAuthEventsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListUserAuthEventsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListUserAuthEventsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListUserAuthEventsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetUserAuthEventFeedbackResult429Headers the declared response headers of an HTTP 429 response for SetUserAuthEventFeedback
+type SetUserAuthEventFeedbackResult429Headers struct {
+	RetryAfter *int
+}
+
+type SetUserAuthEventFeedbackResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetUserAuthEventFeedbackResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetUserAuthEventFeedbackResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetUserAuthEventFeedbackResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetUserAuthEventFeedbackResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r SetUserAuthEventFeedbackResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetUserAuthEventFeedbackResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetUserAuthEventFeedbackResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SetUserAuthEventFeedbackResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetUserAuthEventFeedbackResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r SetUserAuthEventFeedbackResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r SetUserAuthEventFeedbackResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r SetUserAuthEventFeedbackResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetUserAuthEventFeedbackResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetUserAuthEventFeedbackResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetUserAuthEventFeedbackResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ConfirmUserResult429Headers the declared response headers of an HTTP 429 response for ConfirmUser
 type ConfirmUserResult429Headers struct {
 	RetryAfter *int
@@ -41023,6 +42351,124 @@ func (r AddUserToGroupResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AddUserToGroupResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// LinkProviderForUserResult429Headers the declared response headers of an HTTP 429 response for LinkProviderForUser
+type LinkProviderForUserResult429Headers struct {
+	RetryAfter *int
+}
+
+type LinkProviderForUserResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LinkProviderForUserResult429Headers
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r LinkProviderForUserResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r LinkProviderForUserResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LinkProviderForUserResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LinkProviderForUserResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LinkProviderForUserResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -44197,6 +45643,36 @@ func (c *ClientWithResponses) ReplaceIdentityProviderWithResponse(ctx context.Co
 	return ParseReplaceIdentityProviderResult(rsp)
 }
 
+// DisableProviderForUserWithResponse Unlink or disable a provider's user
+//
+// Ends a provider's user in the pool with AdminDisableProviderForUser:
+// an identity linked to a user (POST
+// `/pools/{poolId}/users/{username}/linked-providers`) is unlinked,
+// and its next sign-in makes a new user; a federated user that was
+// never linked can no longer sign in with the provider.
+//
+// The path names the provider's user, not a pool user, because that is
+// how Cognito identifies it: AdminDisableProviderForUser takes only
+// the source identity (`User`), never the user it is linked to, so a
+// path under `/users/{username}` would carry a name Cognito ignores.
+// Use the values the link was made with: for a social provider,
+// `Cognito_Subject` and the provider's subject. For a SAML provider
+// whose user has already signed in, `Cognito_Subject` and the
+// `NameID`. With `Cognito` as the provider, `Cognito_Subject` and a
+// username, the pool's own user can no longer sign in with a password.
+// Percent-encode each value as one path segment (`a/b` is `a%2Fb`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue} (the `DisableProviderForUser` operationId).
+func (c *ClientWithResponses) DisableProviderForUserWithResponse(ctx context.Context, poolID PoolID, providerName ProviderUserProvider, attributeName ProviderUserAttributeName, attributeValue ProviderUserAttributeValue, reqEditors ...RequestEditorFn) (*DisableProviderForUserResult, error) {
+	rsp, err := c.DisableProviderForUser(ctx, poolID, providerName, attributeName, attributeValue, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisableProviderForUserResult(rsp)
+}
+
 // ListImportJobsWithResponse List the user import jobs of a user pool
 //
 // Lists the user pool's import jobs, one page at a time, with
@@ -45795,6 +47271,71 @@ func (c *ClientWithResponses) UpdateUserAttributesWithResponse(ctx context.Conte
 	return ParseUpdateUserAttributesResult(rsp)
 }
 
+// ListUserAuthEventsWithResponse List a user's sign-in history
+//
+// Lists the user's authentication events, newest first, one page at a
+// time: each sign-in, sign-up, password change or code request, whether
+// it passed, and, with threat protection, its risk verdict
+// (`EventRisk`), where it came from (`EventContextData`) and any
+// feedback given on it. This answers "why can't this user sign in?".
+// Pass the `NextToken` from a response (or follow the `Link` header
+// with `rel="next"`) to get the next page. The absence of `NextToken`
+// means this is the last page.
+//
+// Cognito keeps the history only when threat protection is on for the
+// pool (the Plus feature plan, or the legacy advanced security
+// features); otherwise it answers
+// UserPoolAddOnNotEnabledException, 400.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/users/{username}/auth-events (the `ListUserAuthEvents` operationId).
+func (c *ClientWithResponses) ListUserAuthEventsWithResponse(ctx context.Context, poolID PoolID, username Username, params *ListUserAuthEventsParams, reqEditors ...RequestEditorFn) (*ListUserAuthEventsResult, error) {
+	rsp, err := c.ListUserAuthEvents(ctx, poolID, username, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListUserAuthEventsResult(rsp)
+}
+
+// SetUserAuthEventFeedbackWithBodyWithResponse Say whether a sign-in was the user's
+//
+// Records whether an authentication event of the user was genuine
+// (`Valid`) or not (`Invalid`). Threat protection learns from it: it
+// lowers or raises the risk of similar sign-ins. Setting it again
+// replaces the earlier value. Needs threat protection on for the pool
+// (UserPoolAddOnNotEnabledException, 400, otherwise).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/users/{username}/auth-events/{eventId}/feedback (the `SetUserAuthEventFeedback` operationId).
+func (c *ClientWithResponses) SetUserAuthEventFeedbackWithBodyWithResponse(ctx context.Context, poolID PoolID, username Username, eventID EventID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetUserAuthEventFeedbackResult, error) {
+	rsp, err := c.SetUserAuthEventFeedbackWithBody(ctx, poolID, username, eventID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetUserAuthEventFeedbackResult(rsp)
+}
+
+// SetUserAuthEventFeedbackWithResponse Say whether a sign-in was the user's
+//
+// Records whether an authentication event of the user was genuine
+// (`Valid`) or not (`Invalid`). Threat protection learns from it: it
+// lowers or raises the risk of similar sign-ins. Setting it again
+// replaces the earlier value. Needs threat protection on for the pool
+// (UserPoolAddOnNotEnabledException, 400, otherwise).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/users/{username}/auth-events/{eventId}/feedback (the `SetUserAuthEventFeedback` operationId).
+func (c *ClientWithResponses) SetUserAuthEventFeedbackWithResponse(ctx context.Context, poolID PoolID, username Username, eventID EventID, body SetUserAuthEventFeedbackJSONRequestBody, reqEditors ...RequestEditorFn) (*SetUserAuthEventFeedbackResult, error) {
+	rsp, err := c.SetUserAuthEventFeedback(ctx, poolID, username, eventID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetUserAuthEventFeedbackResult(rsp)
+}
+
 // ConfirmUserWithBodyWithResponse Confirm a signed-up user
 //
 // Confirms a user who signed up (status UNCONFIRMED) without the
@@ -46010,6 +47551,78 @@ func (c *ClientWithResponses) AddUserToGroupWithResponse(ctx context.Context, po
 		return nil, err
 	}
 	return ParseAddUserToGroupResult(rsp)
+}
+
+// LinkProviderForUserWithBodyWithResponse Link a federated identity to a user
+//
+// Links an identity of an external identity provider (the body's
+// `SourceUser`) to this user, so that signing in with that identity
+// signs in as this user, with this user's attributes and groups. The
+// path's user is AdminLinkProviderForUser's `DestinationUser`, sent as
+// the pool's own user (`ProviderName: Cognito`, the username as
+// `ProviderAttributeValue`).
+//
+// `SourceUser.ProviderName` is an identity provider of the pool. For a
+// social provider, `ProviderAttributeName` is `Cognito_Subject` and
+// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
+// may also be an attribute the provider maps. The source identity must
+// not have signed in yet: one that is already a user of the pool is
+// Cognito's 400. An email address or phone number that is another
+// user's alias is 409 (AliasExistsException). A user has at most five
+// linked identities.
+//
+// The answer is 204, without `Location`: Cognito addresses a link by
+// its source identity, not by this user, and the only thing one can do
+// with it is end it: DELETE
+// `/pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue}`,
+// with the same three values. The links show in the user's
+// `identities` attribute (GET `/pools/{poolId}/users/{username}`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/users/{username}/linked-providers (the `LinkProviderForUser` operationId).
+func (c *ClientWithResponses) LinkProviderForUserWithBodyWithResponse(ctx context.Context, poolID PoolID, username LinkDestination, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LinkProviderForUserResult, error) {
+	rsp, err := c.LinkProviderForUserWithBody(ctx, poolID, username, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLinkProviderForUserResult(rsp)
+}
+
+// LinkProviderForUserWithResponse Link a federated identity to a user
+//
+// Links an identity of an external identity provider (the body's
+// `SourceUser`) to this user, so that signing in with that identity
+// signs in as this user, with this user's attributes and groups. The
+// path's user is AdminLinkProviderForUser's `DestinationUser`, sent as
+// the pool's own user (`ProviderName: Cognito`, the username as
+// `ProviderAttributeValue`).
+//
+// `SourceUser.ProviderName` is an identity provider of the pool. For a
+// social provider, `ProviderAttributeName` is `Cognito_Subject` and
+// `ProviderAttributeValue` the provider's subject; for SAML or OIDC, it
+// may also be an attribute the provider maps. The source identity must
+// not have signed in yet: one that is already a user of the pool is
+// Cognito's 400. An email address or phone number that is another
+// user's alias is 409 (AliasExistsException). A user has at most five
+// linked identities.
+//
+// The answer is 204, without `Location`: Cognito addresses a link by
+// its source identity, not by this user, and the only thing one can do
+// with it is end it: DELETE
+// `/pools/{poolId}/identity-providers/{providerName}/users/{attributeName}/{attributeValue}`,
+// with the same three values. The links show in the user's
+// `identities` attribute (GET `/pools/{poolId}/users/{username}`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/users/{username}/linked-providers (the `LinkProviderForUser` operationId).
+func (c *ClientWithResponses) LinkProviderForUserWithResponse(ctx context.Context, poolID PoolID, username LinkDestination, body LinkProviderForUserJSONRequestBody, reqEditors ...RequestEditorFn) (*LinkProviderForUserResult, error) {
+	rsp, err := c.LinkProviderForUser(ctx, poolID, username, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLinkProviderForUserResult(rsp)
 }
 
 // SetUserMFAPreferenceWithBodyWithResponse Set a user's MFA preference
@@ -55112,6 +56725,104 @@ func ParseReplaceIdentityProviderResult(rsp *http.Response) (*ReplaceIdentityPro
 	return response, nil
 }
 
+// ParseDisableProviderForUserResult parses an HTTP response from a DisableProviderForUserWithResponse call
+func ParseDisableProviderForUserResult(rsp *http.Response) (*DisableProviderForUserResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DisableProviderForUserResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DisableProviderForUserResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListImportJobsResult parses an HTTP response from a ListImportJobsWithResponse call
 func ParseListImportJobsResult(rsp *http.Response) (*ListImportJobsResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -60021,6 +61732,216 @@ func ParseUpdateUserAttributesResult(rsp *http.Response) (*UpdateUserAttributesR
 	return response, nil
 }
 
+// ParseListUserAuthEventsResult parses an HTTP response from a ListUserAuthEventsWithResponse call
+func ParseListUserAuthEventsResult(rsp *http.Response) (*ListUserAuthEventsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListUserAuthEventsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminListUserAuthEventsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListUserAuthEventsResult200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListUserAuthEventsResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetUserAuthEventFeedbackResult parses an HTTP response from a SetUserAuthEventFeedbackWithResponse call
+func ParseSetUserAuthEventFeedbackResult(rsp *http.Response) (*SetUserAuthEventFeedbackResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetUserAuthEventFeedbackResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SetUserAuthEventFeedbackResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseConfirmUserResult parses an HTTP response from a ConfirmUserWithResponse call
 func ParseConfirmUserResult(rsp *http.Response) (*ConfirmUserResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -60978,6 +62899,118 @@ func ParseAddUserToGroupResult(rsp *http.Response) (*AddUserToGroupResult, error
 	switch {
 	case rsp.StatusCode == 429:
 		var headers AddUserToGroupResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLinkProviderForUserResult parses an HTTP response from a LinkProviderForUserWithResponse call
+func ParseLinkProviderForUserResult(rsp *http.Response) (*LinkProviderForUserResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LinkProviderForUserResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers LinkProviderForUserResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -130,6 +130,12 @@ func rows() []Action {
 		action((*cip.Client).AdminGetDevice, quota.UserResourceRead, reads),
 		action((*cip.Client).AdminUpdateDeviceStatus, quota.UserResourceUpdate, writes),
 		action((*cip.Client).AdminForgetDevice, quota.UserResourceUpdate, writes),
+		// Issue 15, admin per user: sign-in history, and links of external
+		// identities to a user.
+		action((*cip.Client).AdminListUserAuthEvents, quota.UserResourceRead, reads),
+		action((*cip.Client).AdminUpdateAuthEventFeedback, quota.UserUpdate, writes),
+		action((*cip.Client).AdminLinkProviderForUser, quota.UserUpdate, writes),
+		action((*cip.Client).AdminDisableProviderForUser, quota.UserUpdate, writes),
 		// Groups.
 		action((*cip.Client).ListGroups, quota.UserPoolResourceRead, reads),
 		action((*cip.Client).CreateGroup, quota.UserPoolResourceUpdate, writes),

@@ -78,12 +78,12 @@ func (c *call) input() (map[string]any, error) {
 		input[k] = v
 	}
 	for member, v := range c.op.fixed {
-		input[member] = v
+		setMember(input, member, v)
 	}
 	for _, p := range c.op.params {
 		switch p.in {
 		case "path":
-			input[p.member] = c.path[p.name]
+			setMember(input, p.member, c.path[p.name])
 		case "query":
 			values, present := c.query[p.name]
 			if !present {
@@ -112,6 +112,25 @@ func (c *call) input() (map[string]any, error) {
 		input["AccessToken"] = c.accessToken
 	}
 	return input, nil
+}
+
+// setMember sets a member of input. A dotted name (User.ProviderName)
+// reaches into a structure: AdminDisableProviderForUser names its user by
+// three members of User, which a path's segments give one by one.
+func setMember(input map[string]any, member string, v any) {
+	for {
+		outer, rest, nested := strings.Cut(member, ".")
+		if !nested {
+			input[member] = v
+			return
+		}
+		inner, ok := input[outer].(map[string]any)
+		if !ok {
+			inner = map[string]any{}
+			input[outer] = inner
+		}
+		input, member = inner, rest
+	}
 }
 
 // queryChecks are checks beyond the spec's schema for query parameters, by

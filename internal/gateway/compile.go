@@ -43,7 +43,8 @@ const (
 	// must satisfy: the PUT of the same resource (edit.go)
 	extMergedSchema = "x-merged-schema"
 	// fixed input members, the same on every call: ClientId ALL names a
-	// pool's own UI customization, which no path parameter can
+	// pool's own UI customization, which no path parameter can; a dotted
+	// name reaches into a structure, as in x-cognito-member
 	extInput = "x-cognito-input"
 	// the body member whose wrong value Cognito answers with
 	// NotAuthorizedException, as it does an expired token (token.go)
@@ -300,8 +301,9 @@ func fixedInput(ext any, actions []cognito.Action) (map[string]string, error) {
 		return nil, fmt.Errorf("%s must be an object of strings: %w", extInput, err)
 	}
 	for member := range fixed {
+		top, _, _ := strings.Cut(member, ".")
 		for _, a := range actions {
-			if !a.Members[member] {
+			if !a.Members[top] {
 				return nil, fmt.Errorf("%s: %s takes no %s", extInput, a.Name, member)
 			}
 		}

@@ -24,20 +24,13 @@ var (
 		"ForgotPassword", "ConfirmForgotPassword",
 		"RevokeToken", "GetTokensFromRefreshToken", "UpdateAuthEventFeedback",
 	}
-	// userLevelNextIssue are the user-level and /me actions that the next
-	// issue adds; until it lands, this list is their exclusion.
-	userLevelNextIssue = []string{
-		"AdminListUserAuthEvents", "AdminUpdateAuthEventFeedback",
-		"AdminLinkProviderForUser", "AdminDisableProviderForUser",
-	}
 )
 
-// exclusions are the two lists above, each name with its reason.
+// exclusions are the list above, each name with its reason.
 func exclusions() map[string]string {
 	reasons := map[string]string{}
 	for reason, names := range map[string][]string{
-		"an end user's sign-in or sign-up flow (signInFlows)":               signInFlows,
-		"a user-level or /me action of the next issue (userLevelNextIssue)": userLevelNextIssue,
+		"an end user's sign-in or sign-up flow (signInFlows)": signInFlows,
 	} {
 		for _, name := range names {
 			reasons[name] = reason

@@ -130,10 +130,10 @@ func TestRegistryNamesEachDisagreement(t *testing.T) {
 		{
 			name: "an operation names an action with no row",
 			breaks: func(uses []actionUse, table map[string]cognito.Action, granted []string) ([]actionUse, []string) {
-				uses = append(uses, actionUse{"getUserAuthEvents", "GET", "/pools/{poolId}/users/{username}/auth-events", []string{"AdminListUserAuthEvents"}})
-				return uses, append(granted, "AdminListUserAuthEvents")
+				uses = append(uses, actionUse{"signInUser", "POST", "/pools/{poolId}/users/{username}/sign-in", []string{"AdminInitiateAuth"}})
+				return uses, append(granted, "AdminInitiateAuth")
 			},
-			want: []string{"getUserAuthEvents (GET /pools/{poolId}/users/{username}/auth-events) names AdminListUserAuthEvents, which the action table lacks: add its row to internal/cognito/cognito.go"},
+			want: []string{"signInUser (POST /pools/{poolId}/users/{username}/sign-in) names AdminInitiateAuth, which the action table lacks: add its row to internal/cognito/cognito.go"},
 		},
 		{
 			name: "a row is removed",
@@ -153,9 +153,9 @@ func TestRegistryNamesEachDisagreement(t *testing.T) {
 		{
 			name: "an IAM line grants what no operation names",
 			breaks: func(uses []actionUse, table map[string]cognito.Action, granted []string) ([]actionUse, []string) {
-				return uses, append(granted, "AdminListUserAuthEvents")
+				return uses, append(granted, "AdminInitiateAuth")
 			},
-			want: []string{"template.yaml grants cognito-idp:AdminListUserAuthEvents, which no operation names"},
+			want: []string{"template.yaml grants cognito-idp:AdminInitiateAuth, which no operation names"},
 		},
 		{
 			name: "a row no operation names",
