@@ -179,10 +179,19 @@ func TestMeSignOutAgainstMoto(t *testing.T) {
 	auth := map[string]string{"Authorization": "Bearer " + token}
 	expect(t, m.do(t, "GET", "/me", "", auth, nil), http.StatusOK)
 	expect(t, m.do(t, "POST", "/me/sign-out", "", auth, nil), http.StatusNoContent)
-	resp := m.do(t, "GET", "/me", "", auth, nil)
+	var refusal map[string]any
+	resp := m.do(t, "GET", "/me", "", auth, &refusal)
 	expect(t, resp, http.StatusUnauthorized)
 	if resp.Header.Get("WWW-Authenticate") == "" {
 		t.Error("401 without WWW-Authenticate")
+	}
+	// moto's message for a token it does not know is the token itself: the
+	// answer must not repeat Cognito's message.
+	forged := token + "A"
+	resp = m.do(t, "POST", "/me/sign-out", "", map[string]string{"Authorization": "Bearer " + forged}, &refusal)
+	expect(t, resp, http.StatusUnauthorized)
+	if strings.Contains(toJSON(t, refusal), forged) {
+		t.Errorf("the 401 repeats the access token: %v", refusal)
 	}
 }
 

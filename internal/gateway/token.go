@@ -34,7 +34,11 @@ func tokenRefused(err error, wrongCredential string) error {
 		p.Detail = wrongCredential + " is not the user's current one."
 		return p
 	}
+	// Cognito's own words are not repeated: they are the one place a
+	// token could come back (moto's message for a token it does not know
+	// is the token).
 	p.Status = http.StatusUnauthorized
+	p.Detail = "Cognito refused the access token: it is expired, revoked, or not one of this user pool's. Sign in again."
 	p.Header = http.Header{}
 	p.Header.Set("WWW-Authenticate", `Bearer realm="cognito", error="invalid_token"`)
 	return p
