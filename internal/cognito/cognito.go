@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
@@ -60,6 +61,7 @@ const (
 // one action and call another.
 func action[In, Out any](method sdkMethod[In, Out], category quota.Category, write bool) Action {
 	in := reflect.TypeFor[In]()
+	decode := sync.OnceValue(func() func([]byte, any) error { return inputDecoder(in) })
 	return Action{
 		Name:     strings.TrimSuffix(in.Name(), "Input"),
 		Input:    in,
@@ -70,7 +72,7 @@ func action[In, Out any](method sdkMethod[In, Out], category quota.Category, wri
 		call: func(ctx context.Context, client *cip.Client, input []byte) (any, error) {
 			var params In
 			if len(input) > 0 {
-				if err := decodeInput(input, &params); err != nil {
+				if err := decode()(input, &params); err != nil {
 					return nil, fmt.Errorf("decode %s: %w", in.Name(), err)
 				}
 			}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"sync"
 
 	cipdocument "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/document"
 	smithydocument "github.com/aws/smithy-go/document"
@@ -78,16 +77,18 @@ func blobPlan(p *plan) {
 	}
 }
 
-// decodeInput decodes a JSON input into an SDK input struct. encoding/json
-// cannot decode a document.Interface member (it is an interface), so an
-// input type that holds one anywhere is walked member by member, down to
-// its documents; any other input is left to encoding/json whole.
-func decodeInput(data []byte, input any) error {
-	v := reflect.ValueOf(input).Elem()
-	if !holdsDocument(v.Type()) {
-		return json.Unmarshal(data, input)
+// inputDecoder is how JSON is decoded into the SDK input type t, decided
+// once per action, when it is first called. encoding/json cannot decode a
+// document.Interface member (it is an interface), so an input type that
+// holds one anywhere is walked member by member, down to its documents;
+// any other input is left to encoding/json whole.
+func inputDecoder(t reflect.Type) func(data []byte, input any) error {
+	if !holdsDocument(t) {
+		return json.Unmarshal
 	}
-	return decodeValue(data, v)
+	return func(data []byte, input any) error {
+		return decodeValue(data, reflect.ValueOf(input).Elem())
+	}
 }
 
 func decodeValue(data []byte, v reflect.Value) error {
@@ -177,16 +178,11 @@ func smithyNumbers(tree any) any {
 	return tree
 }
 
-var documentHolders sync.Map // reflect.Type -> bool
-
 // holdsDocument reports whether t is, or contains, a document.Interface.
+// It walks the type each time: an action asks once, and only the inputs
+// that hold a document ask again, member by member, as they are decoded.
 func holdsDocument(t reflect.Type) bool {
-	if held, ok := documentHolders.Load(t); ok {
-		return held.(bool)
-	}
-	held := searchDocument(t, map[reflect.Type]bool{})
-	documentHolders.Store(t, held)
-	return held
+	return searchDocument(t, map[reflect.Type]bool{})
 }
 
 func searchDocument(t reflect.Type, seen map[reflect.Type]bool) bool {
