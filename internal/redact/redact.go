@@ -92,9 +92,6 @@ var lookup = sync.OnceValue(func() *tables {
 		t.nameLengths |= 1 << len(n)
 		words = append(words, strings.ToLower(n))
 	}
-	for _, n := range ExactNames {
-		words = append(words, strings.ToLower(n))
-	}
 	for _, w := range words {
 		if !slices.ContainsFunc(words, func(o string) bool { return o != w && strings.Contains(w, o) }) {
 			t.keywords[w[0]] = append(t.keywords[w[0]], []byte(w))
@@ -144,7 +141,9 @@ func mayHoldSecret(s string) bool {
 			}
 		}
 	}
-	return false
+	// ExactNames match in their own case alone, so that the gateway's
+	// own "code" and a route's "verification-code" take no regexp.
+	return slices.ContainsFunc(ExactNames, func(n string) bool { return strings.Contains(s, n) })
 }
 
 // IsSecret reports whether name (any case, or for ExactNames that case)
