@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -264,9 +265,16 @@ func (s *Store) fail(source string, now time.Time) {
 	}
 }
 
-// sourceKey is what a counter is kept under: source, cut to maxSourceKey
-// bytes, so that a long one cannot make a counter large.
-func sourceKey(source string) string { return source[:min(len(source), maxSourceKey)] }
+// sourceKey is what a counter is kept under: source's host, without the
+// port that a local server's RemoteAddr carries and that changes with every
+// connection, cut to maxSourceKey bytes, so that a long one cannot make a
+// counter large.
+func sourceKey(source string) string {
+	if host, _, err := net.SplitHostPort(source); err == nil {
+		source = host
+	}
+	return source[:min(len(source), maxSourceKey)]
+}
 
 // Issue makes a new token for poolID, stores its hash (dropping the oldest
 // beyond MaxTokens) and returns it: the only time it exists outside the

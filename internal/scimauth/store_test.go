@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -311,7 +312,7 @@ func TestATokenIssuedElsewhereWorksWithinAMinute(t *testing.T) {
 }
 
 // TestRepeatedFailuresThrottleTheirSource: MaxFailures wrong tokens from
-// one source make its next requests 429s, the right token's too, without
+// one source, whatever its port, make its next requests 429s, the right token's too, without
 // a call to Secrets Manager, until the window ends; other sources are not
 // affected.
 func TestRepeatedFailuresThrottleTheirSource(t *testing.T) {
@@ -323,7 +324,9 @@ func TestRepeatedFailuresThrottleTheirSource(t *testing.T) {
 		if i%2 == 1 {
 			wrong = "" // a missing token counts too
 		}
-		if err := s.Verify(context.Background(), poolA, wrong, source); status(t, err) != http.StatusUnauthorized {
+		// From one address, over a new connection each time.
+		from := fmt.Sprintf("192.0.2.10:%d", 50000+i)
+		if err := s.Verify(context.Background(), poolA, wrong, from); status(t, err) != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %v, want a 401", i+1, err)
 		}
 		s.clock.Advance(time.Second)
