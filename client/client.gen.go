@@ -3821,6 +3821,13 @@ type SchemaAttributeType struct {
 	StringAttributeConstraints *StringAttributeConstraintsType `json:"StringAttributeConstraints,omitempty"`
 }
 
+// ScimToken A new SCIM bearer token, shown once.
+type ScimToken struct {
+	// Token The token: 32 random bytes, base64url without padding (43
+	// characters). Send it as `Authorization: Bearer <Token>`.
+	Token string `json:"Token"`
+}
+
 // ScopeType An OAuth 2.0 scope.
 type ScopeType = string
 
@@ -8875,6 +8882,31 @@ type ClientInterface interface {
 	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 	ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// IssueScimToken Issue a SCIM token for a pool
+	//
+	// Makes a new bearer token for the pool's SCIM routes
+	// (`/pools/{poolId}/scim/v2/...`), which an identity provider such as
+	// Okta or Microsoft Entra ID sends as `Authorization: Bearer <token>`.
+	// This answer is the only place the token ever appears: the gateway
+	// keeps only its SHA-256 hash, in the pool's AWS Secrets Manager
+	// secret, and never logs it. Treat the answer as a credential.
+	//
+	// A pool accepts its two newest tokens, so that a client can be moved
+	// to a new one while the old one still works: issuing a third drops
+	// the oldest. The new token works at once on the instance that issued
+	// it, and on every other within a minute; a dropped one can still be
+	// accepted for five minutes, while other instances use the hashes
+	// they cached. The body is empty. Cognito is not called: the pool id
+	// is checked against the allow-list only, so a token issued for a
+	// mistyped id works nowhere.
+	//
+	// The answer is a 200, not a 201: the token is not a resource that
+	// can be read, replaced or deleted at a URL of its own, so there is
+	// no `Location` to give.
+	//
+	// Corresponds with POST /pools/{poolId}/scim/tokens (the `IssueScimToken` operationId).
+	IssueScimToken(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetSigningCertificate Get the pool's SAML signing certificate
 	//
 	// Returns, from GetSigningCertificate, the certificate that the user
@@ -13803,6 +13835,41 @@ func (c *Client) ReplaceRiskConfigurationWithBody(ctx context.Context, poolID Po
 // Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 func (c *Client) ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceRiskConfigurationRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IssueScimToken Issue a SCIM token for a pool
+//
+// Makes a new bearer token for the pool's SCIM routes
+// (`/pools/{poolId}/scim/v2/...`), which an identity provider such as
+// Okta or Microsoft Entra ID sends as `Authorization: Bearer <token>`.
+// This answer is the only place the token ever appears: the gateway
+// keeps only its SHA-256 hash, in the pool's AWS Secrets Manager
+// secret, and never logs it. Treat the answer as a credential.
+//
+// A pool accepts its two newest tokens, so that a client can be moved
+// to a new one while the old one still works: issuing a third drops
+// the oldest. The new token works at once on the instance that issued
+// it, and on every other within a minute; a dropped one can still be
+// accepted for five minutes, while other instances use the hashes
+// they cached. The body is empty. Cognito is not called: the pool id
+// is checked against the allow-list only, so a token issued for a
+// mistyped id works nowhere.
+//
+// The answer is a 200, not a 201: the token is not a resource that
+// can be read, replaced or deleted at a URL of its own, so there is
+// no `Location` to give.
+//
+// Corresponds with POST /pools/{poolId}/scim/tokens (the `IssueScimToken` operationId).
+func (c *Client) IssueScimToken(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIssueScimTokenRequest(c.Server, poolID)
 	if err != nil {
 		return nil, err
 	}
@@ -20930,6 +20997,40 @@ func NewReplaceRiskConfigurationRequestWithBody(server string, poolID PoolID, pa
 	return req, nil
 }
 
+// NewIssueScimTokenRequest constructs an http.Request for the IssueScimToken method
+func NewIssueScimTokenRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetSigningCertificateRequest constructs an http.Request for the GetSigningCertificate method
 func NewGetSigningCertificateRequest(server string, poolID PoolID) (*http.Request, error) {
 	var err error
@@ -25728,6 +25829,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 	ReplaceRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error)
+
+	// IssueScimTokenWithResponse Issue a SCIM token for a pool
+	//
+	// Makes a new bearer token for the pool's SCIM routes
+	// (`/pools/{poolId}/scim/v2/...`), which an identity provider such as
+	// Okta or Microsoft Entra ID sends as `Authorization: Bearer <token>`.
+	// This answer is the only place the token ever appears: the gateway
+	// keeps only its SHA-256 hash, in the pool's AWS Secrets Manager
+	// secret, and never logs it. Treat the answer as a credential.
+	//
+	// A pool accepts its two newest tokens, so that a client can be moved
+	// to a new one while the old one still works: issuing a third drops
+	// the oldest. The new token works at once on the instance that issued
+	// it, and on every other within a minute; a dropped one can still be
+	// accepted for five minutes, while other instances use the hashes
+	// they cached. The body is empty. Cognito is not called: the pool id
+	// is checked against the allow-list only, so a token issued for a
+	// mistyped id works nowhere.
+	//
+	// The answer is a 200, not a 201: the token is not a resource that
+	// can be read, replaced or deleted at a URL of its own, so there is
+	// no `Location` to give.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/scim/tokens (the `IssueScimToken` operationId).
+	IssueScimTokenWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*IssueScimTokenResult, error)
 
 	// GetSigningCertificateWithResponse Get the pool's SAML signing certificate
 	//
@@ -38950,6 +39078,110 @@ func (r ReplaceRiskConfigurationResult) ContentType() string {
 	return ""
 }
 
+// IssueScimTokenResult429Headers the declared response headers of an HTTP 429 response for IssueScimToken
+type IssueScimTokenResult429Headers struct {
+	RetryAfter *int
+}
+
+type IssueScimTokenResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScimToken
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IssueScimTokenResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IssueScimTokenResult) GetJSON200() *ScimToken {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r IssueScimTokenResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r IssueScimTokenResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r IssueScimTokenResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r IssueScimTokenResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r IssueScimTokenResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r IssueScimTokenResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r IssueScimTokenResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r IssueScimTokenResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r IssueScimTokenResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IssueScimTokenResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IssueScimTokenResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IssueScimTokenResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetSigningCertificateResult429Headers the declared response headers of an HTTP 429 response for GetSigningCertificate
 type GetSigningCertificateResult429Headers struct {
 	RetryAfter *int
@@ -46637,6 +46869,39 @@ func (c *ClientWithResponses) ReplaceRiskConfigurationWithResponse(ctx context.C
 		return nil, err
 	}
 	return ParseReplaceRiskConfigurationResult(rsp)
+}
+
+// IssueScimTokenWithResponse Issue a SCIM token for a pool
+//
+// Makes a new bearer token for the pool's SCIM routes
+// (`/pools/{poolId}/scim/v2/...`), which an identity provider such as
+// Okta or Microsoft Entra ID sends as `Authorization: Bearer <token>`.
+// This answer is the only place the token ever appears: the gateway
+// keeps only its SHA-256 hash, in the pool's AWS Secrets Manager
+// secret, and never logs it. Treat the answer as a credential.
+//
+// A pool accepts its two newest tokens, so that a client can be moved
+// to a new one while the old one still works: issuing a third drops
+// the oldest. The new token works at once on the instance that issued
+// it, and on every other within a minute; a dropped one can still be
+// accepted for five minutes, while other instances use the hashes
+// they cached. The body is empty. Cognito is not called: the pool id
+// is checked against the allow-list only, so a token issued for a
+// mistyped id works nowhere.
+//
+// The answer is a 200, not a 201: the token is not a resource that
+// can be read, replaced or deleted at a URL of its own, so there is
+// no `Location` to give.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/scim/tokens (the `IssueScimToken` operationId).
+func (c *ClientWithResponses) IssueScimTokenWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*IssueScimTokenResult, error) {
+	rsp, err := c.IssueScimToken(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIssueScimTokenResult(rsp)
 }
 
 // GetSigningCertificateWithResponse Get the pool's SAML signing certificate
@@ -59675,6 +59940,101 @@ func ParseReplaceRiskConfigurationResult(rsp *http.Response) (*ReplaceRiskConfig
 		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReplaceRiskConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseIssueScimTokenResult parses an HTTP response from a IssueScimTokenWithResponse call
+func ParseIssueScimTokenResult(rsp *http.Response) (*IssueScimTokenResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IssueScimTokenResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimToken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers IssueScimTokenResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs bin/gateway on this machine against a throwaway moto Cognito, so the
-# API can be tried with curl and no AWS account. Every run starts with no
+# Runs bin/gateway on this machine against a throwaway moto Cognito (and
+# moto's Secrets Manager, on the same port, for SCIM tokens), so the API can
+# be tried with curl and no AWS account. Every run starts with no
 # user pools; moto's state dies with it.
 #
 #   MOTO_PORT    moto's port (default 5000; macOS AirPlay often holds 5000)
@@ -60,6 +61,7 @@ echo "Gateway: http://${LISTEN_ADDR}  (Cognito: moto on ${moto_url})"
 echo "moto log: ${moto_log}"
 
 AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER="$moto_url" \
+AWS_ENDPOINT_URL_SECRETS_MANAGER="$moto_url" \
 AWS_REGION="${AWS_REGION:-us-east-1}" \
 AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" \
 AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}" \

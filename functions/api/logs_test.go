@@ -82,7 +82,9 @@ func startLocalServer(t *testing.T, bootstrap, endpoint string) (*exec.Cmd, stri
 
 // TestProcessLogsNoSecrets runs the real binary as a local server against
 // moto, sends it passwords, a temporary password, client secrets, end-user
-// tokens, a password change, a TOTP secret and codes, and reads every line it wrote: none of the secrets may be there.
+// tokens, a password change, a TOTP secret and codes, and has it issue a
+// SCIM token that it is then sent, and reads every line it wrote: none of
+// the secrets may be there.
 func TestProcessLogsNoSecrets(t *testing.T) {
 	endpoint := mototest.Start(t)
 	direct := cip.NewFromConfig(mototest.Config(t, endpoint))
@@ -220,6 +222,19 @@ func TestProcessLogsNoSecrets(t *testing.T) {
 	}
 	send("PUT", "/me/mfa-preference", `{"SoftwareTokenMfaSettings":{"Enabled":true,"PreferredMfa":true}}`, bearer)
 	send("POST", "/me/sign-out", "", bearer)
+	// Issue 18: a SCIM token, issued into moto's Secrets Manager, then
+	// presented as SCIM clients do, in a query string, and in a body that
+	// a token's issue refuses.
+	scimTokens := "/pools/" + poolID + "/scim/tokens"
+	scimToken, _ := send("POST", scimTokens, "", nil)["Token"].(string)
+	if scimToken == "" {
+		t.Fatal("no SCIM token issued")
+	}
+	exchange("GET", "/pools/"+poolID+"/scim/v2/Users?filter=userName+eq+%22ann%22", "", map[string]string{"Authorization": "Bearer " + scimToken})
+	exchange("GET", "/pools/"+poolID+"/scim/v2/Users?token="+scimToken, "", nil)
+	if status, _ := exchange("POST", scimTokens, fmt.Sprintf(`{"Token":%q}`, scimToken), nil); status < 400 {
+		t.Errorf("POST %s with a body: %d, want it refused", scimTokens, status)
+	}
 
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
@@ -234,7 +249,7 @@ func TestProcessLogsNoSecrets(t *testing.T) {
 		"verification code": verificationCode, "device password verifier": passwordVerifier, "device salt": deviceSalt,
 		"passkey client data": clientData, "passkey attestation": attestation,
 		"wrong current password": wrongCurrent, "proposed password": nextPassword, "refused proposed password": tooShort,
-		"TOTP secret": totpSecret,
+		"TOTP secret": totpSecret, "SCIM token": scimToken,
 	}
 	for name, secret := range secrets {
 		if strings.Contains(logs, secret) {

@@ -66,6 +66,8 @@ var composites = map[string]handlerFunc{
 	"replaceCustomDomain": customDomainEditor.replace,
 	"patchCustomDomain":   customDomainEditor.patch,
 	"deleteCustomDomain":  customDomainEditor.remove,
+	// A pool's SCIM tokens, in the token store, not in Cognito.
+	"issueScimToken": issueScimToken,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.

@@ -103,12 +103,25 @@ type Options struct {
 	AllowedPools []string
 	// Limiter, when set, paces the Cognito calls.
 	Limiter Limiter
+	// SCIMTokens checks the bearer tokens that SCIM clients present, and
+	// issues new ones. Nil refuses every SCIM request.
+	SCIMTokens SCIMTokens
 }
 
 // Limiter paces Cognito calls. Wait returns when an action of category
 // may be called, or an error if it cannot be called before ctx's deadline.
 type Limiter interface {
 	Wait(ctx context.Context, category quota.Category) error
+}
+
+// SCIMTokens checks and issues the bearer tokens of a pool's SCIM
+// routes. Verify returns nil for a token the pool accepts, or a
+// *problem.Error: 401 for a missing or wrong token, 429 (with
+// RetryAfter) when a source has failed too often; it never calls Cognito.
+// source is the client's address, for throttling.
+type SCIMTokens interface {
+	Verify(ctx context.Context, poolID, token, source string) error
+	Issue(ctx context.Context, poolID string) (token string, err error)
 }
 
 // Spec is the API description a gateway runs on: a document already

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	yaml "github.com/oasdiff/yaml3"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
+	"github.com/acme/cognito-admin-gateway/internal/scimauth"
 )
 
 // templateNode parses template.yaml as YAML nodes: CloudFormation's short
@@ -87,7 +89,8 @@ func templateGrants(t *testing.T) []string {
 }
 
 // TestTemplateRoutesRequireIAM: every route needs SigV4 (AWS_IAM) except the
-// /me routes, where Cognito checks the end user's access token.
+// /me routes, where Cognito checks the end user's access token, and a
+// pool's SCIM routes, where the gateway checks the SCIM client's token.
 func TestTemplateRoutesRequireIAM(t *testing.T) {
 	root := templateNode(t)
 	api := child(root, "Resources", "Api", "Properties", "Auth", "DefaultAuthorizer")
@@ -103,7 +106,7 @@ func TestTemplateRoutesRequireIAM(t *testing.T) {
 		path := child(event, "Properties", "Path").Value
 		authorizer := child(event, "Properties", "Auth", "Authorizer")
 		open := authorizer != nil && authorizer.Value != "AWS_IAM"
-		self := path == "/me" || strings.HasPrefix(path, "/me/")
+		self := path == "/me" || strings.HasPrefix(path, "/me/") || path == scimEventPath
 		if open && !self {
 			t.Errorf("event %s leaves %s without AWS_IAM", name, path)
 		}
@@ -297,4 +300,122 @@ func evalCFN(t *testing.T, root, n *yaml.Node, params map[string]string) any {
 	}
 	t.Fatalf("line %d: cannot evaluate %s", n.Line, n.Tag)
 	return nil
+}
+
+// scimEventPath is the template's route of a pool's SCIM endpoints.
+const scimEventPath = "/pools/{poolId}/scim/v2/{proxy+}"
+
+// TestTemplateRoutesEveryPathToAMethod resolves each of the spec's paths,
+// and a SCIM path, over the template's routes as API Gateway does, the
+// most specific first (a fixed segment, then a parameter, then a greedy
+// {proxy+}), and without going back up: a path whose most specific
+// resource has no method would be API Gateway's 403 "Missing
+// Authentication Token". Each must reach a route with a method, which
+// takes AWS_IAM but for /me's and SCIM's.
+func TestTemplateRoutesEveryPathToAMethod(t *testing.T) {
+	events := child(templateNode(t), "Resources", "ApiFunction", "Properties", "Events")
+	open := map[string]bool{} // the routes with a method, by path: open or AWS_IAM
+	for i := 1; i < len(events.Content); i += 2 {
+		path := child(events.Content[i], "Properties", "Path").Value
+		authorizer := child(events.Content[i], "Properties", "Auth", "Authorizer")
+		open[path] = authorizer != nil && authorizer.Value == "NONE"
+	}
+	paths := []string{"/pools/{poolId}/scim/v2/Users/{id}", "/pools/{poolId}/scim/v2/ServiceProviderConfig"}
+	for path := range loadSpec(t).Paths.Map() {
+		paths = append(paths, path)
+	}
+	for _, path := range paths {
+		route := resolveRoute(strings.Split(strings.TrimPrefix(path, "/"), "/"), open)
+		if route == "" {
+			t.Errorf("%s reaches a resource without a method", path)
+			continue
+		}
+		wantOpen := path == "/me" || strings.HasPrefix(path, "/me/") || strings.HasPrefix(path, "/pools/{poolId}/scim/v2/")
+		if open[route] != wantOpen {
+			t.Errorf("%s is served by %s, open %v; want open %v", path, route, open[route], wantOpen)
+		}
+	}
+}
+
+// resolveRoute is the route of open that API Gateway matches to a request
+// path of segments, or "" when its most specific resource has no method.
+// Resources are the routes' paths and every prefix of them.
+func resolveRoute(segments []string, routes map[string]bool) string {
+	resources := map[string]bool{"": true}
+	for path := range routes {
+		parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+		for i := range parts {
+			resources["/"+strings.Join(parts[:i+1], "/")] = true
+		}
+	}
+	at := ""
+	for _, segment := range segments {
+		literal := at + "/" + segment
+		if strings.HasPrefix(segment, "{") {
+			literal = "" // a parameter of the spec stands for any value but a fixed segment
+		}
+		var param string
+		for resource := range resources {
+			if strings.HasPrefix(resource, at+"/{") && !strings.HasSuffix(resource, "+}") && strings.Count(resource, "/") == strings.Count(at, "/")+1 {
+				param = resource
+			}
+		}
+		switch {
+		case literal != "" && resources[literal]:
+			at = literal
+		case param != "":
+			at = param
+		case resources[at+"/{proxy+}"]:
+			at = at + "/{proxy+}"
+			if _, ok := routes[at]; ok {
+				return at
+			}
+			return ""
+		default:
+			return ""
+		}
+	}
+	if _, ok := routes[at]; ok {
+		return at
+	}
+	return ""
+}
+
+// TestTemplateGrantsTheSCIMStoreItsActions: the function may call exactly
+// the Secrets Manager actions the token store calls (scimauth.Actions,
+// which its own test holds to its calls), on the secrets under the prefix
+// it is given, and no other.
+func TestTemplateGrantsTheSCIMStoreItsActions(t *testing.T) {
+	fn := child(templateNode(t), "Resources", "ApiFunction", "Properties")
+	prefix := child(fn, "Environment", "Variables", "SCIM_SECRET_PREFIX")
+	if prefix == nil || prefix.Tag != "!Sub" {
+		t.Fatal("ApiFunction sets no SCIM_SECRET_PREFIX with !Sub")
+	}
+	var granted []string
+	var resources []string
+	for _, policy := range child(fn, "Policies").Content {
+		for _, statement := range child(policy, "Statement").Content {
+			actions := child(statement, "Action")
+			list := actions.Content
+			if actions.Kind == yaml.ScalarNode {
+				list = []*yaml.Node{actions}
+			}
+			for _, a := range list {
+				if name, ok := strings.CutPrefix(a.Value, "secretsmanager:"); ok {
+					granted = append(granted, name)
+					resources = append(resources, child(statement, "Resource").Value)
+				}
+			}
+		}
+	}
+	slices.Sort(granted)
+	if !slices.Equal(granted, scimauth.Actions) {
+		t.Errorf("the template grants secretsmanager:%v; the store calls %v", granted, scimauth.Actions)
+	}
+	want := "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:" + prefix.Value + "*"
+	for _, resource := range resources {
+		if resource != want {
+			t.Errorf("Secrets Manager actions granted on %s, want %s", resource, want)
+		}
+	}
 }

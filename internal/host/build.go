@@ -13,11 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/gateway"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
+	"github.com/acme/cognito-admin-gateway/internal/scimauth"
 	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
@@ -41,10 +44,19 @@ type Config struct {
 	// Cognito has no quota that production shares, so only the categories
 	// RateLimits names are paced.
 	LocalCognito string
+	// SCIMSecretPrefix starts the name of each pool's secret of SCIM token
+	// hashes in Secrets Manager (SCIM_SECRET_PREFIX); empty means
+	// scimauth.DefaultPrefix. template.yaml sets it to the stack's name
+	// and "/scim/", the only secrets its role may touch.
+	SCIMSecretPrefix string
 }
 
 // poolIDPattern is Cognito's pattern for a user pool id.
 var poolIDPattern = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
+
+// secretPrefixPattern admits the characters of a Secrets Manager secret
+// name; the pool id that follows the prefix is of the same characters.
+var secretPrefixPattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,400}$`)
 
 // ReadConfig reads the environment through getenv.
 func ReadConfig(getenv func(string) string) (Config, error) {
@@ -69,6 +81,12 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 	}
 	cfg.RateLimits = rates
 	cfg.LocalCognito = loopbackHost(cognitoEndpoint(getenv))
+	if prefix := getenv("SCIM_SECRET_PREFIX"); prefix != "" {
+		if !secretPrefixPattern.MatchString(prefix) {
+			return cfg, fmt.Errorf("SCIM_SECRET_PREFIX=%q: a secret name takes only letters, digits and /_+=.@-", prefix)
+		}
+		cfg.SCIMSecretPrefix = prefix
+	}
 	for _, id := range strings.Split(getenv("ALLOWED_POOL_IDS"), ",") {
 		id = strings.TrimSpace(id)
 		if id == "" {
@@ -85,13 +103,38 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 // cognitoEndpoint is the endpoint the SDK will call instead of AWS's, from
 // the same variables and in the same order as the SDK reads them.
 func cognitoEndpoint(getenv func(string) string) string {
+	return serviceEndpoint(getenv, "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+}
+
+// secretsManagerEndpoint is Secrets Manager's, in the same way.
+func secretsManagerEndpoint(getenv func(string) string) string {
+	return serviceEndpoint(getenv, "AWS_ENDPOINT_URL_SECRETS_MANAGER")
+}
+
+// serviceEndpoint is a service's endpoint override: its own variable
+// (AWS_ENDPOINT_URL_<SERVICE ID>), else every service's, unless the SDK
+// is told to ignore both.
+func serviceEndpoint(getenv func(string) string, own string) string {
 	if strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
 		return ""
 	}
-	if url := getenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"); url != "" {
+	if url := getenv(own); url != "" {
 		return url
 	}
 	return getenv("AWS_ENDPOINT_URL")
+}
+
+// secretsManager is the client of the SCIM token store. Its endpoint is
+// set from its own variables rather than left to awsConfig, whose
+// BaseEndpoint the Lambda build sets to Cognito's (EnvConfig), and which
+// would otherwise send Secrets Manager's calls to a Cognito stand-in.
+func secretsManager(awsConfig aws.Config, getenv func(string) string) *secretsmanager.Client {
+	return secretsmanager.NewFromConfig(awsConfig, func(o *secretsmanager.Options) {
+		o.BaseEndpoint = nil
+		if endpoint := secretsManagerEndpoint(getenv); endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
 }
 
 // loopbackHost is the host of endpoint if it is on loopback: localhost, an
@@ -120,7 +163,9 @@ func loopbackHost(endpoint string) string {
 // only by the SDK's own AWS_ENDPOINT_URL and
 // AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER variables; when they point at
 // loopback, only COGNITO_RATE_LIMITS's categories are paced, and a log line
-// says so.
+// says so. The SCIM token store (scimauth) gets a Secrets Manager client of
+// the same configuration, and calls nothing until a SCIM request or a
+// token's issue needs it.
 func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (http.Handler, Config, error) {
 	cfg, err := ReadConfig(getenv)
 	if err != nil {
@@ -147,6 +192,7 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		Logger:       logger,
 		AllowedPools: cfg.AllowedPools,
 		Limiter:      limiter,
+		SCIMTokens:   scimauth.New(secretsManager(awsConfig, getenv), scimauth.Options{Prefix: cfg.SCIMSecretPrefix}),
 	})
 	if err != nil {
 		return nil, cfg, err

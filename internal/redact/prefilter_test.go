@@ -40,7 +40,8 @@ func FuzzIsSecret(f *testing.F) {
 func TestIsSecret(t *testing.T) {
 	for name, want := range map[string]bool{
 		"Password": true, "password": true, "TEMPORARYPASSWORD": true, "ſession": true, "idtoken": true,
-		"Authorization": true, "Requests": false, "passwords": false, "token": false, "": false,
+		"Authorization": true, "Requests": false, "passwords": false, "NextToken": false, "": false,
+		"Token": true, "token": true,
 		"Code": true, "code": false, "CODE": false, "salt": true, "PasswordVerifier": true, "Challenge": true,
 	} {
 		if got := IsSecret(name); got != want {

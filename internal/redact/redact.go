@@ -41,6 +41,11 @@ var Names = []string{
 	// itself is a JSON object, which the string patterns cannot mask whole;
 	// its members are named so that they are.
 	"PasswordVerifier", "Salt", "Credential", "challenge", "clientDataJSON", "attestationObject",
+	// A pool's SCIM bearer token, in the answer of POST
+	// /pools/{poolId}/scim/tokens; in any case, since nothing of the
+	// gateway's own is called token. NextToken and the like are not
+	// matched: a name matches whole.
+	"Token",
 }
 
 // ExactNames are secret member names that are secret only in Cognito's

@@ -32,13 +32,16 @@ func TestStringMasksSecrets(t *testing.T) {
 		{`{"CredentialCreationOptions":{"challenge":"ch-5520","rp":{"id":"example.com"}}}`, "ch-5520"},
 		{`{"Credential":{"id":"AQID","response":{"clientDataJSON":"cd-9917","attestationObject":"ao-3310"}}}`, "cd-9917"},
 		{`{"Credential":{"id":"AQID","response":{"clientDataJSON":"cd-9917","attestationObject":"ao-3310"}}}`, "ao-3310"},
+		{`{"Token":"scim-tok-4410"}`, "scim-tok-4410"},
+		{`/pools/p/scim/v2/Users?token=scim-tok-5521`, "scim-tok-5521"},
 	}
 	for _, c := range cases {
 		if got := String(c.in); strings.Contains(got, c.secret) {
 			t.Errorf("String(%q) = %q still holds %q", c.in, got, c.secret)
 		}
 	}
-	for _, plain := range []string{`{"Username":"ann"}`, `{"code":"CodeMismatchException","status":400}`, `code=NotAuthorizedException`} {
+	for _, plain := range []string{`{"Username":"ann"}`, `{"code":"CodeMismatchException","status":400}`, `code=NotAuthorizedException`,
+		`{"NextToken":"page-2"}`, `NextToken=page-2`} {
 		if got := String(plain); got != plain {
 			t.Errorf("masked a non-secret: %q", got)
 		}
