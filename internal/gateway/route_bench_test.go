@@ -98,7 +98,8 @@ func BenchmarkRoute(b *testing.B) {
 
 // syntheticSpec is doc grown to at least n operations, as the spec grows:
 // copies of its pool-level paths under new literal names
-// (/pools/{poolId}/copy1-users/...).
+// (/pools/{poolId}/copy1-users/...), their operations' ids suffixed
+// (listUsersCopy1).
 func syntheticSpec(doc *openapi3.T, n int) *openapi3.T {
 	grown := *doc
 	grown.Paths = openapi3.NewPaths()
@@ -115,11 +116,23 @@ func syntheticSpec(doc *openapi3.T, n int) *openapi3.T {
 			if !ok || count >= n {
 				continue
 			}
-			grown.Paths.Set(fmt.Sprintf("/pools/{poolId}/copy%d-%s", i, rest), item)
+			grown.Paths.Set(fmt.Sprintf("/pools/{poolId}/copy%d-%s", i, rest), copyOperations(item, i))
 			count += len(item.Operations())
 		}
 	}
 	return &grown
+}
+
+// copyOperations is item with its operations copied, each id suffixed
+// with copy, as a spec's operationIds are each its own.
+func copyOperations(item *openapi3.PathItem, copy int) *openapi3.PathItem {
+	copied := *item
+	for method, op := range item.Operations() {
+		renamed := *op
+		renamed.OperationID = fmt.Sprintf("%sCopy%d", op.OperationID, copy)
+		copied.SetOperation(method, &renamed)
+	}
+	return &copied
 }
 
 // lastRouteRequest is a request for the path gorillamux tries last, with
