@@ -2,7 +2,9 @@
 // single source of truth for routes, validation and the Cognito action each
 // operation performs. The document is embedded in the binary, so the gateway
 // reads no file at run time; and it is embedded loaded, as openapi.bin, so
-// the gateway parses no YAML at run time either.
+// the gateway parses no YAML at run time either. Its outline, outline.bin
+// (the index of its operations, the trie of its paths), is embedded too,
+// so that a start builds neither: LoadSpec reads both where they lie.
 package openapi
 
 import (
@@ -17,6 +19,7 @@ import (
 // openapi.bin is openapi.yaml as kin-openapi's loader resolves it. Run
 // `go generate ./openapi` whenever the YAML changes; a test fails while it
 // is stale.
+//
 //go:generate go run ./internal/gen
 
 //go:embed openapi.yaml
@@ -24,6 +27,14 @@ var document []byte
 
 //go:embed openapi.bin
 var loaded string
+
+// outline.bin is the index of openapi.bin's operations, the trie of its
+// paths and its head (package outline), which LoadSpec reads where it
+// lies; the same `go generate ./openapi` writes it, and a test fails
+// while it is stale.
+//
+//go:embed outline.bin
+var outlined string
 
 // YAML returns the document as written.
 func YAML() []byte { return document }
@@ -38,21 +49,6 @@ func Load() (*openapi3.T, error) {
 		return nil, fmt.Errorf("openapi.bin: %w; run go generate ./openapi", err)
 	}
 	return doc, nil
-}
-
-// loadLazily returns the document as Load does, but for its operations and
-// $ref'd components, which are decoded when lazy is first given a part of
-// the document that leads to them: an operation, a path item's
-// parameters, the document itself. Until then they are empty, but for each
-// operation's OperationID. A cold start then decodes paths and little else,
-// and each request the one operation it needs. LoadSpec wraps it, so that
-// no reader of the document ever sees a part of it still empty.
-func loadLazily() (doc *openapi3.T, l *lazy, err error) {
-	doc, c, err := compact.DecodeLazily(loaded)
-	if err != nil {
-		return nil, nil, fmt.Errorf("openapi.bin: %w; run go generate ./openapi", err)
-	}
-	return doc, &lazy{c: c}, nil
 }
 
 // lazy decodes the parts of a lazily loaded document. It is safe for

@@ -9,17 +9,21 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/acme/cognito-admin-gateway/openapi/internal/compact"
+	"github.com/acme/cognito-admin-gateway/openapi/internal/outline"
 )
 
 // TestLoadedDocumentIsFresh fails when openapi.yaml changed and openapi.bin
-// was not regenerated.
+// or outline.bin was not regenerated.
 func TestLoadedDocumentIsFresh(t *testing.T) {
-	want, err := compact.Generate(YAML())
+	document, index, err := outline.Generate(YAML())
 	if err != nil {
 		t.Fatalf("openapi.yaml: %v", err)
 	}
-	if !bytes.Equal([]byte(loaded), want) {
-		t.Fatal("openapi.bin is stale: openapi.yaml changed since it was generated; run go generate ./openapi")
+	if !bytes.Equal([]byte(loaded), document) {
+		t.Error("openapi.bin is stale: openapi.yaml changed since it was generated; run go generate ./openapi")
+	}
+	if !bytes.Equal([]byte(outlined), index) {
+		t.Error("outline.bin is stale: openapi.yaml changed since it was generated; run go generate ./openapi")
 	}
 }
 
@@ -128,6 +132,20 @@ func TestLoadReturnsANewDocumentEachTime(t *testing.T) {
 	if a == b || a.Paths == b.Paths || a.Components.Schemas["UserPoolType"].Value == b.Components.Schemas["UserPoolType"].Value {
 		t.Error("two loads share values; a caller changing one would change the other")
 	}
+}
+
+// loadLazily returns the document as Load does, but for its operations and
+// $ref'd components, which are decoded when lazy is first given a part of
+// the document that leads to them: an operation, a path item's
+// parameters, the document itself. Until then they are empty, but for each
+// operation's OperationID. It is how LoadSpec decoded the document before
+// the outline, and how these tests reach its parts still empty.
+func loadLazily() (doc *openapi3.T, l *lazy, err error) {
+	doc, c, err := compact.DecodeLazily(loaded)
+	if err != nil {
+		return nil, nil, fmt.Errorf("openapi.bin: %w; run go generate ./openapi", err)
+	}
+	return doc, &lazy{c: c}, nil
 }
 
 // lazyAndParsed is the document loaded lazily, and as the loader parses

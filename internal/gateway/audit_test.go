@@ -74,7 +74,7 @@ func TestEveryCreateNamesWhatItMade(t *testing.T) {
 		}
 	}
 	creates := 0
-	for id := range g.operations {
+	for _, id := range g.spec.OperationIDs() {
 		o := g.operationByID(id)
 		if declared[id] != (o.location != "") {
 			t.Errorf("%s (%s): a 201 with Location %v, but x-location %q", id, o.path, declared[id], o.location)

@@ -407,10 +407,11 @@ type compilation struct {
 
 // compiled is the compiled operation with the operationId id.
 func (g *Gateway) compiled(id string) (*operation, error) {
-	c, ok := g.operations[id]
+	i, ok := g.spec.Index(id)
 	if !ok {
 		return nil, fmt.Errorf("the spec has no operation %q", id)
 	}
+	c := &g.operations[i]
 	c.once.Do(func() { c.op, c.err = g.compile(id) })
 	return c.op, c.err
 }
@@ -429,10 +430,10 @@ func (g *Gateway) compile(id string) (*operation, error) {
 	}
 	// Validation sees the operation without its security requirement
 	// (operation.unsecured), under its path item's parameters.
-	o.route = &routers.Route{Spec: g.spec.Outline(), Path: spec.Path, PathItem: item,
+	o.route = &routers.Route{Spec: g.spec.Head(), Path: spec.Path, PathItem: item,
 		Method: spec.Method, Operation: o.unsecured}
 	if o.location != "" {
-		o.created = createdNames(o.location, spec.Path, g.spec.Outline().Paths.Map())
+		o.created = createdNames(o.location, spec.Path, g.spec.Paths())
 	}
 	o.handle = g.composites[o.id]
 	if o.handle == nil {
@@ -445,7 +446,7 @@ func (g *Gateway) compile(id string) (*operation, error) {
 }
 
 // operation is the compiled operation of a route. The route's operation
-// is the outline's, bare but for its id.
+// is bare but for its id (openapi.Spec.FindRoute).
 func (g *Gateway) operation(route *routers.Route) (*operation, error) {
 	o, err := g.compiled(route.Operation.OperationID)
 	if err != nil {
@@ -465,13 +466,13 @@ func (g *Gateway) operationByID(id string) *operation {
 // resource in the spec: "/pools/{Id}" is the path "/pools/{poolId}", so a
 // created pool's Id is audited as its poolId. The spec's x-location is
 // the one list of what each create makes.
-func createdNames(location, path string, paths map[string]*openapi3.PathItem) map[string]string {
+func createdNames(location, path string, paths []string) map[string]string {
 	own := map[string]bool{}
 	for _, name := range templateNames(path) {
 		own[name] = true
 	}
 	want := strings.Split(location, "/")
-	for other := range paths {
+	for _, other := range paths {
 		got := strings.Split(other, "/")
 		if len(got) != len(want) {
 			continue

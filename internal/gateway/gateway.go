@@ -43,10 +43,10 @@ type Gateway struct {
 	client *cip.Client
 	spec   *openapi.Spec
 	router *router
-	// operations are the compiled operations, by operationId, one for
-	// each of the spec's, made in New; each is compiled when a request
-	// first needs it, so that a cold start compiles one.
-	operations map[string]*compilation
+	// operations are the compiled operations, one for each of the
+	// spec's, in the order of its Index, made in New; each is compiled
+	// when a request first needs it, so that a cold start compiles one.
+	operations []compilation
 	actions    func() map[string]cognito.Action // the action table, made when first needed
 	// composites is the package's table of composite handlers, held here
 	// because some of them compile operations themselves.
@@ -137,14 +137,12 @@ func New[S Spec](client *cip.Client, spec S, opts Options) (*Gateway, error) {
 	var s *openapi.Spec
 	switch spec := any(spec).(type) {
 	case *openapi3.T:
-		s = openapi.SpecOf(spec)
+		var err error
+		if s, err = openapi.SpecOf(spec); err != nil {
+			return nil, fmt.Errorf("build router: %w", err)
+		}
 	case *openapi.Spec:
 		s = spec
-	}
-	outline := s.Outline()
-	router, err := newRouter(outline)
-	if err != nil {
-		return nil, fmt.Errorf("build router: %w", err)
 	}
 	logger := slog.New(slog.DiscardHandler)
 	if opts.Logger != nil {
@@ -152,18 +150,13 @@ func New[S Spec](client *cip.Client, spec S, opts Options) (*Gateway, error) {
 		logger = slog.New(redact.Handler(opts.Logger.Handler()))
 	}
 	g := &Gateway{
-		client: client, spec: s, router: router, logger: logger, opts: opts,
+		client: client, spec: s, router: newRouter(s), logger: logger, opts: opts,
 		actions: sync.OnceValue(cognito.Actions), composites: composites,
 		validation: openapi3filter.Options{
 			MultiError:         true,
 			KeepValidatedValue: true,
 		},
-	}
-	ids := s.OperationIDs()
-	compilations := make([]compilation, len(ids))
-	g.operations = make(map[string]*compilation, len(ids))
-	for i, id := range ids {
-		g.operations[id] = &compilations[i]
+		operations: make([]compilation, s.Len()),
 	}
 	return g, nil
 }

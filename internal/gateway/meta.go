@@ -113,7 +113,7 @@ func health(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 		"status":  "ok",
 		"version": buildinfo.Version(),
 		"commit":  buildinfo.Commit(),
-		"api":     g.spec.Outline().Info.Version,
+		"api":     g.spec.Head().Info.Version,
 	}
 	if c.query.Get("deep") == "true" {
 		if _, err := g.call(ctx, c.op.actions[0], map[string]any{"MaxResults": 1}); err != nil {

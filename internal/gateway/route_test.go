@@ -14,6 +14,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
 // TestRouterFindsWhatGorillamuxFinds holds the trie router to kin-openapi's
@@ -25,10 +27,7 @@ func TestRouterFindsWhatGorillamuxFinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	split, err := newRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	split := walkedRouter(t, doc)
 	variable := regexp.MustCompile(`\{[^}]+\}`)
 	targets := []string{"/", "/nowhere", "/pools/", "/pools//users", "/pools/a/b/c/d/e/f/g/h",
 		"/pools/a%2Fb", "/pools/a%2Fb/users/c%2Fd", "/me/devices/x/y", "/POOLS"}
@@ -126,43 +125,70 @@ func TestRouterPrefersLiteralsAndKeepsEncodedSegments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		trie, err := newRouter(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
 		whole, err := gorillamux.NewRouter(doc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, tc := range tests {
-			t.Run(base+" "+tc.name, func(t *testing.T) {
-				r := httptest.NewRequest(tc.method, strings.TrimSuffix(base, "/")+tc.target, nil)
-				route, params, err := trie.FindRoute(r)
-				got := ""
-				if err != nil {
-					got = err.Error()
-				} else {
-					got = route.Operation.OperationID
-				}
-				if got != tc.want || !maps.Equal(params, tc.params) {
-					t.Errorf("%s %s: %s %v; want %s %v", tc.method, tc.target, got, params, tc.want, tc.params)
-				}
-				wantRoute, wantParams, wantErr := whole.FindRoute(r)
-				if wantErr != err || (wantRoute != nil && wantRoute.Operation != route.Operation) || !maps.Equal(params, wantParams) {
-					t.Errorf("gorillamux has %v %v %v", wantRoute, wantParams, wantErr)
-				}
-			})
-		}
-		// Without its base path, no route matches.
-		if _, _, err := trie.FindRoute(httptest.NewRequest("GET", "/pools/p/users/ada", nil)); base != "/" && err != routers.ErrPathNotFound {
-			t.Errorf("under base %s, /pools/p/users/ada: %v; want %v", base, err, routers.ErrPathNotFound)
+		for kind, trie := range map[string]*router{"walked": walkedRouter(t, doc), "generated": generatedRouter(t, doc)} {
+			for _, tc := range tests {
+				t.Run(kind+" "+base+" "+tc.name, func(t *testing.T) {
+					r := httptest.NewRequest(tc.method, strings.TrimSuffix(base, "/")+tc.target, nil)
+					route, params, err := trie.FindRoute(r)
+					got := ""
+					if err != nil {
+						got = err.Error()
+					} else {
+						got = route.Operation.OperationID
+					}
+					if got != tc.want || !maps.Equal(params, tc.params) {
+						t.Errorf("%s %s: %s %v; want %s %v", tc.method, tc.target, got, params, tc.want, tc.params)
+					}
+					wantRoute, wantParams, wantErr := whole.FindRoute(r)
+					if wantErr != err || (wantRoute != nil && wantRoute.Operation.OperationID != route.Operation.OperationID) ||
+						!maps.Equal(params, wantParams) {
+						t.Errorf("gorillamux has %v %v %v", wantRoute, wantParams, wantErr)
+					}
+				})
+			}
+			// Without its base path, no route matches.
+			if _, _, err := trie.FindRoute(httptest.NewRequest("GET", "/pools/p/users/ada", nil)); base != "/" && err != routers.ErrPathNotFound {
+				t.Errorf("%s, under base %s, /pools/p/users/ada: %v; want %v", kind, base, err, routers.ErrPathNotFound)
+			}
 		}
 	}
 }
 
+// walkedRouter is the router over doc as New makes it of a document
+// already whole: its trie made by walking doc.
+func walkedRouter(t *testing.T, doc *openapi3.T) *router {
+	t.Helper()
+	spec, err := openapi.SpecOf(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newRouter(spec)
+}
+
+// generatedRouter is the router over doc as host.Build makes it of the
+// embedded spec: its trie generated, as `make generate` does, and read
+// where it lies.
+func generatedRouter(t *testing.T, doc *openapi3.T) *router {
+	t.Helper()
+	generated, err := openapi.Generate(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := generated.LoadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newRouter(spec)
+}
+
 // TestRouterRefusesWhatItCannotMatch: a template or a server the trie
-// cannot match as gorillamux would is an error at start-up, not a route
-// that quietly never matches.
+// cannot match as gorillamux would is an error at start-up (New's; `make
+// generate` refuses it in openapi.yaml), not a route that quietly never
+// matches.
 func TestRouterRefusesWhatItCannotMatch(t *testing.T) {
 	tests := []struct{ name, server, path string }{
 		{"a pattern", "/", "/pools/{poolId:[a-z]+}"},
@@ -175,7 +201,7 @@ func TestRouterRefusesWhatItCannotMatch(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := &openapi3.T{OpenAPI: "3.0.3", Servers: openapi3.Servers{{URL: tc.server}}, Paths: openapi3.NewPaths()}
 			doc.Paths.Set(tc.path, &openapi3.PathItem{Get: &openapi3.Operation{OperationID: "x"}})
-			if _, err := newRouter(doc); err == nil {
+			if _, err := New(nil, doc, Options{}); err == nil {
 				t.Errorf("server %s, path %s: no error", tc.server, tc.path)
 			}
 		})

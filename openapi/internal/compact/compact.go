@@ -13,9 +13,10 @@
 // struct that more than one place points at (each $ref'd component) is
 // written once and decoded once, so the document keeps the loader's sharing.
 //
-// Layout: the number of shared structs; their offsets from the start of the
-// body; then the body: the root *openapi3.T, then each shared struct. A value
-// is written by its static type:
+// Layout: the number of shared structs, then their offsets from the start
+// of the body, each a 4-byte little-endian number, so that one is read
+// without reading the others; then the body: the root *openapi3.T, then
+// each shared struct. A value is written by its static type:
 //
 //	string       length, bytes        bool    0 or 1
 //	int          zig-zag varint       uint    varint
@@ -25,11 +26,15 @@
 //	*struct      0 nil, 1 inline, 2+k shared struct k
 //	Paths, Responses, Callback: their entries as a map, then Extensions
 //	Operation    always shared, and its OperationID before it
+//	PathItem     always shared
 //	Components   always shared
 //
-// DecodeLazily builds the document but for its shared structs: every
-// operation, every $ref'd component and the Components struct that holds
+// DecodeLazily builds the document but for its shared structs: every path
+// item, operation, $ref'd component and the Components struct that holds
 // them are left empty until Complete is given a value that leads to them.
+// Open decodes nothing: Shared hands out a shared struct by its number,
+// which EncodeShared tells, for a reader that knows where to start, such
+// as the index of package outline.
 // A request then costs the decoding of its own operation, and a cold start
 // the decoding of the rest: paths, servers and the like. Fill decodes one
 // shared struct alone, for a reader that needs only part of what it leads
@@ -67,6 +72,7 @@ const (
 
 var (
 	operationType  = reflect.TypeFor[openapi3.Operation]()
+	pathItemType   = reflect.TypeFor[openapi3.PathItem]()
 	componentsType = reflect.TypeFor[openapi3.Components]()
 	pathsType      = reflect.TypeFor[openapi3.Paths]()
 	responsesType  = reflect.TypeFor[openapi3.Responses]()
@@ -96,9 +102,16 @@ func Generate(data []byte) ([]byte, error) {
 
 // Encode writes doc in the compact form.
 func Encode(doc *openapi3.T) ([]byte, error) {
+	data, _, err := EncodeShared(doc)
+	return data, err
+}
+
+// EncodeShared is Encode, and the number of each shared struct of doc
+// (a *openapi3.Operation or *openapi3.PathItem of it, say), which Shared
+// takes.
+func EncodeShared(doc *openapi3.T) (data []byte, number func(shared any) (int, bool), err error) {
 	e := &encoder{uses: map[address]int{}, index: map[address]int{}}
 	e.count(reflect.ValueOf(doc))
-	var err error
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -113,13 +126,24 @@ func Encode(doc *openapi3.T) ([]byte, error) {
 		}
 	}()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := binary.AppendUvarint(nil, uint64(len(e.offsets)))
+	if len(e.body) > math.MaxUint32 {
+		return nil, nil, fmt.Errorf("compact: a body of %d bytes is more than an offset holds", len(e.body))
+	}
+	out := binary.LittleEndian.AppendUint32(nil, uint32(len(e.offsets)))
 	for _, off := range e.offsets {
-		out = binary.AppendUvarint(out, uint64(off))
+		out = binary.LittleEndian.AppendUint32(out, uint32(off))
 	}
-	return append(out, e.body...), nil
+	number = func(shared any) (int, bool) {
+		v := reflect.ValueOf(shared)
+		if v.Kind() != reflect.Pointer || v.IsNil() {
+			return 0, false
+		}
+		k, ok := e.index[addressOf(v)]
+		return k, ok
+	}
+	return append(out, e.body...), number, nil
 }
 
 // address identifies a struct. A struct and its first field have the same
@@ -239,8 +263,8 @@ func (e *encoder) pointer(v reflect.Value) {
 		e.uvarint(ptrNil)
 		return
 	}
-	// Operations are always shared, so that each can be decoded alone, and
-	// so are the components, which a request reaches through its operation's
+	// Operations and path items are always shared, so that each can be
+	// decoded alone, by its number, and so are the components, which a request reaches through its operation's
 	// resolved $refs, never through the map: a lazy decoder leaves them all
 	// out until the whole document is asked for.
 	if v.Elem().Kind() == reflect.Struct && (e.uses[addressOf(v)] > 1 || alwaysShared(v.Type().Elem())) {
@@ -257,7 +281,9 @@ func (e *encoder) pointer(v reflect.Value) {
 	e.pointee(v)
 }
 
-func alwaysShared(t reflect.Type) bool { return t == operationType || t == componentsType }
+func alwaysShared(t reflect.Type) bool {
+	return t == operationType || t == pathItemType || t == componentsType
+}
 
 // pointee writes what v points at. An operation starts with its id, which
 // a lazy decoder reads without the rest.

@@ -14,50 +14,78 @@ import (
 // data's memory, so data must not change afterwards (an embedded string
 // never does).
 func Decode(data string) (*openapi3.T, error) {
-	doc, _, err := decode(data, false)
-	return doc, err
+	l, err := Open(data)
+	if err != nil {
+		return nil, err
+	}
+	return l.Document()
 }
 
 // DecodeLazily builds the document data holds but for its shared structs,
-// each operation and $ref'd component, which stay empty (but for an
-// operation's OperationID) until Complete is given a value that leads to
-// them.
+// each path item, operation and $ref'd component, which stay empty (but
+// for an operation's OperationID) until Complete is given a value that
+// leads to them.
 func DecodeLazily(data string) (*openapi3.T, *Lazy, error) {
-	doc, d, err := decode(data, true)
+	l, err := Open(data)
 	if err != nil {
 		return nil, nil, err
 	}
-	return doc, &Lazy{d: d}, nil
+	doc := new(openapi3.T)
+	if err := l.d.run(func() { l.d.root(doc, true) }); err != nil {
+		return nil, nil, err
+	}
+	return doc, l, nil
 }
 
-func decode(data string, lazy bool) (doc *openapi3.T, d *decoder, err error) {
-	d = &decoder{data: data, lazy: lazy}
-	defer func() {
-		if r := recover(); r != nil {
-			doc, d, err = nil, nil, fmt.Errorf("compact: malformed document: %v", r)
-		}
-	}()
-	count := d.uvarint()
-	d.offsets = make([]int, count)
-	for i := range d.offsets {
-		d.offsets[i] = int(d.uvarint())
+// Open reads data's header and decodes nothing: Shared, Fill, Complete and
+// Document decode what they are asked for. Opening costs the same however
+// large the document.
+func Open(data string) (*Lazy, error) {
+	if len(data) < 4 {
+		return nil, fmt.Errorf("compact: malformed document: %w", errTruncated)
 	}
-	d.data = d.data[d.pos:]
-	d.pos = 0
-	d.shared = make([]reflect.Value, count)
-	d.filled = make([]bool, count)
-	d.index = map[address]int{}
-	d.partial = map[int]bool{}
-	doc = new(openapi3.T)
-	d.value(reflect.ValueOf(doc).Elem())
-	d.lazy = false // from now on, whatever is decoded is decoded whole, but by Fill
-	return doc, d, nil
+	count := int(uint32At(data, 0))
+	if count > (len(data)-4)/4 {
+		return nil, fmt.Errorf("compact: malformed document: %d shared structs in %d bytes", count, len(data))
+	}
+	body := 4 + 4*count
+	return &Lazy{d: &decoder{header: data[4:body], count: count, data: data[body:]}}, nil
 }
 
 // Lazy completes a lazily decoded document. It is safe for concurrent use.
 type Lazy struct {
-	mu sync.Mutex
-	d  *decoder
+	mu  sync.Mutex
+	d   *decoder
+	doc *openapi3.T // the root, once Document decoded it
+}
+
+// Shared is shared struct k, of type T, as EncodeShared numbered it: made
+// if it was not, empty but for an operation's OperationID until Fill or
+// Complete is given it. It panics if k is no shared struct of type T.
+func Shared[T any](l *Lazy, k int) *T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if k < 0 || k >= l.d.count {
+		panic(fmt.Sprintf("compact: no shared struct %d of %d", k, l.d.count))
+	}
+	p := l.d.shared(k, reflect.TypeFor[T]())
+	return p.Interface().(*T)
+}
+
+// Document is the whole document, decoded once: what is not decoded yet
+// is decoded now, and what is, is shared with it.
+func (l *Lazy) Document() (*openapi3.T, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.doc != nil {
+		return l.doc, nil
+	}
+	doc := new(openapi3.T)
+	if err := l.d.run(func() { l.d.root(doc, false) }); err != nil {
+		return nil, err
+	}
+	l.doc = doc
+	return doc, nil
 }
 
 // Complete decodes every part of the document that v (a part of it, such
@@ -138,24 +166,83 @@ func (d *decoder) complete(v reflect.Value, seen map[address]bool) {
 var errTruncated = errors.New("truncated")
 
 type decoder struct {
-	data    string
-	pos     int
-	offsets []int
-	shared  []reflect.Value // each shared struct's pointer, once made
-	filled  []bool          // whether each shared struct is decoded
-	index   map[address]int // each shared struct made, by its pointer
+	header string // the offsets of the shared structs
+	count  int
+	data   string // the body
+	pos    int
+	made   map[int]reflect.Value // each shared struct's pointer, once made
+	filled map[int]bool          // whether each shared struct is decoded
+	index  map[address]int       // each shared struct made, by its pointer
 	// lazy leaves the shared structs met empty. Fill decodes a struct so,
 	// and notes it as partial until Complete walks it.
 	lazy    bool
 	partial map[int]bool
 }
 
+// run runs decode, and turns a malformed document's panic into an error.
+func (d *decoder) run(decode func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("compact: malformed document: %v", r)
+		}
+	}()
+	d.pos = 0
+	decode()
+	return nil
+}
+
+// root decodes the root, at the start of the body, into doc; lazily, it
+// leaves the shared structs it meets empty.
+func (d *decoder) root(doc *openapi3.T, lazy bool) {
+	d.lazy = lazy
+	defer func() { d.lazy = false }()
+	d.value(reflect.ValueOf(doc).Elem())
+}
+
+// offset is where shared struct k starts in the body.
+func (d *decoder) offset(k int) int {
+	return int(uint32At(d.header, 4*k))
+}
+
+// uint32At is the little-endian number at data[at:at+4], read without
+// copying data.
+func uint32At(data string, at int) uint32 {
+	_ = data[at+3]
+	return uint32(data[at]) | uint32(data[at+1])<<8 | uint32(data[at+2])<<16 | uint32(data[at+3])<<24
+}
+
+// shared is the pointer made for shared struct k, of type t, made now if
+// it was not: before it is decoded, so that cycles resolve. Lazily, an
+// operation gets its OperationID, which is written before it.
+func (d *decoder) shared(k int, t reflect.Type) reflect.Value {
+	if p, ok := d.made[k]; ok {
+		if p.Type().Elem() != t {
+			panic(fmt.Sprintf("shared struct %d is a %s, not a %s", k, p.Type().Elem(), t))
+		}
+		return p
+	}
+	if d.made == nil {
+		// Made on first use, so that opening makes nothing.
+		d.made, d.filled, d.index, d.partial = map[int]reflect.Value{}, map[int]bool{}, map[address]int{}, map[int]bool{}
+	}
+	p := reflect.New(t)
+	d.made[k] = p
+	d.index[addressOf(p)] = k
+	if op, ok := p.Interface().(*openapi3.Operation); ok {
+		back := d.pos
+		d.pos = d.offset(k)
+		op.OperationID = d.string()
+		d.pos = back
+	}
+	return p
+}
+
 // fill decodes shared struct k into the pointer made for it.
 func (d *decoder) fill(k int) {
 	d.filled[k] = true
 	back := d.pos
-	d.pos = d.offsets[k]
-	d.pointee(d.shared[k])
+	d.pos = d.offset(k)
+	d.pointee(d.made[k])
 	d.pos = back
 }
 
@@ -269,28 +356,25 @@ func (d *decoder) pointer(v reflect.Value) {
 		return
 	case tag >= ptrShared:
 		k := int(tag - ptrShared)
-		if !d.shared[k].IsValid() {
-			// Made before it is decoded, so that cycles resolve.
-			d.shared[k] = reflect.New(v.Type().Elem())
-			d.index[addressOf(d.shared[k])] = k
-			if d.lazy {
-				if op, ok := d.shared[k].Interface().(*openapi3.Operation); ok {
-					back := d.pos
-					d.pos = d.offsets[k]
-					op.OperationID = d.string()
-					d.pos = back
-				}
-			}
+		if k >= d.count {
+			panic(fmt.Sprintf("no shared struct %d of %d", k, d.count))
 		}
+		p := d.shared(k, v.Type().Elem())
 		switch {
+		case d.lazy && v.Type().Elem() == pathItemType && !d.filled[k]:
+			// A path item is shared so that it can be decoded alone, by
+			// its number; met lazily, it is decoded as it was when it was
+			// written inline: its operations stay empty.
+			d.fill(k)
+			d.partial[k] = true
 		case d.lazy:
 		case !d.filled[k]:
 			d.fill(k)
 		case d.partial[k]:
 			// Fill decoded it alone; what it leads to is decoded now.
-			d.complete(d.shared[k], map[address]bool{})
+			d.complete(p, map[address]bool{})
 		}
-		v.Set(d.shared[k])
+		v.Set(p)
 		return
 	}
 	p := reflect.New(v.Type().Elem())

@@ -94,3 +94,37 @@ func TestCompleteDecodesWhatFillLeftEmpty(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedIsWhatTheDocumentReaches: a struct handed out by its number
+// before anything is decoded is the one the document leads to once
+// decoded, filled then, and an operation has its id from the start.
+func TestSharedIsWhatTheDocumentReaches(t *testing.T) {
+	parsed, err := Parse([]byte(shared))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, number, err := EncodeShared(parsed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opNumber, ok := number(parsed.Paths.Value("/b").Get)
+	itemNumber, itemOK := number(parsed.Paths.Value("/b"))
+	if !ok || !itemOK {
+		t.Fatal("an operation or a path item is not shared")
+	}
+	lazy, err := Open(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, item := Shared[openapi3.Operation](lazy, opNumber), Shared[openapi3.PathItem](lazy, itemNumber)
+	if b.OperationID != "b" || b.Responses != nil || item.Get != nil {
+		t.Fatalf("before anything is decoded, b is %+v and its path item %+v; want only b's id", b, item)
+	}
+	doc, err := lazy.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Paths.Value("/b") != item || item.Get != b || schemaOf(b.Responses.Value("200").Value).Properties["name"] == nil {
+		t.Error("the document does not lead to the structs handed out, or left them empty")
+	}
+}
