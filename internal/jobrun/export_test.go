@@ -1,0 +1,223 @@
+package jobrun
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/acme/cognito-admin-gateway/internal/mototest"
+	"github.com/acme/cognito-admin-gateway/internal/quota"
+)
+
+// rig is one moto serving Cognito, SQS and S3, a step queue and a bucket
+// made as the local server makes them, and a worker polling the queue.
+type rig struct {
+	cognito *cip.Client
+	s3      *s3.Client
+	queue   Queue
+	store   *memoryStore
+	worker  *Worker
+	pool    string
+}
+
+const testBucket = "jobs-test"
+
+func newRig(t *testing.T, budget time.Duration) *rig {
+	t.Helper()
+	ctx := t.Context()
+	cfg := mototest.Config(t, mototest.Start(t))
+	r := &rig{
+		cognito: cip.NewFromConfig(cfg),
+		s3:      s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
+		store:   newMemoryStore(),
+	}
+	sqsClient := sqs.NewFromConfig(cfg)
+	url, err := EnsureQueue(ctx, sqsClient, "jobs-test", 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.queue = Queue{SQS: sqsClient, URL: url}
+	if err := EnsureBucket(ctx, r.s3, testBucket, 7); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := r.cognito.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("jobs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.pool = aws.ToString(pool.UserPool.Id)
+	r.worker = NewWorker(Deps{
+		Store: r.store, Queue: r.queue, Cognito: r.cognito, S3: r.s3, Bucket: testBucket,
+		Limiter: quota.Only(nil), Owner: "test-worker", Budget: budget,
+	})
+	return r
+}
+
+// poll runs the worker on the queue until the test ends.
+func (r *rig) poll(t *testing.T, run func(context.Context, Step) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = r.queue.Poll(ctx, slog.New(slog.DiscardHandler), run)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// start queues a job's first step, as the API does.
+func (r *rig) start(t *testing.T, job Job) {
+	t.Helper()
+	job.PoolID, job.Status = r.pool, Queued
+	r.store.put(job)
+	if err := r.queue.Send(t.Context(), Step{PoolID: r.pool, JobID: job.JobID}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wait returns the job once it has ended.
+func (r *rig) wait(t *testing.T, jobID string) Job {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		job, err := r.store.Job(t.Context(), r.pool, jobID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if job.Status.Ended() {
+			return job
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("job %s did not end within 2 minutes", jobID)
+	return Job{}
+}
+
+// createUsers makes n users user-000..., and puts every third in "gold"
+// and every fifth in "staff".
+func (r *rig) createUsers(t *testing.T, n int) map[string][]string {
+	t.Helper()
+	ctx := t.Context()
+	for _, group := range []string{"gold", "staff"} {
+		if _, err := r.cognito.CreateGroup(ctx, &cip.CreateGroupInput{UserPoolId: &r.pool, GroupName: aws.String(group)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	groups := map[string][]string{}
+	for i := range n {
+		name := fmt.Sprintf("user-%03d", i)
+		if _, err := r.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &r.pool, Username: &name}); err != nil {
+			t.Fatal(err)
+		}
+		groups[name] = []string{}
+		for _, g := range []struct {
+			name  string
+			every int
+		}{{"gold", 3}, {"staff", 5}} {
+			if i%g.every != 0 {
+				continue
+			}
+			if _, err := r.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: &r.pool, Username: &name, GroupName: aws.String(g.name)}); err != nil {
+				t.Fatal(err)
+			}
+			groups[name] = append(groups[name], g.name)
+		}
+	}
+	return groups
+}
+
+// exported reads an NDJSON export back, failing on a user seen twice.
+func (r *rig) exported(t *testing.T, key string) map[string]User {
+	t.Helper()
+	object, err := r.s3.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: &key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer object.Body.Close()
+	users := map[string]User{}
+	lines := bufio.NewScanner(object.Body)
+	for lines.Scan() {
+		var user User
+		if err := json.Unmarshal(lines.Bytes(), &user); err != nil {
+			t.Fatalf("line %q: %v", lines.Text(), err)
+		}
+		if _, twice := users[user.Username]; twice {
+			t.Errorf("%s is in the export twice", user.Username)
+		}
+		users[user.Username] = user
+	}
+	return users
+}
+
+func checkExport(t *testing.T, got map[string]User, want map[string][]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%d users exported, want %d", len(got), len(want))
+	}
+	for name, groups := range want {
+		user, ok := got[name]
+		switch {
+		case !ok:
+			t.Errorf("%s is missing from the export", name)
+		case !slices.Equal(slices.Sorted(slices.Values(user.Groups)), groups):
+			t.Errorf("%s: groups %v, want %v", name, user.Groups, groups)
+		case !user.Enabled || user.UserStatus == "" || user.UserCreateDate.IsZero() || user.Attributes["sub"] == "":
+			t.Errorf("%s: incomplete: %+v", name, user)
+		}
+	}
+}
+
+func TestExportWritesEachUserOnceWithTheirGroups(t *testing.T) {
+	// A budget this short ends each step after one page: the export of
+	// 300 users takes 5 steps through the queue, and a last one.
+	r := newRig(t, time.Nanosecond)
+	want := r.createUsers(t, 300)
+	r.poll(t, r.worker.Run)
+	r.start(t, Job{JobID: "export-1", Type: "export", Format: NDJSON})
+
+	job := r.wait(t, "export-1")
+	if job.Status != Succeeded {
+		t.Fatalf("job %s: %+v", job.Status, job.Failures)
+	}
+	if job.Counts != (Counts{Scanned: 300, Matched: 300, Done: 300}) || job.Step != 5 {
+		t.Errorf("counts %+v after %d steps, want 300 scanned, matched and done after 5", job.Counts, job.Step)
+	}
+	checkExport(t, r.exported(t, job.ResultKey), want)
+}
+
+// TestExportStepRedeliveredAfterACrashWritesNoUserTwice: a worker that
+// dies after writing a page but before its checkpoint leaves the step to
+// SQS, which delivers it again; the page is written again, to the same
+// part, and the export still has each user once.
+func TestExportStepRedeliveredAfterACrashWritesNoUserTwice(t *testing.T) {
+	r := newRig(t, time.Nanosecond)
+	want := r.createUsers(t, 150)
+	var failed atomic.Bool
+	r.store.failSave = func(job Job) error {
+		if job.Step == 2 && failed.CompareAndSwap(false, true) {
+			return errors.New("the worker died before its checkpoint")
+		}
+		return nil
+	}
+	r.poll(t, r.worker.Run)
+	r.start(t, Job{JobID: "export-2", Type: "export", Format: NDJSON})
+
+	job := r.wait(t, "export-2")
+	if job.Status != Succeeded || !failed.Load() {
+		t.Fatalf("job %s, checkpoint failed: %v", job.Status, failed.Load())
+	}
+	if job.Counts.Done != 150 {
+		t.Errorf("%d users counted done, want 150", job.Counts.Done)
+	}
+	checkExport(t, r.exported(t, job.ResultKey), want)
+}
