@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/acme/cognito-admin-gateway/internal/usermatch"
 )
 
 // User is one user as an export writes it, one JSON object a line.
@@ -62,11 +65,18 @@ func (w *Worker) export(ctx context.Context, job *Job, deadline time.Time) (bool
 			return false, err
 		}
 	}
+	matcher, err := match(job.Filter)
+	if err != nil {
+		return false, err
+	}
 	for !job.Checkpoint.Listed {
 		if err := w.pace(ctx, "ListUsers"); err != nil {
 			return false, err
 		}
 		input := &cip.ListUsersInput{UserPoolId: &job.PoolID, Limit: aws.Int32(pageSize)}
+		if prefilter := matcher.CognitoFilter(); prefilter != "" {
+			input.Filter = &prefilter
+		}
 		if job.Checkpoint.NextToken != "" {
 			input.PaginationToken = &job.Checkpoint.NextToken
 		}
@@ -74,7 +84,7 @@ func (w *Worker) export(ctx context.Context, job *Job, deadline time.Time) (bool
 		if err != nil {
 			return false, classify("ListUsers", err)
 		}
-		users, skipped, err := w.describeUsers(ctx, job.PoolID, page.Users)
+		users, skipped, err := w.describeUsers(ctx, job.PoolID, matcher, page.Users)
 		if err != nil {
 			return false, err
 		}
@@ -89,7 +99,7 @@ func (w *Worker) export(ctx context.Context, job *Job, deadline time.Time) (bool
 			return false, fmt.Errorf("write part %d of export %s: %w", job.Checkpoint.Page, job.JobID, err)
 		}
 		n := int64(len(users))
-		job.Counts = job.Counts.Add(Counts{Scanned: n + skipped, Matched: n, Done: n, Skipped: skipped})
+		job.Counts = job.Counts.Add(Counts{Scanned: int64(len(page.Users)), Matched: n + skipped, Done: n, Skipped: skipped})
 		job.Checkpoint = Checkpoint{
 			NextToken: aws.ToString(page.PaginationToken),
 			Page:      job.Checkpoint.Page + 1,
@@ -116,21 +126,35 @@ func (w *Worker) export(ctx context.Context, job *Job, deadline time.Time) (bool
 	return true, nil
 }
 
-// describeUsers reads what ListUsers leaves out of each user (MFA settings,
-// groups), Parallel users at a time, in page order. A user deleted since
-// the page was listed is skipped.
-func (w *Worker) describeUsers(ctx context.Context, poolID string, listed []ciptypes.UserType) ([]User, int64, error) {
+// describeUsers reads what ListUsers leaves out of each user the filter
+// selects (MFA settings, groups), Parallel users at a time, and returns
+// them in page order. A user the filter refuses on what ListUsers gives
+// costs no further call; a filter on groups is applied once they are read.
+// A user deleted since the page was listed is skipped, and counted.
+func (w *Worker) describeUsers(ctx context.Context, poolID string, matcher *usermatch.Matcher, listed []ciptypes.UserType) ([]User, int64, error) {
 	users := make([]*User, len(listed))
+	var skipped atomic.Int64
 	group, ctx := errgroup.WithContext(ctx)
 	group.SetLimit(w.Parallel)
 	for i, listedUser := range listed {
+		candidate := usermatch.FromCognito(listedUser)
+		if !matcher.NeedsGroups() && !matcher.Match(candidate) {
+			continue
+		}
 		group.Go(func() error {
-			user, err := w.describeUser(ctx, poolID, aws.ToString(listedUser.Username))
+			user, err := w.describeUser(ctx, poolID, candidate.Username)
 			if _, gone := errors.AsType[*ciptypes.UserNotFoundException](err); gone {
+				skipped.Add(1)
 				return nil
 			}
-			users[i] = user
-			return err
+			if err != nil {
+				return err
+			}
+			candidate.Groups = user.Groups
+			if matcher.Match(candidate) {
+				users[i] = user
+			}
+			return nil
 		})
 	}
 	if err := group.Wait(); err != nil {
@@ -142,7 +166,7 @@ func (w *Worker) describeUsers(ctx context.Context, poolID string, listed []cipt
 			found = append(found, *user)
 		}
 	}
-	return found, int64(len(listed) - len(found)), nil
+	return found, skipped.Load(), nil
 }
 
 // describeUser is AdminGetUser and AdminListGroupsForUser.

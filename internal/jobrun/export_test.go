@@ -221,3 +221,26 @@ func TestExportStepRedeliveredAfterACrashWritesNoUserTwice(t *testing.T) {
 	}
 	checkExport(t, r.exported(t, job.ResultKey), want)
 }
+
+func TestExportWritesOnlyTheUsersTheFilterSelects(t *testing.T) {
+	r := newRig(t, time.Minute)
+	all := r.createUsers(t, 30)
+	want := map[string][]string{}
+	for name, groups := range all {
+		if slices.Contains(groups, "staff") && name != "user-010" {
+			want[name] = groups
+		}
+	}
+	r.poll(t, r.worker.Run)
+	r.start(t, Job{JobID: "export-3", Type: "export", Format: NDJSON,
+		Filter: `groups eq "STAFF" and not (username eq "user-010")`})
+
+	job := r.wait(t, "export-3")
+	if job.Status != Succeeded {
+		t.Fatalf("job %s: %+v", job.Status, job.Failures)
+	}
+	if job.Counts != (Counts{Scanned: 30, Matched: int64(len(want)), Done: int64(len(want))}) {
+		t.Errorf("counts %+v, want 30 scanned and %d matched and done", job.Counts, len(want))
+	}
+	checkExport(t, r.exported(t, job.ResultKey), want)
+}

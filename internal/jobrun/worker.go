@@ -13,6 +13,7 @@ import (
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
+	"github.com/acme/cognito-admin-gateway/internal/usermatch"
 )
 
 // Deps are what a Worker works with.
@@ -192,6 +193,20 @@ func classify(action string, err error) error {
 		return err
 	}
 	return &fatalError{reason: action + " refused: " + apiErr.ErrorCode(), cause: err}
+}
+
+// match parses a job's filter; an empty one selects every user. The API
+// parsed it before it queued the job, so an error here is a job that
+// cannot run.
+func match(filter string) (*usermatch.Matcher, error) {
+	if filter == "" {
+		filter = "username pr"
+	}
+	matcher, err := usermatch.Parse(filter)
+	if err != nil {
+		return nil, &fatalError{reason: "the filter does not parse", cause: err}
+	}
+	return matcher, nil
 }
 
 // pace waits for room in the quota category of a Cognito action.
