@@ -32,6 +32,7 @@ import (
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
+	"github.com/acme/cognito-admin-gateway/internal/jobrun"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/internal/redact"
@@ -103,6 +104,9 @@ type Options struct {
 	AllowedPools []string
 	// Limiter, when set, paces the Cognito calls.
 	Limiter Limiter
+	// Jobs, when set, serves /pools/{poolId}/jobs (jobs.go); without it
+	// those routes are a 503.
+	Jobs *jobrun.Service
 }
 
 // Limiter paces Cognito calls. Wait returns when an action of category

@@ -1,4 +1,4 @@
-package jobrun
+package jobrun_test
 
 import (
 	"bufio"
@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/acme/cognito-admin-gateway/internal/jobrun"
+	"github.com/acme/cognito-admin-gateway/internal/jobruntest"
 	"github.com/acme/cognito-admin-gateway/internal/mototest"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 )
@@ -26,9 +28,9 @@ import (
 type rig struct {
 	cognito *cip.Client
 	s3      *s3.Client
-	queue   Queue
-	store   *memoryStore
-	worker  *Worker
+	queue   jobrun.Queue
+	store   *jobruntest.Store
+	worker  *jobrun.Worker
 	pool    string
 }
 
@@ -41,15 +43,15 @@ func newRig(t *testing.T, budget time.Duration) *rig {
 	r := &rig{
 		cognito: cip.NewFromConfig(cfg),
 		s3:      s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
-		store:   newMemoryStore(),
+		store:   jobruntest.NewStore(),
 	}
 	sqsClient := sqs.NewFromConfig(cfg)
-	url, err := EnsureQueue(ctx, sqsClient, "jobs-test", 60)
+	url, err := jobrun.EnsureQueue(ctx, sqsClient, "jobs-test", 60)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.queue = Queue{SQS: sqsClient, URL: url}
-	if err := EnsureBucket(ctx, r.s3, testBucket, 7); err != nil {
+	r.queue = jobrun.Queue{SQS: sqsClient, URL: url}
+	if err := jobrun.EnsureBucket(ctx, r.s3, testBucket, 7); err != nil {
 		t.Fatal(err)
 	}
 	pool, err := r.cognito.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("jobs")})
@@ -57,7 +59,7 @@ func newRig(t *testing.T, budget time.Duration) *rig {
 		t.Fatal(err)
 	}
 	r.pool = aws.ToString(pool.UserPool.Id)
-	r.worker = NewWorker(Deps{
+	r.worker = jobrun.NewWorker(jobrun.Deps{
 		Store: r.store, Queue: r.queue, Cognito: r.cognito, S3: r.s3, Bucket: testBucket,
 		Limiter: quota.Only(nil), Owner: "test-worker", Budget: budget,
 	})
@@ -65,7 +67,7 @@ func newRig(t *testing.T, budget time.Duration) *rig {
 }
 
 // poll runs the worker on the queue until the test ends.
-func (r *rig) poll(t *testing.T, run func(context.Context, Step) error) {
+func (r *rig) poll(t *testing.T, run func(context.Context, jobrun.Step) error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -76,17 +78,17 @@ func (r *rig) poll(t *testing.T, run func(context.Context, Step) error) {
 }
 
 // start queues a job's first step, as the API does.
-func (r *rig) start(t *testing.T, job Job) {
+func (r *rig) start(t *testing.T, job jobrun.Job) {
 	t.Helper()
-	job.PoolID, job.Status = r.pool, Queued
-	r.store.put(job)
-	if err := r.queue.Send(t.Context(), Step{PoolID: r.pool, JobID: job.JobID}); err != nil {
+	job.PoolID, job.Status = r.pool, jobrun.Queued
+	_ = r.store.Create(t.Context(), job)
+	if err := r.queue.Send(t.Context(), jobrun.Step{PoolID: r.pool, JobID: job.JobID}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // wait returns the job once it has ended.
-func (r *rig) wait(t *testing.T, jobID string) Job {
+func (r *rig) wait(t *testing.T, jobID string) jobrun.Job {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -100,7 +102,7 @@ func (r *rig) wait(t *testing.T, jobID string) Job {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("job %s did not end within 2 minutes", jobID)
-	return Job{}
+	return jobrun.Job{}
 }
 
 // createUsers makes n users user-000..., and puts every third in "gold"
@@ -136,18 +138,18 @@ func (r *rig) createUsers(t *testing.T, n int) map[string][]string {
 	return groups
 }
 
-// exported reads an NDJSON export back, failing on a user seen twice.
-func (r *rig) exported(t *testing.T, key string) map[string]User {
+// exported reads an jobrun.NDJSON export back, failing on a user seen twice.
+func (r *rig) exported(t *testing.T, key string) map[string]jobrun.User {
 	t.Helper()
 	object, err := r.s3.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: &key})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer object.Body.Close()
-	users := map[string]User{}
+	users := map[string]jobrun.User{}
 	lines := bufio.NewScanner(object.Body)
 	for lines.Scan() {
-		var user User
+		var user jobrun.User
 		if err := json.Unmarshal(lines.Bytes(), &user); err != nil {
 			t.Fatalf("line %q: %v", lines.Text(), err)
 		}
@@ -159,7 +161,7 @@ func (r *rig) exported(t *testing.T, key string) map[string]User {
 	return users
 }
 
-func checkExport(t *testing.T, got map[string]User, want map[string][]string) {
+func checkExport(t *testing.T, got map[string]jobrun.User, want map[string][]string) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%d users exported, want %d", len(got), len(want))
@@ -183,13 +185,13 @@ func TestExportWritesEachUserOnceWithTheirGroups(t *testing.T) {
 	r := newRig(t, time.Nanosecond)
 	want := r.createUsers(t, 300)
 	r.poll(t, r.worker.Run)
-	r.start(t, Job{JobID: "export-1", Type: "export", Format: NDJSON})
+	r.start(t, jobrun.Job{JobID: "export-1", Type: "export", Format: jobrun.NDJSON})
 
 	job := r.wait(t, "export-1")
-	if job.Status != Succeeded {
+	if job.Status != jobrun.Succeeded {
 		t.Fatalf("job %s: %+v", job.Status, job.Failures)
 	}
-	if job.Counts != (Counts{Scanned: 300, Matched: 300, Done: 300}) || job.Step != 5 {
+	if job.Counts != (jobrun.Counts{Scanned: 300, Matched: 300, Done: 300}) || job.Step != 5 {
 		t.Errorf("counts %+v after %d steps, want 300 scanned, matched and done after 5", job.Counts, job.Step)
 	}
 	checkExport(t, r.exported(t, job.ResultKey), want)
@@ -203,17 +205,17 @@ func TestExportStepRedeliveredAfterACrashWritesNoUserTwice(t *testing.T) {
 	r := newRig(t, time.Nanosecond)
 	want := r.createUsers(t, 150)
 	var failed atomic.Bool
-	r.store.failSave = func(job Job) error {
+	r.store.FailSave = func(job jobrun.Job) error {
 		if job.Step == 2 && failed.CompareAndSwap(false, true) {
 			return errors.New("the worker died before its checkpoint")
 		}
 		return nil
 	}
 	r.poll(t, r.worker.Run)
-	r.start(t, Job{JobID: "export-2", Type: "export", Format: NDJSON})
+	r.start(t, jobrun.Job{JobID: "export-2", Type: "export", Format: jobrun.NDJSON})
 
 	job := r.wait(t, "export-2")
-	if job.Status != Succeeded || !failed.Load() {
+	if job.Status != jobrun.Succeeded || !failed.Load() {
 		t.Fatalf("job %s, checkpoint failed: %v", job.Status, failed.Load())
 	}
 	if job.Counts.Done != 150 {
@@ -232,14 +234,14 @@ func TestExportWritesOnlyTheUsersTheFilterSelects(t *testing.T) {
 		}
 	}
 	r.poll(t, r.worker.Run)
-	r.start(t, Job{JobID: "export-3", Type: "export", Format: NDJSON,
+	r.start(t, jobrun.Job{JobID: "export-3", Type: "export", Format: jobrun.NDJSON,
 		Filter: `groups eq "STAFF" and not (username eq "user-010")`})
 
 	job := r.wait(t, "export-3")
-	if job.Status != Succeeded {
+	if job.Status != jobrun.Succeeded {
 		t.Fatalf("job %s: %+v", job.Status, job.Failures)
 	}
-	if job.Counts != (Counts{Scanned: 30, Matched: int64(len(want)), Done: int64(len(want))}) {
+	if job.Counts != (jobrun.Counts{Scanned: 30, Matched: int64(len(want)), Done: int64(len(want))}) {
 		t.Errorf("counts %+v, want 30 scanned and %d matched and done", job.Counts, len(want))
 	}
 	checkExport(t, r.exported(t, job.ResultKey), want)

@@ -61,6 +61,8 @@ func (c Counts) Add(d Counts) Counts {
 type Job struct {
 	PoolID string
 	JobID  string
+	// CreatedAt orders a pool's jobs.
+	CreatedAt time.Time
 	// Type is the job's kind: "export", "disable", ...
 	Type   string
 	Status Status
@@ -105,6 +107,14 @@ const MaxFailures = 10
 // Store keeps jobs (package jobstore, on DynamoDB). Every write is
 // conditional, so that two workers can never both think they hold a job.
 type Store interface {
+	// Create records a new job, Queued.
+	Create(ctx context.Context, job Job) error
+	// List returns a pool's jobs newest first, a page of at most limit,
+	// and the token of the next page ("" after the last).
+	List(ctx context.Context, poolID string, limit int, token string) ([]Job, string, error)
+	// Cancel ends a Queued or Running job as Cancelled and returns it; a
+	// job that Succeeded or Failed is returned with ErrEnded.
+	Cancel(ctx context.Context, poolID, jobID string) (Job, error)
 	// Job returns the job, or ErrNoJob.
 	Job(ctx context.Context, poolID, jobID string) (Job, error)
 	// Acquire leases the job to owner until the given time, or returns
@@ -123,4 +133,5 @@ var (
 	ErrNoJob  = errors.New("no such job")
 	ErrLeased = errors.New("the job is leased to another worker")
 	ErrLost   = errors.New("the job's lease was lost, or the job was cancelled")
+	ErrEnded  = errors.New("the job has ended")
 )

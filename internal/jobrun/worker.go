@@ -217,3 +217,5 @@ func (w *Worker) pace(ctx context.Context, action string) error {
 	}
 	return w.Limiter.Wait(ctx, category)
 }
+
+func (e *fatalError) Unwrap() error { return e.cause }
