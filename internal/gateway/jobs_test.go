@@ -12,11 +12,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/acme/cognito-admin-gateway/internal/jobrun"
-	"github.com/acme/cognito-admin-gateway/internal/jobruntest"
+	"github.com/acme/cognito-admin-gateway/internal/jobstore"
 	"github.com/acme/cognito-admin-gateway/internal/mototest"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 )
@@ -45,7 +46,11 @@ func startJobsGateway(t *testing.T) *jobsRig {
 	if err := jobrun.EnsureBucket(ctx, s3Client, "jobs", 1); err != nil {
 		t.Fatal(err)
 	}
-	store := jobruntest.NewStore()
+	table := jobstore.New(dynamodb.NewFromConfig(cfg), "jobs", time.Now)
+	if err := table.EnsureTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store := jobrun.NewTable(table)
 	queue := jobrun.Queue{SQS: sqsClient, URL: url}
 	service := &jobrun.Service{Store: store, Queue: queue, S3: s3Client, Bucket: "jobs", Cognito: direct}
 	pool, err := direct.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("jobs")})
@@ -171,7 +176,7 @@ func TestCancelledJobIsNeverRun(t *testing.T) {
 	jobs := "/pools/" + r.pool + "/jobs"
 	var first, second userJob
 	expect(t, r.do(t, "POST", jobs, `{"Type": "export"}`, nil, &first), http.StatusAccepted)
-	time.Sleep(time.Second) // the list orders by creation, to the second here
+	time.Sleep(2 * time.Millisecond) // a JobId begins with its creation time, to the millisecond
 	expect(t, r.do(t, "POST", jobs, `{"Type": "export", "Format": "csv"}`, nil, &second), http.StatusAccepted)
 
 	var cancelled userJob
@@ -205,5 +210,5 @@ func TestCancelledJobIsNeverRun(t *testing.T) {
 	if len(page.Jobs) != 1 || page.Jobs[0].JobId != first.JobId || page.NextToken != "" {
 		t.Errorf("second page %+v, want the older job and no next page", page)
 	}
-	expect(t, r.do(t, "GET", jobs+"/00000000000000000000000000000000", "", nil, nil), http.StatusNotFound)
+	expect(t, r.do(t, "GET", jobs+"/20260101000000000-0000000000000000", "", nil, nil), http.StatusNotFound)
 }

@@ -111,7 +111,7 @@ func (w *Worker) export(ctx context.Context, job *Job, deadline time.Time) (bool
 			return false, nil
 		}
 	}
-	key := resultKey(*job)
+	key := ResultKey(*job)
 	var first []byte
 	if job.Format == CSV {
 		var err error
@@ -122,7 +122,6 @@ func (w *Worker) export(ctx context.Context, job *Job, deadline time.Time) (bool
 	if err := w.join(ctx, *job, key, first); err != nil {
 		return false, err
 	}
-	job.ResultKey = key
 	return true, nil
 }
 
@@ -296,8 +295,9 @@ func partKey(job Job, n int) string {
 	return fmt.Sprintf("jobs/%s/%s/parts/%08d", job.PoolID, job.JobID, n)
 }
 
-// resultKey is the S3 key of a job's export.
-func resultKey(job Job) string {
+// ResultKey is the S3 key of an export's file: named by the job, so that
+// the jobs table need not hold it.
+func ResultKey(job Job) string {
 	return fmt.Sprintf("jobs/%s/%s/users.%s", job.PoolID, job.JobID, job.Format)
 }
 

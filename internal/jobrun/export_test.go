@@ -14,11 +14,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/acme/cognito-admin-gateway/internal/jobrun"
-	"github.com/acme/cognito-admin-gateway/internal/jobruntest"
+	"github.com/acme/cognito-admin-gateway/internal/jobstore"
 	"github.com/acme/cognito-admin-gateway/internal/mototest"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 )
@@ -29,7 +30,7 @@ type rig struct {
 	cognito *cip.Client
 	s3      *s3.Client
 	queue   jobrun.Queue
-	store   *jobruntest.Store
+	store   jobrun.Store
 	worker  *jobrun.Worker
 	pool    string
 }
@@ -43,8 +44,12 @@ func newRig(t *testing.T, budget time.Duration) *rig {
 	r := &rig{
 		cognito: cip.NewFromConfig(cfg),
 		s3:      s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
-		store:   jobruntest.NewStore(),
 	}
+	table := jobstore.New(dynamodb.NewFromConfig(cfg), "jobs-test", time.Now)
+	if err := table.EnsureTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.store = jobrun.NewTable(table)
 	sqsClient := sqs.NewFromConfig(cfg)
 	url, err := jobrun.EnsureQueue(ctx, sqsClient, "jobs-test", 60)
 	if err != nil {
@@ -81,7 +86,9 @@ func (r *rig) poll(t *testing.T, run func(context.Context, jobrun.Step) error) {
 func (r *rig) start(t *testing.T, job jobrun.Job) {
 	t.Helper()
 	job.PoolID, job.Status = r.pool, jobrun.Queued
-	_ = r.store.Create(t.Context(), job)
+	if _, err := r.store.Create(t.Context(), job); err != nil {
+		t.Fatal(err)
+	}
 	if err := r.queue.Send(t.Context(), jobrun.Step{PoolID: r.pool, JobID: job.JobID}); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +201,7 @@ func TestExportWritesEachUserOnceWithTheirGroups(t *testing.T) {
 	if job.Counts != (jobrun.Counts{Scanned: 300, Matched: 300, Done: 300}) || job.Step != 5 {
 		t.Errorf("counts %+v after %d steps, want 300 scanned, matched and done after 5", job.Counts, job.Step)
 	}
-	checkExport(t, r.exported(t, job.ResultKey), want)
+	checkExport(t, r.exported(t, jobrun.ResultKey(job)), want)
 }
 
 // TestExportStepRedeliveredAfterACrashWritesNoUserTwice: a worker that
@@ -205,13 +212,14 @@ func TestExportStepRedeliveredAfterACrashWritesNoUserTwice(t *testing.T) {
 	r := newRig(t, time.Nanosecond)
 	want := r.createUsers(t, 150)
 	var failed atomic.Bool
-	r.store.FailSave = func(job jobrun.Job) error {
+	deps := r.worker.Deps
+	deps.Store = failingSave{Store: r.store, fail: func(job jobrun.Job) error {
 		if job.Step == 2 && failed.CompareAndSwap(false, true) {
 			return errors.New("the worker died before its checkpoint")
 		}
 		return nil
-	}
-	r.poll(t, r.worker.Run)
+	}}
+	r.poll(t, jobrun.NewWorker(deps).Run)
 	r.start(t, jobrun.Job{JobID: "export-2", Type: "export", Format: jobrun.NDJSON})
 
 	job := r.wait(t, "export-2")
@@ -221,7 +229,7 @@ func TestExportStepRedeliveredAfterACrashWritesNoUserTwice(t *testing.T) {
 	if job.Counts.Done != 150 {
 		t.Errorf("%d users counted done, want 150", job.Counts.Done)
 	}
-	checkExport(t, r.exported(t, job.ResultKey), want)
+	checkExport(t, r.exported(t, jobrun.ResultKey(job)), want)
 }
 
 func TestExportWritesOnlyTheUsersTheFilterSelects(t *testing.T) {
@@ -244,5 +252,19 @@ func TestExportWritesOnlyTheUsersTheFilterSelects(t *testing.T) {
 	if job.Counts != (jobrun.Counts{Scanned: 30, Matched: int64(len(want)), Done: int64(len(want))}) {
 		t.Errorf("counts %+v, want 30 scanned and %d matched and done", job.Counts, len(want))
 	}
-	checkExport(t, r.exported(t, job.ResultKey), want)
+	checkExport(t, r.exported(t, jobrun.ResultKey(job)), want)
+}
+
+// failingSave is a Store whose Save fails when fail says so, as a worker
+// that dies before its checkpoint would leave it.
+type failingSave struct {
+	jobrun.Store
+	fail func(jobrun.Job) error
+}
+
+func (f failingSave) Save(ctx context.Context, owner string, job jobrun.Job) error {
+	if err := f.fail(job); err != nil {
+		return err
+	}
+	return f.Store.Save(ctx, owner, job)
 }

@@ -75,8 +75,6 @@ type Job struct {
 	// Checkpoint is where the next step resumes.
 	Checkpoint Checkpoint
 	Counts     Counts
-	// ResultKey is the S3 key of an export's file once it is written.
-	ResultKey string
 	StartedAt time.Time
 	EndedAt   time.Time
 	// Failures are a sample of the users the job failed on.
@@ -107,8 +105,8 @@ const MaxFailures = 10
 // Store keeps jobs (package jobstore, on DynamoDB). Every write is
 // conditional, so that two workers can never both think they hold a job.
 type Store interface {
-	// Create records a new job, Queued.
-	Create(ctx context.Context, job Job) error
+	// Create records a new job, Queued, and returns it with its JobId.
+	Create(ctx context.Context, job Job) (Job, error)
 	// List returns a pool's jobs newest first, a page of at most limit,
 	// and the token of the next page ("" after the last).
 	List(ctx context.Context, poolID string, limit int, token string) ([]Job, string, error)

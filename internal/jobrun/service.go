@@ -2,8 +2,6 @@ package jobrun
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -44,11 +42,10 @@ func (s *Service) Start(ctx context.Context, poolID string, request Request) (Jo
 	if request.Format == "" && request.Type == "export" {
 		request.Format = NDJSON
 	}
-	job := Job{
-		PoolID: poolID, JobID: newJobID(), CreatedAt: time.Now().UTC(),
-		Type: request.Type, Status: Queued, Filter: request.Filter, Format: request.Format,
-	}
-	if err := s.Store.Create(ctx, job); err != nil {
+	job, err := s.Store.Create(ctx, Job{
+		PoolID: poolID, Type: request.Type, Status: Queued, Filter: request.Filter, Format: request.Format,
+	})
+	if err != nil {
 		return Job{}, err
 	}
 	if err := s.Queue.Send(ctx, Step{PoolID: poolID, JobID: job.JobID}); err != nil {
@@ -57,20 +54,13 @@ func (s *Service) Start(ctx context.Context, poolID string, request Request) (Jo
 	return job, nil
 }
 
-// newJobID is 128 random bits, which no two jobs share.
-func newJobID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
 // ResultURL is the pre-signed URL of a finished export's file, valid for
 // ResultURLExpiry, or "" for any other job.
 func (s *Service) ResultURL(ctx context.Context, job Job) (string, error) {
 	if job.Type != "export" || job.Status != Succeeded {
 		return "", nil
 	}
-	return ResultURL(ctx, s.S3, s.Bucket, resultKey(job))
+	return ResultURL(ctx, s.S3, s.Bucket, ResultKey(job))
 }
 
 // Estimate is a dry run's answer: how many users a job would touch, and

@@ -107,6 +107,9 @@ func (w *Worker) Run(ctx context.Context, step Step) error {
 		deadline = d.Add(-finishMargin)
 	}
 	if err := w.Store.Acquire(ctx, job.PoolID, job.JobID, w.Owner, deadline.Add(leaseMargin)); err != nil {
+		if errors.Is(err, ErrLost) {
+			return nil // ended since it was read
+		}
 		return err
 	}
 	defer func() {
