@@ -124,7 +124,9 @@ func TestExportJobThroughTheAPI(t *testing.T) {
 	})
 
 	t.Run("a filter that does not parse is a 400 at /Filter", func(t *testing.T) {
-		var p struct{ Errors []struct{ Pointer, Message string } }
+		var p struct {
+			Errors []struct{ Pointer, Message string }
+		}
 		expect(t, r.do(t, "POST", jobs, `{"Type": "export", "Filter": "groups eq"}`, nil, &p), http.StatusBadRequest)
 		if len(p.Errors) != 1 || p.Errors[0].Pointer != "/Filter" {
 			t.Errorf("errors %+v, want one at /Filter", p.Errors)

@@ -75,8 +75,8 @@ type Job struct {
 	// Checkpoint is where the next step resumes.
 	Checkpoint Checkpoint
 	Counts     Counts
-	StartedAt time.Time
-	EndedAt   time.Time
+	StartedAt  time.Time
+	EndedAt    time.Time
 	// Failures are a sample of the users the job failed on.
 	Failures []Failure
 }
