@@ -8,15 +8,18 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/acme/cognito-admin-gateway/internal/jobrun"
 	"github.com/acme/cognito-admin-gateway/internal/jobstore"
@@ -32,6 +35,7 @@ type rig struct {
 	queue   jobrun.Queue
 	store   jobrun.Store
 	worker  *jobrun.Worker
+	calls   *recorder
 	pool    string
 }
 
@@ -64,11 +68,52 @@ func newRig(t *testing.T, budget time.Duration) *rig {
 		t.Fatal(err)
 	}
 	r.pool = aws.ToString(pool.UserPool.Id)
+	// The worker's own clients record what it calls, as its IAM role
+	// would see it; the queue's polling is SAM's event source in Lambda.
+	r.calls = &recorder{actions: map[string]bool{}}
+	workerCfg := cfg.Copy()
+	workerCfg.APIOptions = append(workerCfg.APIOptions, r.calls.record)
 	r.worker = jobrun.NewWorker(jobrun.Deps{
-		Store: r.store, Queue: r.queue, Cognito: r.cognito, S3: r.s3, Bucket: testBucket,
-		Limiter: quota.Only(nil), Owner: "test-worker", Budget: budget,
+		Store:   jobrun.NewTable(jobstore.New(dynamodb.NewFromConfig(workerCfg), "jobs-test", time.Now)),
+		Queue:   jobrun.Queue{SQS: sqs.NewFromConfig(workerCfg), URL: url},
+		Cognito: cip.NewFromConfig(workerCfg),
+		S3:      s3.NewFromConfig(workerCfg, func(o *s3.Options) { o.UsePathStyle = true }),
+		Bucket:  testBucket, Limiter: quota.Only(nil), Owner: "test-worker", Budget: budget,
 	})
 	return r
+}
+
+// recorder collects the IAM actions of the SDK calls made through it.
+type recorder struct {
+	mu      sync.Mutex
+	actions map[string]bool
+}
+
+func (r *recorder) record(stack *middleware.Stack) error {
+	return stack.Serialize.Add(middleware.SerializeMiddlewareFunc("recordIAMAction",
+		func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
+			r.mu.Lock()
+			r.actions[jobrun.IAMAction(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx))] = true
+			r.mu.Unlock()
+			return next.HandleSerialize(ctx, in)
+		}), middleware.After)
+}
+
+// checkGranted fails on a call the worker made that its role, as
+// jobrun.WorkerActions says, would refuse.
+func (r *recorder) checkGranted(t *testing.T) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	granted := append(slices.Clone(jobrun.WorkerActions), jobrun.WorkerCognitoActions...)
+	for action := range r.actions {
+		if !slices.Contains(granted, action) {
+			t.Errorf("the worker called %s, which jobrun.WorkerActions does not grant", action)
+		}
+	}
+	if len(r.actions) == 0 {
+		t.Error("no call of the worker was recorded")
+	}
 }
 
 // poll runs the worker on the queue until the test ends.
@@ -202,6 +247,7 @@ func TestExportWritesEachUserOnceWithTheirGroups(t *testing.T) {
 		t.Errorf("counts %+v after %d steps, want 300 scanned, matched and done after 5", job.Counts, job.Step)
 	}
 	checkExport(t, r.exported(t, jobrun.ResultKey(job)), want)
+	r.calls.checkGranted(t)
 }
 
 // TestExportStepRedeliveredAfterACrashWritesNoUserTwice: a worker that
