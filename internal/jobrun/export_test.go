@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -21,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
 	"github.com/acme/cognito-admin-gateway/internal/jobrun"
 	"github.com/acme/cognito-admin-gateway/internal/jobstore"
 	"github.com/acme/cognito-admin-gateway/internal/mototest"
@@ -313,4 +316,54 @@ func (f failingSave) Save(ctx context.Context, owner string, job jobrun.Job) err
 		return err
 	}
 	return f.Store.Save(ctx, owner, job)
+}
+
+// TestCSVExportFollowsGetCSVHeader: a CSV export is in the column order
+// GetCSVHeader gives, with the verified columns true or false as an import
+// job requires, so that the file feeds one as it is. moto has no
+// GetCSVHeader: Cognito is the stand-in here, the rest moto.
+func TestCSVExportFollowsGetCSVHeader(t *testing.T) {
+	r := newRig(t, time.Minute)
+	stub := cognitotest.New(t)
+	stub.Handle("GetCSVHeader", cognitotest.Reply(map[string]any{"CSVHeader": []string{
+		"name", "email", "email_verified", "phone_number_verified", "custom:tier", "cognito:mfa_enabled", "cognito:username"}}))
+	stub.Handle("ListUsers", cognitotest.Reply(map[string]any{"Users": []map[string]any{
+		{"Username": "ann", "Enabled": true, "UserStatus": "CONFIRMED"},
+		{"Username": "bob", "Enabled": true, "UserStatus": "CONFIRMED"},
+	}}))
+	stub.Handle("AdminGetUser", func(input map[string]any) (int, any) {
+		user := map[string]any{"Username": input["Username"], "Enabled": true, "UserStatus": "CONFIRMED",
+			"UserAttributes": []map[string]string{{"Name": "email", "Value": input["Username"].(string) + "@example.com"}}}
+		if input["Username"] == "ann" {
+			user["UserAttributes"] = append(user["UserAttributes"].([]map[string]string),
+				map[string]string{"Name": "email_verified", "Value": "true"},
+				map[string]string{"Name": "name", "Value": "Ann, the first"},
+				map[string]string{"Name": "custom:tier", "Value": "gold"})
+			user["UserMFASettingList"] = []string{"SMS_MFA"}
+		}
+		return http.StatusOK, user
+	})
+	stub.Handle("AdminListGroupsForUser", cognitotest.Reply(map[string]any{"Groups": []any{}}))
+	deps := r.worker.Deps
+	deps.Cognito = stub.Client()
+	r.poll(t, jobrun.NewWorker(deps).Run)
+	r.start(t, jobrun.Job{JobID: "export-csv", Type: "export", Format: jobrun.CSV})
+
+	job := r.wait(t, "export-csv")
+	if job.Status != jobrun.Succeeded {
+		t.Fatalf("job %s: %+v", job.Status, job.Failures)
+	}
+	object, err := r.s3.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: aws.String(jobrun.ResultKey(job))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer object.Body.Close()
+	raw, _ := io.ReadAll(object.Body)
+	want := `name,email,email_verified,phone_number_verified,custom:tier,cognito:mfa_enabled,cognito:username
+"Ann, the first",ann@example.com,true,false,gold,true,ann
+,bob@example.com,false,false,,false,bob
+`
+	if string(raw) != want {
+		t.Errorf("the CSV is\n%s\nwant\n%s", raw, want)
+	}
 }
