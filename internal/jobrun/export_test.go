@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -365,5 +367,47 @@ func TestCSVExportFollowsGetCSVHeader(t *testing.T) {
 `
 	if string(raw) != want {
 		t.Errorf("the CSV is\n%s\nwant\n%s", raw, want)
+	}
+}
+
+// TestStepFailingOnItsLastDeliveryFailsTheJob: SQS moves a step to the
+// dead-letter queue after its fifth delivery, and no step would be left to
+// end the job; so a step that fails on that delivery ends the job Failed,
+// with the reason, instead of leaving it Running for ever.
+func TestStepFailingOnItsLastDeliveryFailsTheJob(t *testing.T) {
+	r := newRig(t, time.Minute)
+	stub := cognitotest.New(t)
+	stub.Handle("ListUsers", cognitotest.Fail(http.StatusInternalServerError, "InternalErrorException", "try again"))
+	deps := r.worker.Deps
+	deps.Cognito = stub.Client()
+	handle := jobrun.HandleSQS(jobrun.NewWorker(deps).Run, slog.New(slog.DiscardHandler))
+	r.start(t, jobrun.Job{JobID: "doomed", Type: "export", Format: jobrun.NDJSON})
+	deliver := func(count string) events.SQSEventResponse {
+		t.Helper()
+		response, err := handle(t.Context(), events.SQSEvent{Records: []events.SQSMessage{{
+			MessageId: "m-" + count, Body: fmt.Sprintf(`{"PoolId":%q,"JobId":"doomed","Step":0}`, r.pool),
+			Attributes: map[string]string{"ApproximateReceiveCount": count},
+		}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return response
+	}
+
+	if response := deliver("4"); len(response.BatchItemFailures) != 1 {
+		t.Errorf("the fourth delivery's failure was not reported: %+v", response)
+	}
+	if job, _ := r.store.Job(t.Context(), r.pool, "doomed"); job.Status != jobrun.Running {
+		t.Errorf("after a failed delivery that SQS will repeat, the job is %s, want Running", job.Status)
+	}
+	if response := deliver("5"); len(response.BatchItemFailures) != 0 {
+		t.Errorf("the last delivery was reported failed, and would go to the dead-letter queue: %+v", response)
+	}
+	job, err := r.store.Job(t.Context(), r.pool, "doomed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Status != jobrun.Failed || len(job.Failures) != 1 || !strings.Contains(job.Failures[0].Reason, "5 deliveries") {
+		t.Errorf("after the last delivery the job is %s with failures %+v, want Failed with the reason", job.Status, job.Failures)
 	}
 }

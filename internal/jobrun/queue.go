@@ -53,9 +53,10 @@ const retryEarly = 5
 func (q Queue) Poll(ctx context.Context, logger *slog.Logger, run func(context.Context, Step) error) error {
 	for ctx.Err() == nil {
 		out, err := q.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:            &q.URL,
-			MaxNumberOfMessages: 10,
-			WaitTimeSeconds:     20,
+			QueueUrl:                    &q.URL,
+			MaxNumberOfMessages:         10,
+			WaitTimeSeconds:             20,
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
 		})
 		if ctx.Err() != nil {
 			return nil
@@ -64,7 +65,8 @@ func (q Queue) Poll(ctx context.Context, logger *slog.Logger, run func(context.C
 			return fmt.Errorf("receive steps: %w", err)
 		}
 		for _, message := range out.Messages {
-			err := runMessage(ctx, aws.ToString(message.Body), run)
+			count := message.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)]
+			err := runMessage(ctx, aws.ToString(message.Body), count, run)
 			if err == nil {
 				_, err = q.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &q.URL, ReceiptHandle: message.ReceiptHandle})
 				if err != nil && ctx.Err() == nil {
@@ -91,7 +93,7 @@ func HandleSQS(run func(context.Context, Step) error, logger *slog.Logger) func(
 	return func(ctx context.Context, event events.SQSEvent) (events.SQSEventResponse, error) {
 		var response events.SQSEventResponse
 		for _, record := range event.Records {
-			if err := runMessage(ctx, record.Body, run); err != nil {
+			if err := runMessage(ctx, record.Body, record.Attributes["ApproximateReceiveCount"], run); err != nil {
 				logger.Warn("step failed; SQS will deliver it again", "messageId", record.MessageId, "error", err.Error())
 				response.BatchItemFailures = append(response.BatchItemFailures,
 					events.SQSBatchItemFailure{ItemIdentifier: record.MessageId})
@@ -101,14 +103,25 @@ func HandleSQS(run func(context.Context, Step) error, logger *slog.Logger) func(
 	}
 }
 
-// runMessage runs the step a message carries. A message that is no step
-// is dropped, as no delivery can make it one.
-func runMessage(ctx context.Context, body string, run func(context.Context, Step) error) error {
+// runMessage runs the step a message carries, on its receiveCount'th
+// delivery. A message that is no step is dropped, as no delivery can make
+// it one.
+func runMessage(ctx context.Context, body, receiveCount string, run func(context.Context, Step) error) error {
 	var step Step
 	if err := json.Unmarshal([]byte(body), &step); err != nil || step.JobID == "" || step.PoolID == "" {
 		return nil
 	}
-	return run(ctx, step)
+	n, _ := strconv.Atoi(receiveCount)
+	return run(context.WithValue(ctx, deliveryKey{}, n), step)
+}
+
+type deliveryKey struct{}
+
+// delivery is how many times SQS has delivered the step ctx runs,
+// counting this one; 0 when unknown.
+func delivery(ctx context.Context) int {
+	n, _ := ctx.Value(deliveryKey{}).(int)
+	return n
 }
 
 // QueueAttributes are the step queue's: a visibility timeout longer than a

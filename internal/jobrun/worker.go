@@ -129,6 +129,12 @@ func (w *Worker) Run(ctx context.Context, step Step) error {
 	}
 	done, err := w.work(ctx, &job, deadline)
 	var fatal *fatalError
+	if err != nil && !errors.As(err, &fatal) && delivery(ctx) >= maxReceive {
+		// SQS gives up on the step after this: the job would stay
+		// Running with no step left to run it.
+		fatal = &fatalError{reason: fmt.Sprintf("the step failed on each of its %d deliveries", maxReceive), cause: err}
+		err = fatal
+	}
 	switch {
 	case errors.As(err, &fatal):
 		w.Logger.Warn("job failed", "jobId", job.JobID, "error", fatal.Error())
