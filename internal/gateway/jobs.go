@@ -48,8 +48,11 @@ func startJob(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 		service := *service
 		service.Pace = g.paceAction
 		estimate, err := service.DryRun(ctx, poolID, request)
+		if _, refused := errors.AsType[*problem.Error](err); err != nil && !refused {
+			return nil, cognito.Problem(err)
+		}
 		if err != nil {
-			return nil, g.jobsError(err)
+			return nil, err
 		}
 		sample := make([]any, len(estimate.Sample))
 		for i, name := range estimate.Sample {
@@ -136,9 +139,9 @@ func cancelJob(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	return &answer{status: http.StatusOK, header: http.Header{}, body: jobView(job, "")}, nil
 }
 
-// jobsError maps the jobs' errors: a missing job is a 404, a filter that
-// does not parse is usermatch's own 400, and a Cognito error of a dry run
-// is mapped as any other; the rest is a 500, its cause logged.
+// jobsError maps the jobs table's and queue's errors: a missing job is a
+// 404, a filter that does not parse is usermatch's own 400; the rest is a
+// 500, its cause logged.
 func (g *Gateway) jobsError(err error) error {
 	if errors.Is(err, jobrun.ErrNoJob) {
 		return problem.New(http.StatusNotFound, codeJobNotFound, "The pool has no job with this ID.")
@@ -146,7 +149,7 @@ func (g *Gateway) jobsError(err error) error {
 	if p, ok := errors.AsType[*problem.Error](err); ok {
 		return p
 	}
-	return cognito.Problem(err)
+	return problem.Internal(err)
 }
 
 // paceAction is the gateway's pacing of an action, for a dry run's calls,

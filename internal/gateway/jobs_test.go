@@ -214,3 +214,18 @@ func TestCancelledJobIsNeverRun(t *testing.T) {
 	}
 	expect(t, r.do(t, "GET", jobs+"/20260101000000000-0000000000000000", "", nil, nil), http.StatusNotFound)
 }
+
+// TestJobsTableFailureIsA500WithoutItsCause: a failure of the jobs table
+// is the gateway's, not Cognito's: DynamoDB's ResourceNotFoundException
+// for a missing table must not pass for a missing pool's 404.
+func TestJobsTableFailureIsA500WithoutItsCause(t *testing.T) {
+	endpoint := mototest.Start(t)
+	cfg := mototest.Config(t, endpoint)
+	service := &jobrun.Service{Store: jobrun.NewTable(jobstore.New(dynamodb.NewFromConfig(cfg), "no-such-table", time.Now))}
+	m := serveMoto(t, endpoint, cip.NewFromConfig(cfg), Options{Jobs: service})
+	var p struct{ Code, Detail string }
+	expect(t, m.do(t, "GET", "/pools/us-east-1_EXAMPLE/jobs", "", nil, &p), http.StatusInternalServerError)
+	if p.Code != "InternalError" || strings.Contains(p.Detail, "no-such-table") {
+		t.Errorf("answered %+v", p)
+	}
+}
