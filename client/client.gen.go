@@ -4494,7 +4494,7 @@ type UserJob struct {
 	// EndedAt When it ended.
 	EndedAt *time.Time `json:"EndedAt,omitempty"`
 
-	// Failures A sample of what failed, at most ten.
+	// Failures A sample of what failed, at most twenty (jobstore.MaxFailures).
 	Failures []UserJobFailure `json:"Failures"`
 
 	// Filter The filter that selects the users.

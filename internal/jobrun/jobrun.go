@@ -99,9 +99,6 @@ type Failure struct {
 	Reason   string
 }
 
-// MaxFailures bounds the sample of failures a job keeps.
-const MaxFailures = 10
-
 // Store keeps jobs (package jobstore, on DynamoDB). Every write is
 // conditional, so that two workers can never both think they hold a job.
 type Store interface {
