@@ -7,7 +7,7 @@
 MOTO_SERVER ?= $(firstword $(wildcard .venv/bin/moto_server) $(shell command -v moto_server 2>/dev/null))
 export MOTO_SERVER
 
-.PHONY: build build-ApiFunction moto run test lint check-node generate docs-assets local deploy bench fuzz vulncheck clean
+.PHONY: build build-ApiFunction build-WorkerFunction moto run test lint check-node generate docs-assets local deploy bench fuzz vulncheck clean
 
 # Stamped into the binary for GET /health (internal/buildinfo).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -24,6 +24,10 @@ build:
 # without linking LoadDefaultConfig's credential chains (internal/host).
 build-ApiFunction:
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc,lambdaenv -trimpath -ldflags="-s $(STAMP)" -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
+
+# The job worker is the same binary as a second function (GATEWAY_ROLE=worker
+# in template.yaml).
+build-WorkerFunction: build-ApiFunction
 
 # Installs moto into .venv unless a moto_server is already available.
 moto:

@@ -1019,6 +1019,84 @@ func (e UserImportJobStatusType) Valid() bool {
 	}
 }
 
+// Defines values for UserJobStatus.
+const (
+	UserJobStatusCancelled UserJobStatus = "Cancelled"
+	UserJobStatusFailed    UserJobStatus = "Failed"
+	UserJobStatusQueued    UserJobStatus = "Queued"
+	UserJobStatusRunning   UserJobStatus = "Running"
+	UserJobStatusSucceeded UserJobStatus = "Succeeded"
+)
+
+// Valid indicates whether the value is a known member of the UserJobStatus enum.
+func (e UserJobStatus) Valid() bool {
+	switch e {
+	case UserJobStatusCancelled:
+		return true
+	case UserJobStatusFailed:
+		return true
+	case UserJobStatusQueued:
+		return true
+	case UserJobStatusRunning:
+		return true
+	case UserJobStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserJobDryRunMethod.
+const (
+	UserJobDryRunMethodCounted   UserJobDryRunMethod = "counted"
+	UserJobDryRunMethodEstimated UserJobDryRunMethod = "estimated"
+)
+
+// Valid indicates whether the value is a known member of the UserJobDryRunMethod enum.
+func (e UserJobDryRunMethod) Valid() bool {
+	switch e {
+	case UserJobDryRunMethodCounted:
+		return true
+	case UserJobDryRunMethodEstimated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserJobRequestFormat.
+const (
+	UserJobRequestFormatCsv    UserJobRequestFormat = "csv"
+	UserJobRequestFormatNdjson UserJobRequestFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the UserJobRequestFormat enum.
+func (e UserJobRequestFormat) Valid() bool {
+	switch e {
+	case UserJobRequestFormatCsv:
+		return true
+	case UserJobRequestFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserJobRequestType.
+const (
+	UserJobRequestTypeExport UserJobRequestType = "export"
+)
+
+// Valid indicates whether the value is a known member of the UserJobRequestType enum.
+func (e UserJobRequestType) Valid() bool {
+	switch e {
+	case UserJobRequestTypeExport:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserPoolDomainTypeStatus.
 const (
 	UserPoolDomainTypeStatusACTIVE   UserPoolDomainTypeStatus = "ACTIVE"
@@ -4412,6 +4490,122 @@ type UserImportJobType struct {
 	UserPoolID *UserPoolIDType `json:"UserPoolId,omitempty"`
 }
 
+// UserJob A job over a pool's users.
+type UserJob struct {
+	// Counts A job's progress.
+	Counts UserJobCounts `json:"Counts"`
+
+	// CreatedAt When the job was asked for.
+	CreatedAt *time.Time `json:"CreatedAt,omitempty"`
+
+	// EndedAt When it ended.
+	EndedAt *time.Time `json:"EndedAt,omitempty"`
+
+	// Failures A sample of what failed, at most twenty (jobstore.MaxFailures).
+	Failures []UserJobFailure `json:"Failures"`
+
+	// Filter The filter that selects the users.
+	Filter *string `json:"Filter,omitempty"`
+
+	// Format An export's format.
+	Format *string `json:"Format,omitempty"`
+
+	// JobID The job's ID.
+	JobID string `json:"JobId"`
+
+	// Rate Users handled per second since the job started.
+	Rate *float32 `json:"Rate,omitempty"`
+
+	// ResultURL A succeeded export's file, a pre-signed S3 URL valid for 15 minutes from the answer.
+	ResultURL *string `json:"ResultUrl,omitempty"`
+
+	// StartedAt When a worker first ran it.
+	StartedAt *time.Time `json:"StartedAt,omitempty"`
+
+	// Status Where the job is in its life.
+	Status UserJobStatus `json:"Status"`
+
+	// Type The job's kind.
+	Type string `json:"Type"`
+}
+
+// UserJobStatus Where the job is in its life.
+type UserJobStatus string
+
+// UserJobCounts A job's progress.
+type UserJobCounts struct {
+	// Done Users handled.
+	Done int `json:"Done"`
+
+	// Failed Users the job failed on.
+	Failed int `json:"Failed"`
+
+	// Matched Users the filter selected.
+	Matched int `json:"Matched"`
+
+	// Scanned Users listed.
+	Scanned int `json:"Scanned"`
+
+	// Skipped Users gone before they were handled.
+	Skipped int `json:"Skipped"`
+}
+
+// UserJobDryRun How many users a job would touch, and ten of them.
+type UserJobDryRun struct {
+	// Count The users the job would touch.
+	Count int `json:"Count"`
+
+	// Method counted when the whole pool was listed; estimated when only the first Scanned users were, the rest assumed alike.
+	Method UserJobDryRunMethod `json:"Method"`
+
+	// Sample Up to ten usernames the job would touch.
+	Sample []string `json:"Sample"`
+
+	// Scanned Users listed to find Count.
+	Scanned int `json:"Scanned"`
+}
+
+// UserJobDryRunMethod counted when the whole pool was listed; estimated when only the first Scanned users were, the rest assumed alike.
+type UserJobDryRunMethod string
+
+// UserJobFailure A user the job failed on, or the reason the job failed.
+type UserJobFailure struct {
+	// Reason What went wrong.
+	Reason *string `json:"Reason,omitempty"`
+
+	// Username The user, when the failure is one user's.
+	Username *string `json:"Username,omitempty"`
+}
+
+// UserJobList One page of jobs, newest first.
+type UserJobList struct {
+	// Jobs The jobs.
+	Jobs []UserJob `json:"Jobs"`
+
+	// NextToken Pass it back to get the next page; absent on the last.
+	NextToken *string `json:"NextToken,omitempty"`
+}
+
+// UserJobRequest What a user job does, and to which users.
+type UserJobRequest struct {
+	// Filter A SCIM filter (RFC 7644, 3.4.2.2) that selects the users; all when left out.
+	//
+	// Example: custom:tier eq "gold" and not (groups eq "admins")
+	Filter *string `json:"Filter,omitempty"`
+
+	// Format An export's format.
+	Format *UserJobRequestFormat `json:"Format,omitempty"`
+
+	// Type The job's kind.
+	Type UserJobRequestType `json:"Type"`
+}
+
+// UserJobRequestFormat An export's format.
+type UserJobRequestFormat string
+
+// UserJobRequestType The job's kind.
+type UserJobRequestType string
+
 // UserPoolAddOnsType Threat protection (advanced security) settings.
 type UserPoolAddOnsType struct {
 	// AdvancedSecurityAdditionalFlows Threat protection for custom authentication flows.
@@ -5099,6 +5293,9 @@ type UserAttributeNames = []AttributeNameType
 // UserFilter defines model for userFilter.
 type UserFilter = string
 
+// UserJobID defines model for userJobId.
+type UserJobID = string
+
 // Username A username. In a pool where users sign in with an email address or
 // phone number, the admin actions also accept that alias, or the
 // user's `sub`.
@@ -5164,6 +5361,9 @@ type IdentityProviderUpdated = IdentityProviderType
 
 // InternalError Problem details (RFC 9457).
 type InternalError = Problem
+
+// JobsUnavailable Problem details (RFC 9457).
+type JobsUnavailable = Problem
 
 // LogDeliveryUpdated A pool's log delivery configuration as GetLogDeliveryConfiguration
 // describes it. Additional members are allowed so that newer Cognito
@@ -5670,6 +5870,21 @@ type ListImportJobsParams struct {
 	NextToken *PaginationToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
 }
 
+// ListJobsParams defines parameters for ListJobs.
+type ListJobsParams struct {
+	// Limit The maximum number of items to return in one page.
+	Limit *UsersLimit `form:"Limit,omitempty" json:"Limit,omitempty"`
+
+	// NextToken The `NextToken` from the previous page's response.
+	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
+// StartJobParams defines parameters for StartJob.
+type StartJobParams struct {
+	// DryRun When true, count the users the job would touch and start nothing.
+	DryRun *bool `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+}
+
 // PatchLogDeliveryParams defines parameters for PatchLogDelivery.
 type PatchLogDeliveryParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
@@ -6156,6 +6371,9 @@ type ReplaceIdentityProviderJSONRequestBody = ReplaceIdentityProviderRequest
 
 // CreateImportJobJSONRequestBody defines body for CreateImportJob for application/json ContentType.
 type CreateImportJobJSONRequestBody = CreateUserImportJobRequest
+
+// StartJobJSONRequestBody defines body for StartJob for application/json ContentType.
+type StartJobJSONRequestBody = UserJobRequest
 
 // PatchLogDeliveryJSONRequestBody defines body for PatchLogDelivery for application/json ContentType.
 type PatchLogDeliveryJSONRequestBody = PatchLogDeliveryConfigurationRequest
@@ -8243,6 +8461,93 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /pools/{poolId}/import-jobs/{jobId}/stop (the `StopImportJob` operationId).
 	StopImportJob(ctx context.Context, poolID PoolID, jobID JobID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListJobs List a pool's user jobs
+	//
+	// Lists the pool's jobs (exports), newest first, one page at a time.
+	// Pass the `NextToken` from a response (or follow the `Link` header
+	// with `rel="next"`) to get the next page. Reads the gateway's jobs
+	// table (DynamoDB), not Cognito.
+	//
+	// Corresponds with GET /pools/{poolId}/jobs (the `ListJobs` operationId).
+	ListJobs(ctx context.Context, poolID PoolID, params *ListJobsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartJobWithBody Start a user job
+	//
+	// Starts a job over the pool's users, which a worker runs in steps
+	// paced to a share of Cognito's quotas (`JOB_RATE_SHARE`): 202, the
+	// job, and its URL in `Location`. Poll it until its `Status` is
+	// `Succeeded`, `Failed` or `Cancelled`.
+	//
+	// `export` writes the users the `Filter` selects (all when it is
+	// left out), with their attributes, status, enabled flag, dates, MFA
+	// settings and groups, as NDJSON (`Format` `ndjson`, the default) or
+	// as CSV in the column order of GetCSVHeader (`csv`), which a Cognito
+	// import job takes as it is. The finished job's `ResultUrl` is a
+	// pre-signed S3 URL of the file, valid for 15 minutes.
+	//
+	// `Filter` is a SCIM filter (RFC 7644, section 3.4.2.2), such as
+	// `custom:tier eq "gold" and not (groups eq "admins")`, on any
+	// attribute and on `username`, `status`, `enabled`, `groups`,
+	// `created` and `modified`; strings compare ignoring case. One that
+	// does not parse is a 400 that points at the mistake.
+	//
+	// With `dryRun=true`, nothing is started: the 200 answer is how many
+	// users the job would touch, counted, or estimated from the users
+	// listed before the request's deadline, and ten of them.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/jobs (the `StartJob` operationId).
+	StartJobWithBody(ctx context.Context, poolID PoolID, params *StartJobParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartJob Start a user job
+	//
+	// Starts a job over the pool's users, which a worker runs in steps
+	// paced to a share of Cognito's quotas (`JOB_RATE_SHARE`): 202, the
+	// job, and its URL in `Location`. Poll it until its `Status` is
+	// `Succeeded`, `Failed` or `Cancelled`.
+	//
+	// `export` writes the users the `Filter` selects (all when it is
+	// left out), with their attributes, status, enabled flag, dates, MFA
+	// settings and groups, as NDJSON (`Format` `ndjson`, the default) or
+	// as CSV in the column order of GetCSVHeader (`csv`), which a Cognito
+	// import job takes as it is. The finished job's `ResultUrl` is a
+	// pre-signed S3 URL of the file, valid for 15 minutes.
+	//
+	// `Filter` is a SCIM filter (RFC 7644, section 3.4.2.2), such as
+	// `custom:tier eq "gold" and not (groups eq "admins")`, on any
+	// attribute and on `username`, `status`, `enabled`, `groups`,
+	// `created` and `modified`; strings compare ignoring case. One that
+	// does not parse is a 400 that points at the mistake.
+	//
+	// With `dryRun=true`, nothing is started: the 200 answer is how many
+	// users the job would touch, counted, or estimated from the users
+	// listed before the request's deadline, and ten of them.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/jobs (the `StartJob` operationId).
+	StartJob(ctx context.Context, poolID PoolID, params *StartJobParams, body StartJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelJob Cancel a user job
+	//
+	// Cancels a `Queued` or `Running` job: the worker stops at its next
+	// checkpoint, and what it did is counted. Answers with the job. A job
+	// that already `Succeeded` or `Failed` is a 409 `JobEnded`; cancelling
+	// a cancelled job again succeeds.
+	//
+	// Corresponds with DELETE /pools/{poolId}/jobs/{userJobId} (the `CancelJob` operationId).
+	CancelJob(ctx context.Context, poolID PoolID, userJobID UserJobID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetJob Get a user job
+	//
+	// The job: its `Status`, its counts, and, once an export has
+	// succeeded, `ResultUrl`, a pre-signed S3 URL of its file, valid for
+	// 15 minutes from this answer.
+	//
+	// Corresponds with GET /pools/{poolId}/jobs/{userJobId} (the `GetJob` operationId).
+	GetJob(ctx context.Context, poolID PoolID, userJobID UserJobID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetLogDelivery Get a user pool's log delivery configuration
 	//
@@ -12847,6 +13152,143 @@ func (c *Client) StartImportJob(ctx context.Context, poolID PoolID, jobID JobID,
 // Corresponds with POST /pools/{poolId}/import-jobs/{jobId}/stop (the `StopImportJob` operationId).
 func (c *Client) StopImportJob(ctx context.Context, poolID PoolID, jobID JobID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStopImportJobRequest(c.Server, poolID, jobID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListJobs List a pool's user jobs
+//
+// Lists the pool's jobs (exports), newest first, one page at a time.
+// Pass the `NextToken` from a response (or follow the `Link` header
+// with `rel="next"`) to get the next page. Reads the gateway's jobs
+// table (DynamoDB), not Cognito.
+//
+// Corresponds with GET /pools/{poolId}/jobs (the `ListJobs` operationId).
+func (c *Client) ListJobs(ctx context.Context, poolID PoolID, params *ListJobsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListJobsRequest(c.Server, poolID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartJobWithBody Start a user job
+//
+// Starts a job over the pool's users, which a worker runs in steps
+// paced to a share of Cognito's quotas (`JOB_RATE_SHARE`): 202, the
+// job, and its URL in `Location`. Poll it until its `Status` is
+// `Succeeded`, `Failed` or `Cancelled`.
+//
+// `export` writes the users the `Filter` selects (all when it is
+// left out), with their attributes, status, enabled flag, dates, MFA
+// settings and groups, as NDJSON (`Format` `ndjson`, the default) or
+// as CSV in the column order of GetCSVHeader (`csv`), which a Cognito
+// import job takes as it is. The finished job's `ResultUrl` is a
+// pre-signed S3 URL of the file, valid for 15 minutes.
+//
+// `Filter` is a SCIM filter (RFC 7644, section 3.4.2.2), such as
+// `custom:tier eq "gold" and not (groups eq "admins")`, on any
+// attribute and on `username`, `status`, `enabled`, `groups`,
+// `created` and `modified`; strings compare ignoring case. One that
+// does not parse is a 400 that points at the mistake.
+//
+// With `dryRun=true`, nothing is started: the 200 answer is how many
+// users the job would touch, counted, or estimated from the users
+// listed before the request's deadline, and ten of them.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/jobs (the `StartJob` operationId).
+func (c *Client) StartJobWithBody(ctx context.Context, poolID PoolID, params *StartJobParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartJobRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartJob Start a user job
+//
+// Starts a job over the pool's users, which a worker runs in steps
+// paced to a share of Cognito's quotas (`JOB_RATE_SHARE`): 202, the
+// job, and its URL in `Location`. Poll it until its `Status` is
+// `Succeeded`, `Failed` or `Cancelled`.
+//
+// `export` writes the users the `Filter` selects (all when it is
+// left out), with their attributes, status, enabled flag, dates, MFA
+// settings and groups, as NDJSON (`Format` `ndjson`, the default) or
+// as CSV in the column order of GetCSVHeader (`csv`), which a Cognito
+// import job takes as it is. The finished job's `ResultUrl` is a
+// pre-signed S3 URL of the file, valid for 15 minutes.
+//
+// `Filter` is a SCIM filter (RFC 7644, section 3.4.2.2), such as
+// `custom:tier eq "gold" and not (groups eq "admins")`, on any
+// attribute and on `username`, `status`, `enabled`, `groups`,
+// `created` and `modified`; strings compare ignoring case. One that
+// does not parse is a 400 that points at the mistake.
+//
+// With `dryRun=true`, nothing is started: the 200 answer is how many
+// users the job would touch, counted, or estimated from the users
+// listed before the request's deadline, and ten of them.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/jobs (the `StartJob` operationId).
+func (c *Client) StartJob(ctx context.Context, poolID PoolID, params *StartJobParams, body StartJobJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartJobRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelJob Cancel a user job
+//
+// Cancels a `Queued` or `Running` job: the worker stops at its next
+// checkpoint, and what it did is counted. Answers with the job. A job
+// that already `Succeeded` or `Failed` is a 409 `JobEnded`; cancelling
+// a cancelled job again succeeds.
+//
+// Corresponds with DELETE /pools/{poolId}/jobs/{userJobId} (the `CancelJob` operationId).
+func (c *Client) CancelJob(ctx context.Context, poolID PoolID, userJobID UserJobID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelJobRequest(c.Server, poolID, userJobID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetJob Get a user job
+//
+// The job: its `Status`, its counts, and, once an export has
+// succeeded, `ResultUrl`, a pre-signed S3 URL of its file, valid for
+// 15 minutes from this answer.
+//
+// Corresponds with GET /pools/{poolId}/jobs/{userJobId} (the `GetJob` operationId).
+func (c *Client) GetJob(ctx context.Context, poolID PoolID, userJobID UserJobID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetJobRequest(c.Server, poolID, userJobID)
 	if err != nil {
 		return nil, err
 	}
@@ -19709,6 +20151,235 @@ func NewStopImportJobRequest(server string, poolID PoolID, jobID JobID) (*http.R
 	return req, nil
 }
 
+// NewListJobsRequest constructs an http.Request for the ListJobs method
+func NewListJobsRequest(server string, poolID PoolID, params *ListJobsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/jobs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "Limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.NextToken != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "NextToken", *params.NextToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartJobRequest calls the generic StartJob builder with application/json body
+func NewStartJobRequest(server string, poolID PoolID, params *StartJobParams, body StartJobJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStartJobRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewStartJobRequestWithBody constructs an http.Request for the StartJob method, with any body, and a specified content type
+func NewStartJobRequestWithBody(server string, poolID PoolID, params *StartJobParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/jobs", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCancelJobRequest constructs an http.Request for the CancelJob method
+func NewCancelJobRequest(server string, poolID PoolID, userJobID UserJobID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userJobId", userJobID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/jobs/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetJobRequest constructs an http.Request for the GetJob method
+func NewGetJobRequest(server string, poolID PoolID, userJobID UserJobID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userJobId", userJobID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/jobs/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetLogDeliveryRequest constructs an http.Request for the GetLogDelivery method
 func NewGetLogDeliveryRequest(server string, poolID PoolID) (*http.Request, error) {
 	var err error
@@ -25175,6 +25846,99 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /pools/{poolId}/import-jobs/{jobId}/stop (the `StopImportJob` operationId).
 	StopImportJobWithResponse(ctx context.Context, poolID PoolID, jobID JobID, reqEditors ...RequestEditorFn) (*StopImportJobResult, error)
+
+	// ListJobsWithResponse List a pool's user jobs
+	//
+	// Lists the pool's jobs (exports), newest first, one page at a time.
+	// Pass the `NextToken` from a response (or follow the `Link` header
+	// with `rel="next"`) to get the next page. Reads the gateway's jobs
+	// table (DynamoDB), not Cognito.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/jobs (the `ListJobs` operationId).
+	ListJobsWithResponse(ctx context.Context, poolID PoolID, params *ListJobsParams, reqEditors ...RequestEditorFn) (*ListJobsResult, error)
+
+	// StartJobWithBodyWithResponse Start a user job
+	//
+	// Starts a job over the pool's users, which a worker runs in steps
+	// paced to a share of Cognito's quotas (`JOB_RATE_SHARE`): 202, the
+	// job, and its URL in `Location`. Poll it until its `Status` is
+	// `Succeeded`, `Failed` or `Cancelled`.
+	//
+	// `export` writes the users the `Filter` selects (all when it is
+	// left out), with their attributes, status, enabled flag, dates, MFA
+	// settings and groups, as NDJSON (`Format` `ndjson`, the default) or
+	// as CSV in the column order of GetCSVHeader (`csv`), which a Cognito
+	// import job takes as it is. The finished job's `ResultUrl` is a
+	// pre-signed S3 URL of the file, valid for 15 minutes.
+	//
+	// `Filter` is a SCIM filter (RFC 7644, section 3.4.2.2), such as
+	// `custom:tier eq "gold" and not (groups eq "admins")`, on any
+	// attribute and on `username`, `status`, `enabled`, `groups`,
+	// `created` and `modified`; strings compare ignoring case. One that
+	// does not parse is a 400 that points at the mistake.
+	//
+	// With `dryRun=true`, nothing is started: the 200 answer is how many
+	// users the job would touch, counted, or estimated from the users
+	// listed before the request's deadline, and ten of them.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/jobs (the `StartJob` operationId).
+	StartJobWithBodyWithResponse(ctx context.Context, poolID PoolID, params *StartJobParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartJobResult, error)
+
+	// StartJobWithResponse Start a user job
+	//
+	// Starts a job over the pool's users, which a worker runs in steps
+	// paced to a share of Cognito's quotas (`JOB_RATE_SHARE`): 202, the
+	// job, and its URL in `Location`. Poll it until its `Status` is
+	// `Succeeded`, `Failed` or `Cancelled`.
+	//
+	// `export` writes the users the `Filter` selects (all when it is
+	// left out), with their attributes, status, enabled flag, dates, MFA
+	// settings and groups, as NDJSON (`Format` `ndjson`, the default) or
+	// as CSV in the column order of GetCSVHeader (`csv`), which a Cognito
+	// import job takes as it is. The finished job's `ResultUrl` is a
+	// pre-signed S3 URL of the file, valid for 15 minutes.
+	//
+	// `Filter` is a SCIM filter (RFC 7644, section 3.4.2.2), such as
+	// `custom:tier eq "gold" and not (groups eq "admins")`, on any
+	// attribute and on `username`, `status`, `enabled`, `groups`,
+	// `created` and `modified`; strings compare ignoring case. One that
+	// does not parse is a 400 that points at the mistake.
+	//
+	// With `dryRun=true`, nothing is started: the 200 answer is how many
+	// users the job would touch, counted, or estimated from the users
+	// listed before the request's deadline, and ten of them.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/jobs (the `StartJob` operationId).
+	StartJobWithResponse(ctx context.Context, poolID PoolID, params *StartJobParams, body StartJobJSONRequestBody, reqEditors ...RequestEditorFn) (*StartJobResult, error)
+
+	// CancelJobWithResponse Cancel a user job
+	//
+	// Cancels a `Queued` or `Running` job: the worker stops at its next
+	// checkpoint, and what it did is counted. Answers with the job. A job
+	// that already `Succeeded` or `Failed` is a 409 `JobEnded`; cancelling
+	// a cancelled job again succeeds.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/jobs/{userJobId} (the `CancelJob` operationId).
+	CancelJobWithResponse(ctx context.Context, poolID PoolID, userJobID UserJobID, reqEditors ...RequestEditorFn) (*CancelJobResult, error)
+
+	// GetJobWithResponse Get a user job
+	//
+	// The job: its `Status`, its counts, and, once an export has
+	// succeeded, `ResultUrl`, a pre-signed S3 URL of its file, valid for
+	// 15 minutes from this answer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/jobs/{userJobId} (the `GetJob` operationId).
+	GetJobWithResponse(ctx context.Context, poolID PoolID, userJobID UserJobID, reqEditors ...RequestEditorFn) (*GetJobResult, error)
 
 	// GetLogDeliveryWithResponse Get a user pool's log delivery configuration
 	//
@@ -36647,6 +37411,394 @@ func (r StopImportJobResult) ContentType() string {
 	return ""
 }
 
+// ListJobsResult200Headers the declared response headers of an HTTP 200 response for ListJobs
+type ListJobsResult200Headers struct {
+	Link *string
+}
+
+type ListJobsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserJobList
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *JobsUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListJobsResult200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListJobsResult) GetJSON200() *UserJobList {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListJobsResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListJobsResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ListJobsResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListJobsResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListJobsResult) GetApplicationProblemJSON503() *JobsUnavailable {
+	return r.ApplicationProblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListJobsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListJobsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListJobsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListJobsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartJobResult202Headers the declared response headers of an HTTP 202 response for StartJob
+type StartJobResult202Headers struct {
+	Location *string
+}
+
+// StartJobResult429Headers the declared response headers of an HTTP 429 response for StartJob
+type StartJobResult429Headers struct {
+	RetryAfter *int
+}
+
+type StartJobResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserJobDryRun
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *UserJob
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *JobsUnavailable
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *StartJobResult202Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StartJobResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StartJobResult) GetJSON200() *UserJobDryRun {
+	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r StartJobResult) GetJSON202() *UserJob {
+	return r.JSON202
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StartJobResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StartJobResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StartJobResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r StartJobResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r StartJobResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r StartJobResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r StartJobResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r StartJobResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r StartJobResult) GetApplicationProblemJSON503() *JobsUnavailable {
+	return r.ApplicationProblemJSON503
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r StartJobResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r StartJobResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartJobResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartJobResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartJobResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CancelJobResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserJob
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *JobsUnavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelJobResult) GetJSON200() *UserJob {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CancelJobResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CancelJobResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelJobResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r CancelJobResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelJobResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CancelJobResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CancelJobResult) GetApplicationProblemJSON503() *JobsUnavailable {
+	return r.ApplicationProblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelJobResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelJobResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelJobResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelJobResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetJobResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserJob
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationProblemJSON503 *JobsUnavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetJobResult) GetJSON200() *UserJob {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetJobResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetJobResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetJobResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetJobResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetJobResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetJobResult) GetApplicationProblemJSON503() *JobsUnavailable {
+	return r.ApplicationProblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetJobResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetJobResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetJobResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetJobResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetLogDeliveryResult200Headers the declared response headers of an HTTP 200 response for GetLogDelivery
 type GetLogDeliveryResult200Headers struct {
 	ETag *string
@@ -46005,6 +47157,129 @@ func (c *ClientWithResponses) StopImportJobWithResponse(ctx context.Context, poo
 		return nil, err
 	}
 	return ParseStopImportJobResult(rsp)
+}
+
+// ListJobsWithResponse List a pool's user jobs
+//
+// Lists the pool's jobs (exports), newest first, one page at a time.
+// Pass the `NextToken` from a response (or follow the `Link` header
+// with `rel="next"`) to get the next page. Reads the gateway's jobs
+// table (DynamoDB), not Cognito.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/jobs (the `ListJobs` operationId).
+func (c *ClientWithResponses) ListJobsWithResponse(ctx context.Context, poolID PoolID, params *ListJobsParams, reqEditors ...RequestEditorFn) (*ListJobsResult, error) {
+	rsp, err := c.ListJobs(ctx, poolID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListJobsResult(rsp)
+}
+
+// StartJobWithBodyWithResponse Start a user job
+//
+// Starts a job over the pool's users, which a worker runs in steps
+// paced to a share of Cognito's quotas (`JOB_RATE_SHARE`): 202, the
+// job, and its URL in `Location`. Poll it until its `Status` is
+// `Succeeded`, `Failed` or `Cancelled`.
+//
+// `export` writes the users the `Filter` selects (all when it is
+// left out), with their attributes, status, enabled flag, dates, MFA
+// settings and groups, as NDJSON (`Format` `ndjson`, the default) or
+// as CSV in the column order of GetCSVHeader (`csv`), which a Cognito
+// import job takes as it is. The finished job's `ResultUrl` is a
+// pre-signed S3 URL of the file, valid for 15 minutes.
+//
+// `Filter` is a SCIM filter (RFC 7644, section 3.4.2.2), such as
+// `custom:tier eq "gold" and not (groups eq "admins")`, on any
+// attribute and on `username`, `status`, `enabled`, `groups`,
+// `created` and `modified`; strings compare ignoring case. One that
+// does not parse is a 400 that points at the mistake.
+//
+// With `dryRun=true`, nothing is started: the 200 answer is how many
+// users the job would touch, counted, or estimated from the users
+// listed before the request's deadline, and ten of them.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/jobs (the `StartJob` operationId).
+func (c *ClientWithResponses) StartJobWithBodyWithResponse(ctx context.Context, poolID PoolID, params *StartJobParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartJobResult, error) {
+	rsp, err := c.StartJobWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartJobResult(rsp)
+}
+
+// StartJobWithResponse Start a user job
+//
+// Starts a job over the pool's users, which a worker runs in steps
+// paced to a share of Cognito's quotas (`JOB_RATE_SHARE`): 202, the
+// job, and its URL in `Location`. Poll it until its `Status` is
+// `Succeeded`, `Failed` or `Cancelled`.
+//
+// `export` writes the users the `Filter` selects (all when it is
+// left out), with their attributes, status, enabled flag, dates, MFA
+// settings and groups, as NDJSON (`Format` `ndjson`, the default) or
+// as CSV in the column order of GetCSVHeader (`csv`), which a Cognito
+// import job takes as it is. The finished job's `ResultUrl` is a
+// pre-signed S3 URL of the file, valid for 15 minutes.
+//
+// `Filter` is a SCIM filter (RFC 7644, section 3.4.2.2), such as
+// `custom:tier eq "gold" and not (groups eq "admins")`, on any
+// attribute and on `username`, `status`, `enabled`, `groups`,
+// `created` and `modified`; strings compare ignoring case. One that
+// does not parse is a 400 that points at the mistake.
+//
+// With `dryRun=true`, nothing is started: the 200 answer is how many
+// users the job would touch, counted, or estimated from the users
+// listed before the request's deadline, and ten of them.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/jobs (the `StartJob` operationId).
+func (c *ClientWithResponses) StartJobWithResponse(ctx context.Context, poolID PoolID, params *StartJobParams, body StartJobJSONRequestBody, reqEditors ...RequestEditorFn) (*StartJobResult, error) {
+	rsp, err := c.StartJob(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartJobResult(rsp)
+}
+
+// CancelJobWithResponse Cancel a user job
+//
+// Cancels a `Queued` or `Running` job: the worker stops at its next
+// checkpoint, and what it did is counted. Answers with the job. A job
+// that already `Succeeded` or `Failed` is a 409 `JobEnded`; cancelling
+// a cancelled job again succeeds.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/jobs/{userJobId} (the `CancelJob` operationId).
+func (c *ClientWithResponses) CancelJobWithResponse(ctx context.Context, poolID PoolID, userJobID UserJobID, reqEditors ...RequestEditorFn) (*CancelJobResult, error) {
+	rsp, err := c.CancelJob(ctx, poolID, userJobID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelJobResult(rsp)
+}
+
+// GetJobWithResponse Get a user job
+//
+// The job: its `Status`, its counts, and, once an export has
+// succeeded, `ResultUrl`, a pre-signed S3 URL of its file, valid for
+// 15 minutes from this answer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/jobs/{userJobId} (the `GetJob` operationId).
+func (c *ClientWithResponses) GetJobWithResponse(ctx context.Context, poolID PoolID, userJobID UserJobID, reqEditors ...RequestEditorFn) (*GetJobResult, error) {
+	rsp, err := c.GetJob(ctx, poolID, userJobID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetJobResult(rsp)
 }
 
 // GetLogDeliveryWithResponse Get a user pool's log delivery configuration
@@ -57613,6 +58888,349 @@ func ParseStopImportJobResult(rsp *http.Response) (*StopImportJobResult, error) 
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListJobsResult parses an HTTP response from a ListJobsWithResponse call
+func ParseListJobsResult(rsp *http.Response) (*ListJobsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListJobsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserJobList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JobsUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListJobsResult200Headers
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartJobResult parses an HTTP response from a StartJobWithResponse call
+func ParseStartJobResult(rsp *http.Response) (*StartJobResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartJobResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserJobDryRun
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest UserJob
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JobsUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers StartJobResult202Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 429:
+		var headers StartJobResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelJobResult parses an HTTP response from a CancelJobWithResponse call
+func ParseCancelJobResult(rsp *http.Response) (*CancelJobResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelJobResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserJob
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JobsUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetJobResult parses an HTTP response from a GetJobWithResponse call
+func ParseGetJobResult(rsp *http.Response) (*GetJobResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetJobResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserJob
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest JobsUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON503 = &dest
+
 	}
 
 	return response, nil

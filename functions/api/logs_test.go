@@ -62,7 +62,9 @@ func startLocalServer(t *testing.T, bootstrap, endpoint string) (*exec.Cmd, stri
 	output := &syncBuffer{}
 	cmd := exec.Command(bootstrap)
 	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=us-east-1",
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "LISTEN_ADDR="+addr, "AWS_LAMBDA_RUNTIME_API=")
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "LISTEN_ADDR="+addr, "AWS_LAMBDA_RUNTIME_API=",
+		// A stand-in of Cognito alone has no jobs table, queue or bucket.
+		"USER_JOBS=off")
 	cmd.Stdout, cmd.Stderr = output, output
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -75,7 +75,9 @@ func awsEnv(t *testing.T, endpoint string) {
 		"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "",
 		"AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": "", "AWS_PROFILE": "",
 		"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-		"AWS_LAMBDA_RUNTIME_API": "", "COGNITO_RATE_LIMITS": "", "ALLOWED_POOL_IDS": "", "REQUEST_TIMEOUT": ""} {
+		"AWS_LAMBDA_RUNTIME_API": "", "COGNITO_RATE_LIMITS": "", "ALLOWED_POOL_IDS": "", "REQUEST_TIMEOUT": "",
+		// A stand-in of Cognito alone has no jobs table, queue or bucket.
+		"USER_JOBS": "off"} {
 		t.Setenv(k, v)
 	}
 }

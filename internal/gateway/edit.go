@@ -15,6 +15,11 @@ import (
 
 // composites are the operations that are more than one Cognito call.
 var composites = map[string]handlerFunc{
+	// User jobs: the jobs table and queue, not Cognito (jobs.go).
+	"startJob":      startJob,
+	"listJobs":      listJobs,
+	"getJob":        getJob,
+	"cancelJob":     cancelJob,
 	"replacePool":   poolEditor.replace,
 	"patchPool":     poolEditor.patch,
 	"patchGroup":    groupEditor.patch,

@@ -32,6 +32,7 @@ import (
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/invocation"
+	"github.com/acme/cognito-admin-gateway/internal/jobrun"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/internal/redact"
@@ -106,6 +107,9 @@ type Options struct {
 	// SCIMTokens checks the bearer tokens that SCIM clients present, and
 	// issues new ones. Nil refuses every SCIM request.
 	SCIMTokens SCIMTokens
+	// Jobs, when set, serves /pools/{poolId}/jobs (jobs.go); without it
+	// those routes are a 503.
+	Jobs *jobrun.Service
 }
 
 // Limiter paces Cognito calls. Wait returns when an action of category

@@ -19,6 +19,7 @@ import (
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/gateway"
+	"github.com/acme/cognito-admin-gateway/internal/jobrun"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/internal/scimauth"
 	"github.com/acme/cognito-admin-gateway/openapi"
@@ -167,19 +168,46 @@ func loopbackHost(endpoint string) string {
 // the same configuration, and calls nothing until a SCIM request or a
 // token's issue needs it.
 func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (http.Handler, Config, error) {
-	cfg, err := ReadConfig(getenv)
+	p, err := assemble(ctx, getenv, logger, false)
 	if err != nil {
-		return nil, cfg, err
+		return nil, p.Config, err
+	}
+	return p.Handler, p.Config, nil
+}
+
+// Process is what a process of the gateway runs: the API's handler, and
+// the job worker with the queue it takes steps from (nil when this process
+// runs no jobs).
+type Process struct {
+	Handler http.Handler
+	Config  Config
+	Worker  *jobrun.Worker
+	Queue   jobrun.Queue
+}
+
+// Assemble is Build with the user jobs (jobs.go): in Lambda, on the
+// table, queue and bucket the environment names; on a laptop, on ones it
+// creates when missing.
+func Assemble(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*Process, error) {
+	return assemble(ctx, getenv, logger, true)
+}
+
+func assemble(ctx context.Context, getenv func(string) string, logger *slog.Logger, withJobs bool) (*Process, error) {
+	p := &Process{}
+	cfg, err := ReadConfig(getenv)
+	p.Config = cfg
+	if err != nil {
+		return p, err
 	}
 	awsConfig, err := AWSConfig(ctx, getenv)
 	if err != nil {
-		return nil, cfg, fmt.Errorf("load AWS configuration: %w", err)
+		return p, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	// Lazily: a cold start decodes the paths, and each operation is decoded
 	// when a request first needs it.
 	spec, err := openapi.LoadSpec()
 	if err != nil {
-		return nil, cfg, err
+		return p, err
 	}
 	client := cip.NewFromConfig(awsConfig, cognito.Policy)
 	limiter := quota.New(cfg.RateLimits)
@@ -188,14 +216,30 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		logger.Info("Cognito is on this machine: calls are paced only in the categories COGNITO_RATE_LIMITS names",
 			"cognitoHost", cfg.LocalCognito, "pacedCategories", slices.Sorted(maps.Keys(cfg.RateLimits)))
 	}
-	h, err := gateway.New(client, spec, gateway.Options{
+	opts := gateway.Options{
 		Logger:       logger,
 		AllowedPools: cfg.AllowedPools,
 		Limiter:      limiter,
 		SCIMTokens:   scimauth.New(secretsManager(awsConfig, getenv), scimauth.Options{Prefix: cfg.SCIMSecretPrefix}),
-	})
-	if err != nil {
-		return nil, cfg, err
 	}
-	return h, cfg, nil
+	if withJobs {
+		jobs, err := buildJobs(ctx, getenv, cfg, awsConfig, client, limiter, logger)
+		switch {
+		case err != nil && cfg.Lambda:
+			return p, err
+		case err != nil:
+			// A laptop's gateway in front of something that is not moto
+			// (a stand-in, real AWS without the rights) still serves
+			// everything else; the jobs routes say they are off.
+			logger.Warn("user jobs are off: their table, queue or bucket could not be made ready", "error", err.Error())
+		case jobs != nil:
+			opts.Jobs, p.Worker, p.Queue = jobs.service, jobs.worker, jobs.service.Queue
+		}
+	}
+	h, err := gateway.New(client, spec, opts)
+	if err != nil {
+		return p, err
+	}
+	p.Handler = h
+	return p, nil
 }

@@ -23,7 +23,8 @@ type LambdaFunc func(context.Context, events.APIGatewayProxyRequest) (events.API
 const runtimeAPIVersion = "2018-06-01"
 
 // ServeLambda answers the invocations of the Lambda Runtime API at
-// AWS_LAMBDA_RUNTIME_API with f until ctx ends, then returns nil; it
+// AWS_LAMBDA_RUNTIME_API with f until ctx ends (the API function's f takes
+// API Gateway events, the job worker's SQS events), then returns nil; it
 // returns an error when the Runtime API fails or f panics, after which
 // Lambda starts a fresh process.
 //
@@ -34,7 +35,7 @@ const runtimeAPIVersion = "2018-06-01"
 // process's environment, never returns and exits the process on any
 // failure, which no test can run in-process. Like lambda.Start, it installs
 // no signal handler.
-func ServeLambda(ctx context.Context, getenv func(string) string, f LambdaFunc) error {
+func ServeLambda[Event, Response any](ctx context.Context, getenv func(string) string, f func(context.Context, Event) (Response, error)) error {
 	api := getenv("AWS_LAMBDA_RUNTIME_API")
 	if api == "" {
 		return errors.New("AWS_LAMBDA_RUNTIME_API is not set")
@@ -42,7 +43,7 @@ func ServeLambda(ctx context.Context, getenv func(string) string, f LambdaFunc) 
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	// The Runtime API is link-local: no proxy a function configures applies.
 	transport.Proxy = nil
-	rt := runtimeAPI{
+	rt := runtimeAPI[Event, Response]{
 		base:   "http://" + api + "/" + runtimeAPIVersion + "/runtime/invocation/",
 		client: &http.Client{Transport: transport},
 		f:      f,
@@ -75,15 +76,15 @@ func ServeLambda(ctx context.Context, getenv func(string) string, f LambdaFunc) 
 	return nil
 }
 
-type runtimeAPI struct {
+type runtimeAPI[Event, Response any] struct {
 	base       string
 	client     *http.Client
-	f          LambdaFunc
+	f          func(context.Context, Event) (Response, error)
 	setTraceID bool
 }
 
 // loop answers invocations one after the other until ctx ends.
-func (rt runtimeAPI) loop(ctx context.Context) error {
+func (rt runtimeAPI[Event, Response]) loop(ctx context.Context) error {
 	for {
 		id, header, event, err := rt.next(ctx)
 		if ctx.Err() != nil {
@@ -102,7 +103,7 @@ func (rt runtimeAPI) loop(ctx context.Context) error {
 }
 
 // next waits for the next invocation.
-func (rt runtimeAPI) next(ctx context.Context) (id string, header http.Header, event []byte, err error) {
+func (rt runtimeAPI[Event, Response]) next(ctx context.Context) (id string, header http.Header, event []byte, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rt.base+"next", nil)
 	if err != nil {
 		return "", nil, nil, err
@@ -125,7 +126,7 @@ func (rt runtimeAPI) next(ctx context.Context) (id string, header http.Header, e
 // invoke answers one invocation: f's response, or a function error when
 // the invocation cannot be handed to f. A panic in f is reported as a
 // function error too, and then ends the loop.
-func (rt runtimeAPI) invoke(ctx context.Context, id string, header http.Header, raw []byte) (err error) {
+func (rt runtimeAPI[Event, Response]) invoke(ctx context.Context, id string, header http.Header, raw []byte) (err error) {
 	ms, parseErr := strconv.ParseInt(header.Get("Lambda-Runtime-Deadline-Ms"), 10, 64)
 	if parseErr != nil {
 		return rt.fail(ctx, id, "Runtime.InvalidDeadline", "the invocation has no valid Lambda-Runtime-Deadline-Ms")
@@ -135,7 +136,7 @@ func (rt runtimeAPI) invoke(ctx context.Context, id string, header http.Header, 
 	if rt.setTraceID {
 		_ = os.Setenv("_X_AMZN_TRACE_ID", header.Get("Lambda-Runtime-Trace-Id"))
 	}
-	var event events.APIGatewayProxyRequest
+	var event Event
 	if err := json.Unmarshal(raw, &event); err != nil {
 		return rt.fail(ctx, id, "Runtime.UnmarshalError", err.Error())
 	}
@@ -160,7 +161,7 @@ func (rt runtimeAPI) invoke(ctx context.Context, id string, header http.Header, 
 }
 
 // fail reports a function error for the invocation id.
-func (rt runtimeAPI) fail(ctx context.Context, id, errorType, message string) error {
+func (rt runtimeAPI[Event, Response]) fail(ctx context.Context, id, errorType, message string) error {
 	body, err := json.Marshal(struct {
 		Message string `json:"errorMessage"`
 		Type    string `json:"errorType"`
@@ -171,7 +172,7 @@ func (rt runtimeAPI) fail(ctx context.Context, id, errorType, message string) er
 	return rt.post(ctx, id+"/error", bytes.NewReader(body))
 }
 
-func (rt runtimeAPI) post(ctx context.Context, path string, body io.Reader) error {
+func (rt runtimeAPI[Event, Response]) post(ctx context.Context, path string, body io.Reader) error {
 	// The answer is sent even when the invocation's deadline has passed:
 	// only the Runtime API decides that it is too late.
 	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodPost, rt.base+path, body)

@@ -104,6 +104,29 @@ func Only(rates map[string]float64) *Limiter {
 	return l
 }
 
+// Share builds a Limiter that paces every category l paces at share
+// (0 < share <= 1) of l's rate, in buckets of its own. It is for the job
+// worker: a job that took a category's whole rate would leave nothing for
+// the interactive admin calls that share it, so the worker runs at a
+// fraction of what the gateway may spend.
+func (l *Limiter) Share(share float64) *Limiter {
+	shared := &Limiter{buckets: make(map[Category]*rate.Limiter, len(l.buckets))}
+	for category, b := range l.buckets {
+		shared.buckets[category] = bucket(float64(b.Limit()) * share)
+	}
+	return shared
+}
+
+// Rate is the requests per second l allows in category, and false when l
+// does not pace it.
+func (l *Limiter) Rate(category Category) (float64, bool) {
+	b, ok := l.buckets[category]
+	if !ok {
+		return 0, false
+	}
+	return float64(b.Limit()), true
+}
+
 // bucket holds one second's worth of tokens, and at least one.
 func bucket(rps float64) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(rps), max(1, int(math.Ceil(rps))))

@@ -149,3 +149,23 @@ func TestOnlyPacesTheNamedCategories(t *testing.T) {
 		t.Errorf("second update within the second: %v, want a UserUpdate *ThrottledError", err)
 	}
 }
+
+func TestShareTakesAFractionOfEachPacedCategoryInBucketsOfItsOwn(t *testing.T) {
+	gateway := Only(map[string]float64{"UserList": 6, "UserUpdate": 5})
+	jobs := gateway.Share(0.5)
+	for category, want := range map[Category]float64{UserList: 3, UserUpdate: 2.5} {
+		if got, ok := jobs.Rate(category); !ok || got != want {
+			t.Errorf("%s: %v (paced %v), want %v", category, got, ok, want)
+		}
+	}
+	if _, ok := jobs.Rate(UserRead); ok {
+		t.Error("UserRead is paced by the share, but the gateway does not pace it")
+	}
+	// The job's bucket is its own: draining it leaves the gateway's full.
+	for range 3 {
+		_ = jobs.Wait(context.Background(), UserList)
+	}
+	if tokens := gateway.buckets[UserList].Tokens(); tokens < 5.9 {
+		t.Errorf("the gateway's UserList bucket holds %v tokens after the job's calls, want 6", tokens)
+	}
+}
