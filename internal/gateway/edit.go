@@ -15,6 +15,7 @@ import (
 
 // composites are the operations that are more than one Cognito call.
 var composites = map[string]handlerFunc{
+	"setupSCIM":     setupSCIM,
 	"replacePool":   poolEditor.replace,
 	"patchPool":     poolEditor.patch,
 	"patchGroup":    groupEditor.patch,

@@ -35,6 +35,7 @@ import (
 	"github.com/acme/cognito-admin-gateway/internal/problem"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/internal/redact"
+	"github.com/acme/cognito-admin-gateway/internal/scim"
 	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
@@ -53,6 +54,8 @@ type Gateway struct {
 	composites map[string]handlerFunc
 	logger     *slog.Logger
 	opts       Options
+	// scim serves the operations the spec marks x-scim (scim.go).
+	scim *scim.Server
 	// served counts answered requests; the first one of a process is its
 	// cold start.
 	served atomic.Int64
@@ -101,14 +104,30 @@ type Options struct {
 	// AllowedPools, when not empty, are the only user pools the gateway
 	// acts on; any other is a 403 before Cognito is called.
 	AllowedPools []string
+	// SCIMSettings are the SCIM server's settings by pool id; a pool not
+	// in it has scim.DefaultSettings.
+	SCIMSettings map[string]scim.Settings
 	// Limiter, when set, paces the Cognito calls.
 	Limiter Limiter
+	// SCIMTokens checks the bearer tokens that SCIM clients present, and
+	// issues new ones. Nil refuses every SCIM request.
+	SCIMTokens SCIMTokens
 }
 
 // Limiter paces Cognito calls. Wait returns when an action of category
 // may be called, or an error if it cannot be called before ctx's deadline.
 type Limiter interface {
 	Wait(ctx context.Context, category quota.Category) error
+}
+
+// SCIMTokens checks and issues the bearer tokens of a pool's SCIM
+// routes. Verify returns nil for a token the pool accepts, or a
+// *problem.Error: 401 for a missing or wrong token, 429 (with
+// RetryAfter) when a source has failed too often; it never calls Cognito.
+// source is the client's address, for throttling.
+type SCIMTokens interface {
+	Verify(ctx context.Context, poolID, token, source string) error
+	Issue(ctx context.Context, poolID string) (token string, err error)
 }
 
 // Spec is the API description a gateway runs on: a document already
@@ -139,7 +158,7 @@ func New[S Spec](client *cip.Client, spec S, opts Options) (*Gateway, error) {
 		logger = slog.New(redact.Handler(opts.Logger.Handler()))
 	}
 	g := &Gateway{
-		client: client, spec: s, router: router, logger: logger, opts: opts,
+		client: client, spec: s, router: router, logger: logger, opts: opts, scim: scim.New(opts.SCIMSettings),
 		actions: sync.OnceValue(cognito.Actions), composites: composites,
 		validation: openapi3filter.Options{
 			MultiError:         true,
@@ -200,7 +219,11 @@ func (g *Gateway) respond(w http.ResponseWriter, r *http.Request, requestID stri
 			g.logger.Error("request failed", "requestId", requestID, "method", r.Method,
 				"path", r.URL.Path, "status", p.Status, "code", p.Code, "error", p.Error())
 		}
-		problem.Write(w, requestID, p)
+		if c.op != nil && c.op.scim || c.op == nil && isSCIMPath(r.URL.Path) {
+			scim.WriteError(w, p)
+		} else {
+			problem.Write(w, requestID, p)
+		}
 		return p.Status, p.CognitoCode
 	}
 	writeAnswer(w, a)
@@ -225,6 +248,11 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 		return nil, err
 	}
 	c.path = path
+	if op.scim {
+		if err := g.verifySCIMToken(r, path["poolId"]); err != nil {
+			return nil, err
+		}
+	}
 	if err := g.checkPool(op, path); err != nil {
 		return nil, err
 	}
