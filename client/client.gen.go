@@ -5934,7 +5934,16 @@ type ListSCIMGroupsParams struct {
 	// Attributes Accepted, and not applied; every attribute is returned.
 	Attributes *ScimAttributes `form:"attributes,omitempty" json:"attributes,omitempty"`
 
-	// ExcludedAttributes Applied to a group's `members` only, which are then not read.
+	// ExcludedAttributes Applied to a group's `members` only, which are then neither read nor returned.
+	ExcludedAttributes *ScimExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// GetSCIMGroupParams defines parameters for GetSCIMGroup.
+type GetSCIMGroupParams struct {
+	// Attributes Accepted, and not applied; every attribute is returned.
+	Attributes *ScimAttributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Applied to a group's `members` only, which are then neither read nor returned.
 	ExcludedAttributes *ScimExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
 
@@ -5976,7 +5985,16 @@ type ListSCIMUsersParams struct {
 	// Attributes Accepted, and not applied; every attribute is returned.
 	Attributes *ScimAttributes `form:"attributes,omitempty" json:"attributes,omitempty"`
 
-	// ExcludedAttributes Applied to a group's `members` only, which are then not read.
+	// ExcludedAttributes Applied to a group's `members` only, which are then neither read nor returned.
+	ExcludedAttributes *ScimExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// GetSCIMUserParams defines parameters for GetSCIMUser.
+type GetSCIMUserParams struct {
+	// Attributes Accepted, and not applied; every attribute is returned.
+	Attributes *ScimAttributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Applied to a group's `members` only, which are then neither read nor returned.
 	ExcludedAttributes *ScimExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
 
@@ -9091,7 +9109,7 @@ type ClientInterface interface {
 	// By its id, the group name.
 	//
 	// Corresponds with GET /pools/{poolId}/scim/v2/Groups/{groupId} (the `GetSCIMGroup` operationId).
-	GetSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, params *GetSCIMGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PatchSCIMGroupWithBody Patch a SCIM group
 	//
@@ -9253,7 +9271,7 @@ type ClientInterface interface {
 	// By its id, the user's `sub`.
 	//
 	// Corresponds with GET /pools/{poolId}/scim/v2/Users/{userId} (the `GetSCIMUser` operationId).
-	GetSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, params *GetSCIMUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PatchSCIMUserWithBody Patch a SCIM user
 	//
@@ -14378,8 +14396,8 @@ func (c *Client) DeleteSCIMGroup(ctx context.Context, poolID PoolID, groupID Sci
 // By its id, the group name.
 //
 // Corresponds with GET /pools/{poolId}/scim/v2/Groups/{groupId} (the `GetSCIMGroup` operationId).
-func (c *Client) GetSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetSCIMGroupRequest(c.Server, poolID, groupID)
+func (c *Client) GetSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, params *GetSCIMGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSCIMGroupRequest(c.Server, poolID, groupID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -14710,8 +14728,8 @@ func (c *Client) DeleteSCIMUser(ctx context.Context, poolID PoolID, userID ScimU
 // By its id, the user's `sub`.
 //
 // Corresponds with GET /pools/{poolId}/scim/v2/Users/{userId} (the `GetSCIMUser` operationId).
-func (c *Client) GetSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetSCIMUserRequest(c.Server, poolID, userID)
+func (c *Client) GetSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, params *GetSCIMUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSCIMUserRequest(c.Server, poolID, userID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -22205,7 +22223,7 @@ func NewDeleteSCIMGroupRequest(server string, poolID PoolID, groupID ScimGroupID
 }
 
 // NewGetSCIMGroupRequest constructs an http.Request for the GetSCIMGroup method
-func NewGetSCIMGroupRequest(server string, poolID PoolID, groupID ScimGroupID) (*http.Request, error) {
+func NewGetSCIMGroupRequest(server string, poolID PoolID, groupID ScimGroupID, params *GetSCIMGroupParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -22235,6 +22253,45 @@ func NewGetSCIMGroupRequest(server string, poolID PoolID, groupID ScimGroupID) (
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Attributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "attributes", *params.Attributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludedAttributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "excludedAttributes", *params.ExcludedAttributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -22870,7 +22927,7 @@ func NewDeleteSCIMUserRequest(server string, poolID PoolID, userID ScimUserID) (
 }
 
 // NewGetSCIMUserRequest constructs an http.Request for the GetSCIMUser method
-func NewGetSCIMUserRequest(server string, poolID PoolID, userID ScimUserID) (*http.Request, error) {
+func NewGetSCIMUserRequest(server string, poolID PoolID, userID ScimUserID, params *GetSCIMUserParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -22900,6 +22957,45 @@ func NewGetSCIMUserRequest(server string, poolID PoolID, userID ScimUserID) (*ht
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Attributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "attributes", *params.Attributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludedAttributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "excludedAttributes", *params.ExcludedAttributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -27909,7 +28005,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /pools/{poolId}/scim/v2/Groups/{groupId} (the `GetSCIMGroup` operationId).
-	GetSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, reqEditors ...RequestEditorFn) (*GetSCIMGroupResult, error)
+	GetSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, params *GetSCIMGroupParams, reqEditors ...RequestEditorFn) (*GetSCIMGroupResult, error)
 
 	// PatchSCIMGroupWithBodyWithResponse Patch a SCIM group
 	//
@@ -28087,7 +28183,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /pools/{poolId}/scim/v2/Users/{userId} (the `GetSCIMUser` operationId).
-	GetSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, reqEditors ...RequestEditorFn) (*GetSCIMUserResult, error)
+	GetSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, params *GetSCIMUserParams, reqEditors ...RequestEditorFn) (*GetSCIMUserResult, error)
 
 	// PatchSCIMUserWithBodyWithResponse Patch a SCIM user
 	//
@@ -51560,8 +51656,8 @@ func (c *ClientWithResponses) DeleteSCIMGroupWithResponse(ctx context.Context, p
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /pools/{poolId}/scim/v2/Groups/{groupId} (the `GetSCIMGroup` operationId).
-func (c *ClientWithResponses) GetSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, reqEditors ...RequestEditorFn) (*GetSCIMGroupResult, error) {
-	rsp, err := c.GetSCIMGroup(ctx, poolID, groupID, reqEditors...)
+func (c *ClientWithResponses) GetSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, params *GetSCIMGroupParams, reqEditors ...RequestEditorFn) (*GetSCIMGroupResult, error) {
+	rsp, err := c.GetSCIMGroup(ctx, poolID, groupID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -51840,8 +51936,8 @@ func (c *ClientWithResponses) DeleteSCIMUserWithResponse(ctx context.Context, po
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /pools/{poolId}/scim/v2/Users/{userId} (the `GetSCIMUser` operationId).
-func (c *ClientWithResponses) GetSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, reqEditors ...RequestEditorFn) (*GetSCIMUserResult, error) {
-	rsp, err := c.GetSCIMUser(ctx, poolID, userID, reqEditors...)
+func (c *ClientWithResponses) GetSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, params *GetSCIMUserParams, reqEditors ...RequestEditorFn) (*GetSCIMUserResult, error) {
+	rsp, err := c.GetSCIMUser(ctx, poolID, userID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

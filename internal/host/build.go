@@ -18,6 +18,7 @@ import (
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/gateway"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
+	"github.com/acme/cognito-admin-gateway/internal/scim"
 	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
@@ -36,6 +37,9 @@ type Config struct {
 	// AllowedPools are the only user pools the gateway acts on
 	// (ALLOWED_POOL_IDS, comma-separated). Empty means every pool.
 	AllowedPools []string
+	// SCIMSettings are the SCIM server's settings by pool id
+	// (SCIM_POOL_SETTINGS, JSON; see scim.ParseSettings).
+	SCIMSettings map[string]scim.Settings
 	// LocalCognito is the host of the Cognito endpoint when it is on this
 	// machine's loopback (moto, a stand-in), and empty otherwise. Such a
 	// Cognito has no quota that production shares, so only the categories
@@ -78,6 +82,9 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 			return cfg, fmt.Errorf("ALLOWED_POOL_IDS: %q is not a user pool id such as us-east-1_Example1", id)
 		}
 		cfg.AllowedPools = append(cfg.AllowedPools, id)
+	}
+	if cfg.SCIMSettings, err = scim.ParseSettings(getenv("SCIM_POOL_SETTINGS")); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }
@@ -146,6 +153,7 @@ func Build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	h, err := gateway.New(client, spec, gateway.Options{
 		Logger:       logger,
 		AllowedPools: cfg.AllowedPools,
+		SCIMSettings: cfg.SCIMSettings,
 		Limiter:      limiter,
 	})
 	if err != nil {

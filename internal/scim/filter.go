@@ -5,7 +5,10 @@ import (
 	"regexp"
 	"strings"
 
+	elimity "github.com/elimity-com/scim"
 	scimerrors "github.com/elimity-com/scim/errors"
+	scimfilter "github.com/elimity-com/scim/filter"
+	"github.com/elimity-com/scim/schema"
 	"github.com/scim2/filter-parser/v2"
 )
 
@@ -142,4 +145,43 @@ func conjuncts(expr filter.Expression) []filter.Expression {
 		return append(conjuncts(and.Left), conjuncts(and.Right)...)
 	}
 	return []filter.Expression{expr}
+}
+
+// multiValued are the multi-valued complex attributes the resources
+// carry, lowercase.
+var multiValuedNames = pathSet("emails", "phonenumbers", "members")
+
+// evaluable rewrites members.value eq "x" as members[value eq "x"]: the
+// library evaluates a sub-attribute of a multi-valued attribute as if the
+// attribute were one object, and so never matches it.
+func evaluable(expr filter.Expression) filter.Expression {
+	switch e := expr.(type) {
+	case *filter.AttributeExpression:
+		sub := e.AttributePath.SubAttributeName()
+		if sub == "" || !multiValuedNames[lower(e.AttributePath.AttributeName)] {
+			return e
+		}
+		outer := e.AttributePath
+		outer.SubAttribute = nil
+		inner := *e
+		inner.AttributePath = filter.AttributePath{AttributeName: sub}
+		return &filter.ValuePath{AttributePath: outer, ValueFilter: &inner}
+	case *filter.LogicalExpression:
+		return &filter.LogicalExpression{Left: evaluable(e.Left), Operator: e.Operator, Right: evaluable(e.Right)}
+	case *filter.NotExpression:
+		return &filter.NotExpression{Expression: evaluable(e.Expression)}
+	}
+	return expr
+}
+
+// matcher is the filter of a list request, as evaluated on resources
+// (filterView), or nil for none.
+func matcher(params elimity.ListRequestParams, s schema.Schema, extensions ...schema.Schema) *scimfilter.Validator {
+	if params.FilterValidator == nil {
+		return nil
+	}
+	withCommon := s
+	withCommon.Attributes = append(append(schema.Attributes{}, s.Attributes...), schema.CommonAttributes()...)
+	v := scimfilter.NewFilterValidator(evaluable(params.FilterValidator.GetFilter()), withCommon, extensions...)
+	return &v
 }

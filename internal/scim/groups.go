@@ -43,11 +43,32 @@ func (h groups) Create(r *http.Request, attributes elimity.ResourceAttributes) (
 
 func (h groups) Get(r *http.Request, id string) (elimity.Resource, error) {
 	ctx, req := r.Context(), from(r)
+	if excludesMembers(r) {
+		out, err := req.cognito.Call(ctx, "GetGroup", map[string]any{"UserPoolId": req.pool, "GroupName": id})
+		if err != nil {
+			if err = req.fail(err); isStatus(err, http.StatusNotFound) {
+				err = notFound("group", id)
+			}
+			return elimity.Resource{}, err
+		}
+		return groupResource(*out.(*cip.GetGroupOutput).Group, nil), nil
+	}
 	group, members, err := h.read(ctx, req, id)
 	if err != nil {
 		return elimity.Resource{}, err
 	}
 	return groupResource(group, members), nil
+}
+
+// excludesMembers reports excludedAttributes=members, which Entra ID
+// sends so as not to have a large group's members read.
+func excludesMembers(r *http.Request) bool {
+	for _, name := range strings.Split(r.URL.Query().Get("excludedAttributes"), ",") {
+		if strings.EqualFold(strings.TrimSpace(name), "members") {
+			return true
+		}
+	}
+	return false
 }
 
 // GetAll lists the pool's groups (Cognito's ListGroups has no filter)
@@ -56,7 +77,7 @@ func (h groups) Get(r *http.Request, id string) (elimity.Resource, error) {
 // with excludedAttributes=members, which Entra ID sends.
 func (h groups) GetAll(r *http.Request, params elimity.ListRequestParams) (elimity.Page, error) {
 	ctx, req := r.Context(), from(r)
-	withMembers := !strings.Contains(strings.ToLower(r.URL.Query().Get("excludedAttributes")), "members")
+	withMembers := !excludesMembers(r)
 	filterMembers := false
 	if params.FilterValidator != nil {
 		if err := answerable(params.FilterValidator.GetFilter(), groupFilterPaths); err != nil {
@@ -68,6 +89,7 @@ func (h groups) GetAll(r *http.Request, params elimity.ListRequestParams) (elimi
 	if err != nil {
 		return elimity.Page{}, err
 	}
+	match := matcher(params, groupSchema)
 	matches := make([]types.GroupType, 0, len(list))
 	memberLists := map[string][]member{}
 	for _, group := range list {
@@ -78,7 +100,7 @@ func (h groups) GetAll(r *http.Request, params elimity.ListRequestParams) (elimi
 			}
 			memberLists[*group.GroupName] = members
 		}
-		if params.FilterValidator == nil || params.FilterValidator.PassesFilter(filterView(groupResource(group, members))) == nil {
+		if match == nil || match.PassesFilter(filterView(groupResource(group, members))) == nil {
 			matches = append(matches, group)
 		}
 	}

@@ -138,10 +138,11 @@ func (h users) GetAll(r *http.Request, params elimity.ListRequestParams) (elimit
 	if err != nil {
 		return elimity.Page{}, err
 	}
+	match := matcher(params, userSchema, enterpriseSchema)
 	matches := make([]elimity.Resource, 0, len(list))
 	for _, user := range list {
 		res := userResource(facts, user)
-		if params.FilterValidator == nil || params.FilterValidator.PassesFilter(filterView(res)) == nil {
+		if match == nil || match.PassesFilter(filterView(res)) == nil {
 			matches = append(matches, res)
 		}
 	}
