@@ -438,3 +438,36 @@ func TestSCIMUserNameIsTheEmailWhereUsersSignInByEmail(t *testing.T) {
 		t.Errorf("found %v", user)
 	}
 }
+
+// TestSCIMGroupReadWithoutMembersSparesCognito: Entra ID reads a group
+// with excludedAttributes=members; its members are then neither read
+// (no ListUsersInGroup) nor returned.
+func TestSCIMGroupReadWithoutMembersSparesCognito(t *testing.T) {
+	standin := cognitotest.New(t)
+	standin.Handle("GetGroup", cognitotest.Reply(map[string]any{"Group": map[string]any{"GroupName": "editors", "UserPoolId": poolA}}))
+	standin.Handle("DescribeUserPool", cognitotest.Reply(map[string]any{"UserPool": map[string]any{"Id": poolA}}))
+	standin.Handle("ListUsersInGroup", cognitotest.Reply(map[string]any{"Users": []any{map[string]any{"Username": "ada",
+		"Attributes": []any{map[string]any{"Name": "sub", "Value": "9f3c1a2e"}}}}}))
+	g, err := New(standin.Client(), loadSpec(t), Options{SCIMTokens: poolTokens{poolA: "token-a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		query       string
+		withMembers bool
+	}{{"?excludedAttributes=members", false}, {"", true}} {
+		before := len(standin.Calls())
+		rec := serveSCIMRequest(g, http.MethodGet, "/pools/"+poolA+"/scim/v2/Groups/editors"+tc.query, "token-a", "")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.query, rec.Code, rec.Body)
+		}
+		read := false
+		for _, c := range standin.Calls()[before:] {
+			read = read || c.Action == "ListUsersInGroup"
+		}
+		if read != tc.withMembers || strings.Contains(rec.Body.String(), `"members"`) != tc.withMembers {
+			t.Errorf("%q: members read %v, in the answer %v; want %v", tc.query, read,
+				strings.Contains(rec.Body.String(), `"members"`), tc.withMembers)
+		}
+	}
+}

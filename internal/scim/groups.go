@@ -264,7 +264,7 @@ func (h groups) resolve(ctx context.Context, req *request, value any, known map[
 			members = append(members, m)
 			continue
 		}
-		facts, user, err := users{h.s}.find(ctx, req, id)
+		facts, user, err := users(h).find(ctx, req, id)
 		if err != nil {
 			if scimErr, ok := err.(scimerrors.ScimError); ok && scimErr.Status == http.StatusNotFound {
 				return nil, scimerrors.ScimError{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeInvalidValue,
