@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -38,6 +39,16 @@ func serveSCIM(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	var raw []byte
 	if len(res.Body) > 0 {
 		raw = res.Body
+	}
+	if res.Status == http.StatusCreated && len(c.op.created) > 0 {
+		// The audit line names what a create made, by the member of the
+		// answer its x-location names ({id}).
+		var made map[string]any
+		_ = json.Unmarshal(raw, &made)
+		c.created = map[string]string{}
+		for member, param := range c.op.created {
+			c.created[param], _ = made[member].(string)
+		}
 	}
 	return &answer{status: res.Status, header: res.Header, raw: raw}, nil
 }

@@ -1,9 +1,11 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
+	"github.com/acme/cognito-admin-gateway/internal/mototest"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/internal/scim"
 )
@@ -469,5 +472,36 @@ func TestSCIMGroupReadWithoutMembersSparesCognito(t *testing.T) {
 			t.Errorf("%q: members read %v, in the answer %v; want %v", tc.query, read,
 				strings.Contains(rec.Body.String(), `"members"`), tc.withMembers)
 		}
+	}
+}
+
+// TestSCIMCreateIsAuditedWithWhatItMade: the audit line of a SCIM create
+// names the user it made by its id, as every create's names what it made;
+// no line carries the SCIM token.
+func TestSCIMCreateIsAuditedWithWhatItMade(t *testing.T) {
+	m := startMotoGateway(t)
+	out, err := m.Direct.CreateUserPool(context.Background(), &cip.CreateUserPoolInput{PoolName: aws.String("scim")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := *out.UserPool.Id
+	var logs bytes.Buffer
+	g, err := New(cip.NewFromConfig(mototest.Config(t, m.endpoint)), loadSpec(t), Options{
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil)), SCIMTokens: poolTokens{pool: "token-secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := serveSCIMRequest(g, http.MethodPost, "/pools/"+pool+"/scim/v2/Users", "token-secret",
+		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada"}`)
+	var user map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &user); err != nil || rec.Code != http.StatusCreated {
+		t.Fatalf("%d %v: %s", rec.Code, err, rec.Body)
+	}
+	records := logRecords(t, &logs, "audit")
+	if len(records) != 1 || records[0]["operation"] != "createSCIMUser" || records[0]["userId"] != user["id"] || records[0]["poolId"] != pool {
+		t.Errorf("audit %v, want createSCIMUser of %v", records, user["id"])
+	}
+	if strings.Contains(logs.String(), "token-secret") {
+		t.Error("a log line carries the SCIM token")
 	}
 }
