@@ -3899,6 +3899,28 @@ type SchemaAttributeType struct {
 	StringAttributeConstraints *StringAttributeConstraintsType `json:"StringAttributeConstraints,omitempty"`
 }
 
+// ScimError defines model for ScimError.
+type ScimError struct {
+	Detail   *string  `json:"detail,omitempty"`
+	Schemas  []string `json:"schemas"`
+	ScimType *string  `json:"scimType,omitempty"`
+
+	// Status The HTTP status, as a string.
+	Status string `json:"status"`
+}
+
+// ScimListResponse defines model for ScimListResponse.
+type ScimListResponse struct {
+	Resources    nullable.Nullable[[]ScimResource] `json:"Resources,omitempty"`
+	ItemsPerPage *int                              `json:"itemsPerPage,omitempty"`
+	Schemas      []string                          `json:"schemas"`
+	StartIndex   *int                              `json:"startIndex,omitempty"`
+	TotalResults int                               `json:"totalResults"`
+}
+
+// ScimResource A SCIM resource, as RFC 7643 describes it for its schema.
+type ScimResource map[string]interface{}
+
 // ScimToken A new SCIM bearer token, shown once.
 type ScimToken struct {
 	// Token The token: 32 random bytes, base64url without padding (43
@@ -3989,6 +4011,15 @@ type SetUserPoolMfaConfigRequest struct {
 type SetUserSettingsRequest struct {
 	// MFAOptions The user's SMS MFA options; they replace the current ones.
 	MFAOptions []MFAOptionType `json:"MFAOptions"`
+}
+
+// SetupSCIMResponse defines model for SetupSCIMResponse.
+type SetupSCIMResponse struct {
+	// Added The custom attributes this call added, without `custom:`.
+	Added []string `json:"Added"`
+
+	// Attributes Every custom attribute the mapping uses, without `custom:`.
+	Attributes []string `json:"Attributes"`
 }
 
 // SignInPolicyType The authentication factors users can start sign-in with (choice-based authentication).
@@ -5279,6 +5310,33 @@ type ResourceServerLimit = int32
 // ReturnMergedResources defines model for returnMergedResources.
 type ReturnMergedResources = bool
 
+// ScimAttributes defines model for scimAttributes.
+type ScimAttributes = string
+
+// ScimCount defines model for scimCount.
+type ScimCount = int
+
+// ScimExcludedAttributes defines model for scimExcludedAttributes.
+type ScimExcludedAttributes = string
+
+// ScimFilter defines model for scimFilter.
+type ScimFilter = string
+
+// ScimGroupID defines model for scimGroupId.
+type ScimGroupID = string
+
+// ScimResourceTypeID defines model for scimResourceTypeId.
+type ScimResourceTypeID = string
+
+// ScimSchemaID defines model for scimSchemaId.
+type ScimSchemaID = string
+
+// ScimStartIndex defines model for scimStartIndex.
+type ScimStartIndex = int
+
+// ScimUserID defines model for scimUserId.
+type ScimUserID = string
+
 // TermsID The ID of a terms document, a version 4 UUID.
 //
 // Example: 8c8d9e4c-3f1a-4b6e-9c2d-0a1b2c3d4e5f
@@ -6084,6 +6142,84 @@ type ReplaceRiskConfigurationParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListSCIMGroupsParams defines parameters for ListSCIMGroups.
+type ListSCIMGroupsParams struct {
+	// Filter A SCIM filter (RFC 7644 §3.4.2.2), such as `userName eq "ada@example.com"`.
+	Filter *ScimFilter `form:"filter,omitempty" json:"filter,omitempty"`
+
+	// StartIndex The 1-based index of the first result; below 1 means 1.
+	StartIndex *ScimStartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
+
+	// Count The most results to return, at most 100; below 0 means 0.
+	Count *ScimCount `form:"count,omitempty" json:"count,omitempty"`
+
+	// Attributes Accepted, and not applied; every attribute is returned.
+	Attributes *ScimAttributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Applied to a group's `members` only, which are then neither read nor returned.
+	ExcludedAttributes *ScimExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// GetSCIMGroupParams defines parameters for GetSCIMGroup.
+type GetSCIMGroupParams struct {
+	// Attributes Accepted, and not applied; every attribute is returned.
+	Attributes *ScimAttributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Applied to a group's `members` only, which are then neither read nor returned.
+	ExcludedAttributes *ScimExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// ListSCIMResourceTypesParams defines parameters for ListSCIMResourceTypes.
+type ListSCIMResourceTypesParams struct {
+	// Filter A SCIM filter (RFC 7644 §3.4.2.2), such as `userName eq "ada@example.com"`.
+	Filter *ScimFilter `form:"filter,omitempty" json:"filter,omitempty"`
+
+	// StartIndex The 1-based index of the first result; below 1 means 1.
+	StartIndex *ScimStartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
+
+	// Count The most results to return, at most 100; below 0 means 0.
+	Count *ScimCount `form:"count,omitempty" json:"count,omitempty"`
+}
+
+// ListSCIMSchemasParams defines parameters for ListSCIMSchemas.
+type ListSCIMSchemasParams struct {
+	// Filter A SCIM filter (RFC 7644 §3.4.2.2), such as `userName eq "ada@example.com"`.
+	Filter *ScimFilter `form:"filter,omitempty" json:"filter,omitempty"`
+
+	// StartIndex The 1-based index of the first result; below 1 means 1.
+	StartIndex *ScimStartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
+
+	// Count The most results to return, at most 100; below 0 means 0.
+	Count *ScimCount `form:"count,omitempty" json:"count,omitempty"`
+}
+
+// ListSCIMUsersParams defines parameters for ListSCIMUsers.
+type ListSCIMUsersParams struct {
+	// Filter A SCIM filter (RFC 7644 §3.4.2.2), such as `userName eq "ada@example.com"`.
+	Filter *ScimFilter `form:"filter,omitempty" json:"filter,omitempty"`
+
+	// StartIndex The 1-based index of the first result; below 1 means 1.
+	StartIndex *ScimStartIndex `form:"startIndex,omitempty" json:"startIndex,omitempty"`
+
+	// Count The most results to return, at most 100; below 0 means 0.
+	Count *ScimCount `form:"count,omitempty" json:"count,omitempty"`
+
+	// Attributes Accepted, and not applied; every attribute is returned.
+	Attributes *ScimAttributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Applied to a group's `members` only, which are then neither read nor returned.
+	ExcludedAttributes *ScimExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// GetSCIMUserParams defines parameters for GetSCIMUser.
+type GetSCIMUserParams struct {
+	// Attributes Accepted, and not applied; every attribute is returned.
+	Attributes *ScimAttributes `form:"attributes,omitempty" json:"attributes,omitempty"`
+
+	// ExcludedAttributes Applied to a group's `members` only, which are then neither read nor returned.
+	ExcludedAttributes *ScimExcludedAttributes `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
 // PatchTagsParams defines parameters for PatchTags.
 type PatchTagsParams struct {
 	// DryRun When true, validate and build the Update input (UpdateUserPool,
@@ -6422,6 +6558,42 @@ type PatchRiskConfigurationApplicationMergePatchPlusJSONRequestBody = PatchRiskC
 
 // ReplaceRiskConfigurationJSONRequestBody defines body for ReplaceRiskConfiguration for application/json ContentType.
 type ReplaceRiskConfigurationJSONRequestBody = SetRiskConfigurationRequest
+
+// CreateSCIMGroupJSONRequestBody defines body for CreateSCIMGroup for application/json ContentType.
+type CreateSCIMGroupJSONRequestBody = ScimResource
+
+// CreateSCIMGroupApplicationScimPlusJSONRequestBody defines body for CreateSCIMGroup for application/scim+json ContentType.
+type CreateSCIMGroupApplicationScimPlusJSONRequestBody = ScimResource
+
+// PatchSCIMGroupJSONRequestBody defines body for PatchSCIMGroup for application/json ContentType.
+type PatchSCIMGroupJSONRequestBody = ScimResource
+
+// PatchSCIMGroupApplicationScimPlusJSONRequestBody defines body for PatchSCIMGroup for application/scim+json ContentType.
+type PatchSCIMGroupApplicationScimPlusJSONRequestBody = ScimResource
+
+// ReplaceSCIMGroupJSONRequestBody defines body for ReplaceSCIMGroup for application/json ContentType.
+type ReplaceSCIMGroupJSONRequestBody = ScimResource
+
+// ReplaceSCIMGroupApplicationScimPlusJSONRequestBody defines body for ReplaceSCIMGroup for application/scim+json ContentType.
+type ReplaceSCIMGroupApplicationScimPlusJSONRequestBody = ScimResource
+
+// CreateSCIMUserJSONRequestBody defines body for CreateSCIMUser for application/json ContentType.
+type CreateSCIMUserJSONRequestBody = ScimResource
+
+// CreateSCIMUserApplicationScimPlusJSONRequestBody defines body for CreateSCIMUser for application/scim+json ContentType.
+type CreateSCIMUserApplicationScimPlusJSONRequestBody = ScimResource
+
+// PatchSCIMUserJSONRequestBody defines body for PatchSCIMUser for application/json ContentType.
+type PatchSCIMUserJSONRequestBody = ScimResource
+
+// PatchSCIMUserApplicationScimPlusJSONRequestBody defines body for PatchSCIMUser for application/scim+json ContentType.
+type PatchSCIMUserApplicationScimPlusJSONRequestBody = ScimResource
+
+// ReplaceSCIMUserJSONRequestBody defines body for ReplaceSCIMUser for application/json ContentType.
+type ReplaceSCIMUserJSONRequestBody = ScimResource
+
+// ReplaceSCIMUserApplicationScimPlusJSONRequestBody defines body for ReplaceSCIMUser for application/scim+json ContentType.
+type ReplaceSCIMUserApplicationScimPlusJSONRequestBody = ScimResource
 
 // PatchTagsJSONRequestBody defines body for PatchTags for application/json ContentType.
 type PatchTagsJSONRequestBody = PatchTagsRequest
@@ -9187,6 +9359,17 @@ type ClientInterface interface {
 	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 	ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetupSCIM Prepare a pool for SCIM
+	//
+	// Adds the custom attributes the SCIM attribute mapping needs
+	// (`custom:scim_external_id`, `custom:scim_employee_no`,
+	// `custom:scim_department`, `custom:scim_manager`) that the pool lacks,
+	// with DescribeUserPool and AddCustomAttributes. Calling it again adds
+	// nothing. Cognito can neither change nor remove a custom attribute.
+	//
+	// Corresponds with POST /pools/{poolId}/scim/setup (the `SetupSCIM` operationId).
+	SetupSCIM(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// IssueScimToken Issue a SCIM token for a pool
 	//
 	// Makes a new bearer token for the pool's SCIM routes
@@ -9211,6 +9394,284 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /pools/{poolId}/scim/tokens (the `IssueScimToken` operationId).
 	IssueScimToken(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSCIMGroups List or find SCIM groups
+	//
+	// The pool's groups with their members (but with
+	// `excludedAttributes=members`), `startIndex` and `count` paging. Filters
+	// are evaluated over ListGroups' pages.
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Groups (the `ListSCIMGroups` operationId).
+	ListSCIMGroups(ctx context.Context, poolID PoolID, params *ListSCIMGroupsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSCIMGroupWithBody Create a SCIM group
+	//
+	// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+	// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+	CreateSCIMGroupWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSCIMGroup Create a SCIM group
+	//
+	// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+	// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+	CreateSCIMGroup(ctx context.Context, poolID PoolID, body CreateSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSCIMGroupWithApplicationScimPlusJSONBody Create a SCIM group
+	//
+	// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+	// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+	CreateSCIMGroupWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, body CreateSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSCIMGroup Delete a SCIM group
+	//
+	// DeleteGroup; its users stay.
+	//
+	// Corresponds with DELETE /pools/{poolId}/scim/v2/Groups/{groupId} (the `DeleteSCIMGroup` operationId).
+	DeleteSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSCIMGroup Get a SCIM group
+	//
+	// By its id, the group name.
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Groups/{groupId} (the `GetSCIMGroup` operationId).
+	GetSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, params *GetSCIMGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchSCIMGroupWithBody Patch a SCIM group
+	//
+	// Adds and removes members (`members[value eq "..."]` included), and
+	// renames as PUT does. `If-Match` is honoured (412).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+	PatchSCIMGroupWithBody(ctx context.Context, poolID PoolID, groupID ScimGroupID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchSCIMGroup Patch a SCIM group
+	//
+	// Adds and removes members (`members[value eq "..."]` included), and
+	// renames as PUT does. `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+	PatchSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, body PatchSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchSCIMGroupWithApplicationScimPlusJSONBody Patch a SCIM group
+	//
+	// Adds and removes members (`members[value eq "..."]` included), and
+	// renames as PUT does. `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+	PatchSCIMGroupWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, groupID ScimGroupID, body PatchSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceSCIMGroupWithBody Replace a SCIM group
+	//
+	// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+	// group is made with the old one's settings and members, the old one is
+	// deleted, and the answer carries the new id.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+	ReplaceSCIMGroupWithBody(ctx context.Context, poolID PoolID, groupID ScimGroupID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceSCIMGroup Replace a SCIM group
+	//
+	// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+	// group is made with the old one's settings and members, the old one is
+	// deleted, and the answer carries the new id.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+	ReplaceSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, body ReplaceSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceSCIMGroupWithApplicationScimPlusJSONBody Replace a SCIM group
+	//
+	// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+	// group is made with the old one's settings and members, the old one is
+	// deleted, and the answer carries the new id.
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+	ReplaceSCIMGroupWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, groupID ScimGroupID, body ReplaceSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSCIMResourceTypes The SCIM resource types, User and Group
+	//
+	// The User resource type carries the enterprise extension.
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/ResourceTypes (the `ListSCIMResourceTypes` operationId).
+	ListSCIMResourceTypes(ctx context.Context, poolID PoolID, params *ListSCIMResourceTypesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSCIMResourceType One SCIM resource type
+	//
+	// `User` or `Group`.
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/ResourceTypes/{resourceTypeId} (the `GetSCIMResourceType` operationId).
+	GetSCIMResourceType(ctx context.Context, poolID PoolID, resourceTypeID ScimResourceTypeID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSCIMSchemas The SCIM schemas
+	//
+	// The core User and Group schemas, the enterprise User extension and the
+	// discovery schemas. See the README for the attributes a pool keeps.
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Schemas (the `ListSCIMSchemas` operationId).
+	ListSCIMSchemas(ctx context.Context, poolID PoolID, params *ListSCIMSchemasParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSCIMSchema One SCIM schema
+	//
+	// By its URN, such as `urn:ietf:params:scim:schemas:core:2.0:User`.
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Schemas/{schemaId} (the `GetSCIMSchema` operationId).
+	GetSCIMSchema(ctx context.Context, poolID PoolID, schemaID ScimSchemaID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSCIMServiceProviderConfig The SCIM features this service provider supports
+	//
+	// RFC 7643 §5: PATCH, filters (up to 100 results) and ETags are supported;
+	// bulk, sort and password changes are not.
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/ServiceProviderConfig (the `GetSCIMServiceProviderConfig` operationId).
+	GetSCIMServiceProviderConfig(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSCIMUsers List or find SCIM users
+	//
+	// The pool's users as SCIM Users, `startIndex` and `count` paging over
+	// Cognito's pages. A filter on `userName`, `id` or `emails` equality is
+	// answered by ListUsers' `Filter`; any other by reading every user (60 a
+	// call, up to 6,000, else a 400 `tooMany`). A filter on an attribute the pool
+	// does not keep is a 400 `invalidFilter`.
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Users (the `ListSCIMUsers` operationId).
+	ListSCIMUsers(ctx context.Context, poolID PoolID, params *ListSCIMUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSCIMUserWithBody Create a SCIM user
+	//
+	// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+	// verified unless the pool's SCIM settings say otherwise; then
+	// AdminDisableUser when `active` is false. A `userName` that exists is a
+	// 409 `uniqueness`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+	CreateSCIMUserWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSCIMUser Create a SCIM user
+	//
+	// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+	// verified unless the pool's SCIM settings say otherwise; then
+	// AdminDisableUser when `active` is false. A `userName` that exists is a
+	// 409 `uniqueness`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+	CreateSCIMUser(ctx context.Context, poolID PoolID, body CreateSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSCIMUserWithApplicationScimPlusJSONBody Create a SCIM user
+	//
+	// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+	// verified unless the pool's SCIM settings say otherwise; then
+	// AdminDisableUser when `active` is false. A `userName` that exists is a
+	// 409 `uniqueness`.
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+	CreateSCIMUserWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, body CreateSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSCIMUser Delete a SCIM user
+	//
+	// AdminDeleteUser; or AdminDisableUser where the pool's SCIM settings say
+	// `onDelete: disable`. `If-Match` is honoured (412).
+	//
+	// Corresponds with DELETE /pools/{poolId}/scim/v2/Users/{userId} (the `DeleteSCIMUser` operationId).
+	DeleteSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSCIMUser Get a SCIM user
+	//
+	// By its id, the user's `sub`.
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Users/{userId} (the `GetSCIMUser` operationId).
+	GetSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, params *GetSCIMUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchSCIMUserWithBody Patch a SCIM user
+	//
+	// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+	// and path-less values, in the forms Okta and Entra ID send (capitalised
+	// operations, booleans as strings). `If-Match` is honoured (412).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+	PatchSCIMUserWithBody(ctx context.Context, poolID PoolID, userID ScimUserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchSCIMUser Patch a SCIM user
+	//
+	// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+	// and path-less values, in the forms Okta and Entra ID send (capitalised
+	// operations, booleans as strings). `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+	PatchSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, body PatchSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchSCIMUserWithApplicationScimPlusJSONBody Patch a SCIM user
+	//
+	// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+	// and path-less values, in the forms Okta and Entra ID send (capitalised
+	// operations, booleans as strings). `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+	PatchSCIMUserWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, userID ScimUserID, body PatchSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceSCIMUserWithBody Replace a SCIM user
+	//
+	// Sets every mapped attribute the body has and deletes those it leaves
+	// out; `active` enables or disables. `If-Match` is honoured (412).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+	ReplaceSCIMUserWithBody(ctx context.Context, poolID PoolID, userID ScimUserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceSCIMUser Replace a SCIM user
+	//
+	// Sets every mapped attribute the body has and deletes those it leaves
+	// out; `active` enables or disables. `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+	ReplaceSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, body ReplaceSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplaceSCIMUserWithApplicationScimPlusJSONBody Replace a SCIM user
+	//
+	// Sets every mapped attribute the body has and deletes those it leaves
+	// out; `active` enables or disables. `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+	ReplaceSCIMUserWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, userID ScimUserID, body ReplaceSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSigningCertificate Get the pool's SAML signing certificate
 	//
@@ -14287,6 +14748,27 @@ func (c *Client) ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, pa
 	return c.Client.Do(req)
 }
 
+// SetupSCIM Prepare a pool for SCIM
+//
+// Adds the custom attributes the SCIM attribute mapping needs
+// (`custom:scim_external_id`, `custom:scim_employee_no`,
+// `custom:scim_department`, `custom:scim_manager`) that the pool lacks,
+// with DescribeUserPool and AddCustomAttributes. Calling it again adds
+// nothing. Cognito can neither change nor remove a custom attribute.
+//
+// Corresponds with POST /pools/{poolId}/scim/setup (the `SetupSCIM` operationId).
+func (c *Client) SetupSCIM(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetupSCIMRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // IssueScimToken Issue a SCIM token for a pool
 //
 // Makes a new bearer token for the pool's SCIM routes
@@ -14312,6 +14794,574 @@ func (c *Client) ReplaceRiskConfiguration(ctx context.Context, poolID PoolID, pa
 // Corresponds with POST /pools/{poolId}/scim/tokens (the `IssueScimToken` operationId).
 func (c *Client) IssueScimToken(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewIssueScimTokenRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSCIMGroups List or find SCIM groups
+//
+// The pool's groups with their members (but with
+// `excludedAttributes=members`), `startIndex` and `count` paging. Filters
+// are evaluated over ListGroups' pages.
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Groups (the `ListSCIMGroups` operationId).
+func (c *Client) ListSCIMGroups(ctx context.Context, poolID PoolID, params *ListSCIMGroupsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSCIMGroupsRequest(c.Server, poolID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSCIMGroupWithBody Create a SCIM group
+//
+// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+func (c *Client) CreateSCIMGroupWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSCIMGroupRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSCIMGroup Create a SCIM group
+//
+// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+func (c *Client) CreateSCIMGroup(ctx context.Context, poolID PoolID, body CreateSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSCIMGroupRequest(c.Server, poolID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSCIMGroupWithApplicationScimPlusJSONBody Create a SCIM group
+//
+// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+func (c *Client) CreateSCIMGroupWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, body CreateSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSCIMGroupRequestWithApplicationScimPlusJSONBody(c.Server, poolID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSCIMGroup Delete a SCIM group
+//
+// DeleteGroup; its users stay.
+//
+// Corresponds with DELETE /pools/{poolId}/scim/v2/Groups/{groupId} (the `DeleteSCIMGroup` operationId).
+func (c *Client) DeleteSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSCIMGroupRequest(c.Server, poolID, groupID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSCIMGroup Get a SCIM group
+//
+// By its id, the group name.
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Groups/{groupId} (the `GetSCIMGroup` operationId).
+func (c *Client) GetSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, params *GetSCIMGroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSCIMGroupRequest(c.Server, poolID, groupID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchSCIMGroupWithBody Patch a SCIM group
+//
+// Adds and removes members (`members[value eq "..."]` included), and
+// renames as PUT does. `If-Match` is honoured (412).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+func (c *Client) PatchSCIMGroupWithBody(ctx context.Context, poolID PoolID, groupID ScimGroupID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchSCIMGroupRequestWithBody(c.Server, poolID, groupID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchSCIMGroup Patch a SCIM group
+//
+// Adds and removes members (`members[value eq "..."]` included), and
+// renames as PUT does. `If-Match` is honoured (412).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+func (c *Client) PatchSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, body PatchSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchSCIMGroupRequest(c.Server, poolID, groupID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchSCIMGroupWithApplicationScimPlusJSONBody Patch a SCIM group
+//
+// Adds and removes members (`members[value eq "..."]` included), and
+// renames as PUT does. `If-Match` is honoured (412).
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+func (c *Client) PatchSCIMGroupWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, groupID ScimGroupID, body PatchSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchSCIMGroupRequestWithApplicationScimPlusJSONBody(c.Server, poolID, groupID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceSCIMGroupWithBody Replace a SCIM group
+//
+// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+// group is made with the old one's settings and members, the old one is
+// deleted, and the answer carries the new id.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+func (c *Client) ReplaceSCIMGroupWithBody(ctx context.Context, poolID PoolID, groupID ScimGroupID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceSCIMGroupRequestWithBody(c.Server, poolID, groupID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceSCIMGroup Replace a SCIM group
+//
+// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+// group is made with the old one's settings and members, the old one is
+// deleted, and the answer carries the new id.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+func (c *Client) ReplaceSCIMGroup(ctx context.Context, poolID PoolID, groupID ScimGroupID, body ReplaceSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceSCIMGroupRequest(c.Server, poolID, groupID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceSCIMGroupWithApplicationScimPlusJSONBody Replace a SCIM group
+//
+// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+// group is made with the old one's settings and members, the old one is
+// deleted, and the answer carries the new id.
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+func (c *Client) ReplaceSCIMGroupWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, groupID ScimGroupID, body ReplaceSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceSCIMGroupRequestWithApplicationScimPlusJSONBody(c.Server, poolID, groupID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSCIMResourceTypes The SCIM resource types, User and Group
+//
+// The User resource type carries the enterprise extension.
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/ResourceTypes (the `ListSCIMResourceTypes` operationId).
+func (c *Client) ListSCIMResourceTypes(ctx context.Context, poolID PoolID, params *ListSCIMResourceTypesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSCIMResourceTypesRequest(c.Server, poolID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSCIMResourceType One SCIM resource type
+//
+// `User` or `Group`.
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/ResourceTypes/{resourceTypeId} (the `GetSCIMResourceType` operationId).
+func (c *Client) GetSCIMResourceType(ctx context.Context, poolID PoolID, resourceTypeID ScimResourceTypeID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSCIMResourceTypeRequest(c.Server, poolID, resourceTypeID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSCIMSchemas The SCIM schemas
+//
+// The core User and Group schemas, the enterprise User extension and the
+// discovery schemas. See the README for the attributes a pool keeps.
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Schemas (the `ListSCIMSchemas` operationId).
+func (c *Client) ListSCIMSchemas(ctx context.Context, poolID PoolID, params *ListSCIMSchemasParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSCIMSchemasRequest(c.Server, poolID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSCIMSchema One SCIM schema
+//
+// By its URN, such as `urn:ietf:params:scim:schemas:core:2.0:User`.
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Schemas/{schemaId} (the `GetSCIMSchema` operationId).
+func (c *Client) GetSCIMSchema(ctx context.Context, poolID PoolID, schemaID ScimSchemaID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSCIMSchemaRequest(c.Server, poolID, schemaID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSCIMServiceProviderConfig The SCIM features this service provider supports
+//
+// RFC 7643 §5: PATCH, filters (up to 100 results) and ETags are supported;
+// bulk, sort and password changes are not.
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/ServiceProviderConfig (the `GetSCIMServiceProviderConfig` operationId).
+func (c *Client) GetSCIMServiceProviderConfig(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSCIMServiceProviderConfigRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSCIMUsers List or find SCIM users
+//
+// The pool's users as SCIM Users, `startIndex` and `count` paging over
+// Cognito's pages. A filter on `userName`, `id` or `emails` equality is
+// answered by ListUsers' `Filter`; any other by reading every user (60 a
+// call, up to 6,000, else a 400 `tooMany`). A filter on an attribute the pool
+// does not keep is a 400 `invalidFilter`.
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Users (the `ListSCIMUsers` operationId).
+func (c *Client) ListSCIMUsers(ctx context.Context, poolID PoolID, params *ListSCIMUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSCIMUsersRequest(c.Server, poolID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSCIMUserWithBody Create a SCIM user
+//
+// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+// verified unless the pool's SCIM settings say otherwise; then
+// AdminDisableUser when `active` is false. A `userName` that exists is a
+// 409 `uniqueness`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+func (c *Client) CreateSCIMUserWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSCIMUserRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSCIMUser Create a SCIM user
+//
+// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+// verified unless the pool's SCIM settings say otherwise; then
+// AdminDisableUser when `active` is false. A `userName` that exists is a
+// 409 `uniqueness`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+func (c *Client) CreateSCIMUser(ctx context.Context, poolID PoolID, body CreateSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSCIMUserRequest(c.Server, poolID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSCIMUserWithApplicationScimPlusJSONBody Create a SCIM user
+//
+// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+// verified unless the pool's SCIM settings say otherwise; then
+// AdminDisableUser when `active` is false. A `userName` that exists is a
+// 409 `uniqueness`.
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+func (c *Client) CreateSCIMUserWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, body CreateSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSCIMUserRequestWithApplicationScimPlusJSONBody(c.Server, poolID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSCIMUser Delete a SCIM user
+//
+// AdminDeleteUser; or AdminDisableUser where the pool's SCIM settings say
+// `onDelete: disable`. `If-Match` is honoured (412).
+//
+// Corresponds with DELETE /pools/{poolId}/scim/v2/Users/{userId} (the `DeleteSCIMUser` operationId).
+func (c *Client) DeleteSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSCIMUserRequest(c.Server, poolID, userID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSCIMUser Get a SCIM user
+//
+// By its id, the user's `sub`.
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Users/{userId} (the `GetSCIMUser` operationId).
+func (c *Client) GetSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, params *GetSCIMUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSCIMUserRequest(c.Server, poolID, userID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchSCIMUserWithBody Patch a SCIM user
+//
+// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+// and path-less values, in the forms Okta and Entra ID send (capitalised
+// operations, booleans as strings). `If-Match` is honoured (412).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+func (c *Client) PatchSCIMUserWithBody(ctx context.Context, poolID PoolID, userID ScimUserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchSCIMUserRequestWithBody(c.Server, poolID, userID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchSCIMUser Patch a SCIM user
+//
+// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+// and path-less values, in the forms Okta and Entra ID send (capitalised
+// operations, booleans as strings). `If-Match` is honoured (412).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+func (c *Client) PatchSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, body PatchSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchSCIMUserRequest(c.Server, poolID, userID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchSCIMUserWithApplicationScimPlusJSONBody Patch a SCIM user
+//
+// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+// and path-less values, in the forms Okta and Entra ID send (capitalised
+// operations, booleans as strings). `If-Match` is honoured (412).
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+func (c *Client) PatchSCIMUserWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, userID ScimUserID, body PatchSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchSCIMUserRequestWithApplicationScimPlusJSONBody(c.Server, poolID, userID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceSCIMUserWithBody Replace a SCIM user
+//
+// Sets every mapped attribute the body has and deletes those it leaves
+// out; `active` enables or disables. `If-Match` is honoured (412).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+func (c *Client) ReplaceSCIMUserWithBody(ctx context.Context, poolID PoolID, userID ScimUserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceSCIMUserRequestWithBody(c.Server, poolID, userID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceSCIMUser Replace a SCIM user
+//
+// Sets every mapped attribute the body has and deletes those it leaves
+// out; `active` enables or disables. `If-Match` is honoured (412).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+func (c *Client) ReplaceSCIMUser(ctx context.Context, poolID PoolID, userID ScimUserID, body ReplaceSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceSCIMUserRequest(c.Server, poolID, userID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplaceSCIMUserWithApplicationScimPlusJSONBody Replace a SCIM user
+//
+// Sets every mapped attribute the body has and deletes those it leaves
+// out; `active` enables or disables. `If-Match` is honoured (412).
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+func (c *Client) ReplaceSCIMUserWithApplicationScimPlusJSONBody(ctx context.Context, poolID PoolID, userID ScimUserID, body ReplaceSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplaceSCIMUserRequestWithApplicationScimPlusJSONBody(c.Server, poolID, userID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -21668,6 +22718,40 @@ func NewReplaceRiskConfigurationRequestWithBody(server string, poolID PoolID, pa
 	return req, nil
 }
 
+// NewSetupSCIMRequest constructs an http.Request for the SetupSCIM method
+func NewSetupSCIMRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/setup", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewIssueScimTokenRequest constructs an http.Request for the IssueScimToken method
 func NewIssueScimTokenRequest(server string, poolID PoolID) (*http.Request, error) {
 	var err error
@@ -21698,6 +22782,1128 @@ func NewIssueScimTokenRequest(server string, poolID PoolID) (*http.Request, erro
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewListSCIMGroupsRequest constructs an http.Request for the ListSCIMGroups method
+func NewListSCIMGroupsRequest(server string, poolID PoolID, params *ListSCIMGroupsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Groups", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filter", *params.Filter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartIndex != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "startIndex", *params.StartIndex, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Count != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "count", *params.Count, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Attributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "attributes", *params.Attributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludedAttributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "excludedAttributes", *params.ExcludedAttributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSCIMGroupRequest calls the generic CreateSCIMGroup builder with application/json body
+func NewCreateSCIMGroupRequest(server string, poolID PoolID, body CreateSCIMGroupJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSCIMGroupRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewCreateSCIMGroupRequestWithApplicationScimPlusJSONBody calls the generic CreateSCIMGroup builder with application/scim+json body
+func NewCreateSCIMGroupRequestWithApplicationScimPlusJSONBody(server string, poolID PoolID, body CreateSCIMGroupApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSCIMGroupRequestWithBody(server, poolID, "application/scim+json", bodyReader)
+}
+
+// NewCreateSCIMGroupRequestWithBody constructs an http.Request for the CreateSCIMGroup method, with any body, and a specified content type
+func NewCreateSCIMGroupRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Groups", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteSCIMGroupRequest constructs an http.Request for the DeleteSCIMGroup method
+func NewDeleteSCIMGroupRequest(server string, poolID PoolID, groupID ScimGroupID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSCIMGroupRequest constructs an http.Request for the GetSCIMGroup method
+func NewGetSCIMGroupRequest(server string, poolID PoolID, groupID ScimGroupID, params *GetSCIMGroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Attributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "attributes", *params.Attributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludedAttributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "excludedAttributes", *params.ExcludedAttributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchSCIMGroupRequest calls the generic PatchSCIMGroup builder with application/json body
+func NewPatchSCIMGroupRequest(server string, poolID PoolID, groupID ScimGroupID, body PatchSCIMGroupJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchSCIMGroupRequestWithBody(server, poolID, groupID, "application/json", bodyReader)
+}
+
+// NewPatchSCIMGroupRequestWithApplicationScimPlusJSONBody calls the generic PatchSCIMGroup builder with application/scim+json body
+func NewPatchSCIMGroupRequestWithApplicationScimPlusJSONBody(server string, poolID PoolID, groupID ScimGroupID, body PatchSCIMGroupApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchSCIMGroupRequestWithBody(server, poolID, groupID, "application/scim+json", bodyReader)
+}
+
+// NewPatchSCIMGroupRequestWithBody constructs an http.Request for the PatchSCIMGroup method, with any body, and a specified content type
+func NewPatchSCIMGroupRequestWithBody(server string, poolID PoolID, groupID ScimGroupID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReplaceSCIMGroupRequest calls the generic ReplaceSCIMGroup builder with application/json body
+func NewReplaceSCIMGroupRequest(server string, poolID PoolID, groupID ScimGroupID, body ReplaceSCIMGroupJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceSCIMGroupRequestWithBody(server, poolID, groupID, "application/json", bodyReader)
+}
+
+// NewReplaceSCIMGroupRequestWithApplicationScimPlusJSONBody calls the generic ReplaceSCIMGroup builder with application/scim+json body
+func NewReplaceSCIMGroupRequestWithApplicationScimPlusJSONBody(server string, poolID PoolID, groupID ScimGroupID, body ReplaceSCIMGroupApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceSCIMGroupRequestWithBody(server, poolID, groupID, "application/scim+json", bodyReader)
+}
+
+// NewReplaceSCIMGroupRequestWithBody constructs an http.Request for the ReplaceSCIMGroup method, with any body, and a specified content type
+func NewReplaceSCIMGroupRequestWithBody(server string, poolID PoolID, groupID ScimGroupID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListSCIMResourceTypesRequest constructs an http.Request for the ListSCIMResourceTypes method
+func NewListSCIMResourceTypesRequest(server string, poolID PoolID, params *ListSCIMResourceTypesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/ResourceTypes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filter", *params.Filter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartIndex != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "startIndex", *params.StartIndex, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Count != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "count", *params.Count, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSCIMResourceTypeRequest constructs an http.Request for the GetSCIMResourceType method
+func NewGetSCIMResourceTypeRequest(server string, poolID PoolID, resourceTypeID ScimResourceTypeID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "resourceTypeId", resourceTypeID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/ResourceTypes/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSCIMSchemasRequest constructs an http.Request for the ListSCIMSchemas method
+func NewListSCIMSchemasRequest(server string, poolID PoolID, params *ListSCIMSchemasParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Schemas", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filter", *params.Filter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartIndex != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "startIndex", *params.StartIndex, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Count != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "count", *params.Count, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSCIMSchemaRequest constructs an http.Request for the GetSCIMSchema method
+func NewGetSCIMSchemaRequest(server string, poolID PoolID, schemaID ScimSchemaID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "schemaId", schemaID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Schemas/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSCIMServiceProviderConfigRequest constructs an http.Request for the GetSCIMServiceProviderConfig method
+func NewGetSCIMServiceProviderConfigRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/ServiceProviderConfig", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSCIMUsersRequest constructs an http.Request for the ListSCIMUsers method
+func NewListSCIMUsersRequest(server string, poolID PoolID, params *ListSCIMUsersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Users", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filter", *params.Filter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartIndex != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "startIndex", *params.StartIndex, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Count != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "count", *params.Count, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Attributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "attributes", *params.Attributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludedAttributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "excludedAttributes", *params.ExcludedAttributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSCIMUserRequest calls the generic CreateSCIMUser builder with application/json body
+func NewCreateSCIMUserRequest(server string, poolID PoolID, body CreateSCIMUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSCIMUserRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewCreateSCIMUserRequestWithApplicationScimPlusJSONBody calls the generic CreateSCIMUser builder with application/scim+json body
+func NewCreateSCIMUserRequestWithApplicationScimPlusJSONBody(server string, poolID PoolID, body CreateSCIMUserApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSCIMUserRequestWithBody(server, poolID, "application/scim+json", bodyReader)
+}
+
+// NewCreateSCIMUserRequestWithBody constructs an http.Request for the CreateSCIMUser method, with any body, and a specified content type
+func NewCreateSCIMUserRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Users", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteSCIMUserRequest constructs an http.Request for the DeleteSCIMUser method
+func NewDeleteSCIMUserRequest(server string, poolID PoolID, userID ScimUserID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSCIMUserRequest constructs an http.Request for the GetSCIMUser method
+func NewGetSCIMUserRequest(server string, poolID PoolID, userID ScimUserID, params *GetSCIMUserParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Attributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "attributes", *params.Attributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludedAttributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "excludedAttributes", *params.ExcludedAttributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchSCIMUserRequest calls the generic PatchSCIMUser builder with application/json body
+func NewPatchSCIMUserRequest(server string, poolID PoolID, userID ScimUserID, body PatchSCIMUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchSCIMUserRequestWithBody(server, poolID, userID, "application/json", bodyReader)
+}
+
+// NewPatchSCIMUserRequestWithApplicationScimPlusJSONBody calls the generic PatchSCIMUser builder with application/scim+json body
+func NewPatchSCIMUserRequestWithApplicationScimPlusJSONBody(server string, poolID PoolID, userID ScimUserID, body PatchSCIMUserApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchSCIMUserRequestWithBody(server, poolID, userID, "application/scim+json", bodyReader)
+}
+
+// NewPatchSCIMUserRequestWithBody constructs an http.Request for the PatchSCIMUser method, with any body, and a specified content type
+func NewPatchSCIMUserRequestWithBody(server string, poolID PoolID, userID ScimUserID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReplaceSCIMUserRequest calls the generic ReplaceSCIMUser builder with application/json body
+func NewReplaceSCIMUserRequest(server string, poolID PoolID, userID ScimUserID, body ReplaceSCIMUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceSCIMUserRequestWithBody(server, poolID, userID, "application/json", bodyReader)
+}
+
+// NewReplaceSCIMUserRequestWithApplicationScimPlusJSONBody calls the generic ReplaceSCIMUser builder with application/scim+json body
+func NewReplaceSCIMUserRequestWithApplicationScimPlusJSONBody(server string, poolID PoolID, userID ScimUserID, body ReplaceSCIMUserApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplaceSCIMUserRequestWithBody(server, poolID, userID, "application/scim+json", bodyReader)
+}
+
+// NewReplaceSCIMUserRequestWithBody constructs an http.Request for the ReplaceSCIMUser method, with any body, and a specified content type
+func NewReplaceSCIMUserRequestWithBody(server string, poolID PoolID, userID ScimUserID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/scim/v2/Users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -26594,6 +28800,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /pools/{poolId}/risk-configuration (the `ReplaceRiskConfiguration` operationId).
 	ReplaceRiskConfigurationWithResponse(ctx context.Context, poolID PoolID, params *ReplaceRiskConfigurationParams, body ReplaceRiskConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceRiskConfigurationResult, error)
 
+	// SetupSCIMWithResponse Prepare a pool for SCIM
+	//
+	// Adds the custom attributes the SCIM attribute mapping needs
+	// (`custom:scim_external_id`, `custom:scim_employee_no`,
+	// `custom:scim_department`, `custom:scim_manager`) that the pool lacks,
+	// with DescribeUserPool and AddCustomAttributes. Calling it again adds
+	// nothing. Cognito can neither change nor remove a custom attribute.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/scim/setup (the `SetupSCIM` operationId).
+	SetupSCIMWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*SetupSCIMResult, error)
+
 	// IssueScimTokenWithResponse Issue a SCIM token for a pool
 	//
 	// Makes a new bearer token for the pool's SCIM routes
@@ -26620,6 +28839,306 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /pools/{poolId}/scim/tokens (the `IssueScimToken` operationId).
 	IssueScimTokenWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*IssueScimTokenResult, error)
+
+	// ListSCIMGroupsWithResponse List or find SCIM groups
+	//
+	// The pool's groups with their members (but with
+	// `excludedAttributes=members`), `startIndex` and `count` paging. Filters
+	// are evaluated over ListGroups' pages.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Groups (the `ListSCIMGroups` operationId).
+	ListSCIMGroupsWithResponse(ctx context.Context, poolID PoolID, params *ListSCIMGroupsParams, reqEditors ...RequestEditorFn) (*ListSCIMGroupsResult, error)
+
+	// CreateSCIMGroupWithBodyWithResponse Create a SCIM group
+	//
+	// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+	// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+	CreateSCIMGroupWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSCIMGroupResult, error)
+
+	// CreateSCIMGroupWithResponse Create a SCIM group
+	//
+	// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+	// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+	CreateSCIMGroupWithResponse(ctx context.Context, poolID PoolID, body CreateSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSCIMGroupResult, error)
+
+	// CreateSCIMGroupWithApplicationScimPlusJSONBodyWithResponse Create a SCIM group
+	//
+	// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+	// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+	CreateSCIMGroupWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, body CreateSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSCIMGroupResult, error)
+
+	// DeleteSCIMGroupWithResponse Delete a SCIM group
+	//
+	// DeleteGroup; its users stay.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/scim/v2/Groups/{groupId} (the `DeleteSCIMGroup` operationId).
+	DeleteSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, reqEditors ...RequestEditorFn) (*DeleteSCIMGroupResult, error)
+
+	// GetSCIMGroupWithResponse Get a SCIM group
+	//
+	// By its id, the group name.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Groups/{groupId} (the `GetSCIMGroup` operationId).
+	GetSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, params *GetSCIMGroupParams, reqEditors ...RequestEditorFn) (*GetSCIMGroupResult, error)
+
+	// PatchSCIMGroupWithBodyWithResponse Patch a SCIM group
+	//
+	// Adds and removes members (`members[value eq "..."]` included), and
+	// renames as PUT does. `If-Match` is honoured (412).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+	PatchSCIMGroupWithBodyWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchSCIMGroupResult, error)
+
+	// PatchSCIMGroupWithResponse Patch a SCIM group
+	//
+	// Adds and removes members (`members[value eq "..."]` included), and
+	// renames as PUT does. `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+	PatchSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, body PatchSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchSCIMGroupResult, error)
+
+	// PatchSCIMGroupWithApplicationScimPlusJSONBodyWithResponse Patch a SCIM group
+	//
+	// Adds and removes members (`members[value eq "..."]` included), and
+	// renames as PUT does. `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+	PatchSCIMGroupWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, body PatchSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchSCIMGroupResult, error)
+
+	// ReplaceSCIMGroupWithBodyWithResponse Replace a SCIM group
+	//
+	// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+	// group is made with the old one's settings and members, the old one is
+	// deleted, and the answer carries the new id.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+	ReplaceSCIMGroupWithBodyWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceSCIMGroupResult, error)
+
+	// ReplaceSCIMGroupWithResponse Replace a SCIM group
+	//
+	// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+	// group is made with the old one's settings and members, the old one is
+	// deleted, and the answer carries the new id.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+	ReplaceSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, body ReplaceSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceSCIMGroupResult, error)
+
+	// ReplaceSCIMGroupWithApplicationScimPlusJSONBodyWithResponse Replace a SCIM group
+	//
+	// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+	// group is made with the old one's settings and members, the old one is
+	// deleted, and the answer carries the new id.
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+	ReplaceSCIMGroupWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, body ReplaceSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceSCIMGroupResult, error)
+
+	// ListSCIMResourceTypesWithResponse The SCIM resource types, User and Group
+	//
+	// The User resource type carries the enterprise extension.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/ResourceTypes (the `ListSCIMResourceTypes` operationId).
+	ListSCIMResourceTypesWithResponse(ctx context.Context, poolID PoolID, params *ListSCIMResourceTypesParams, reqEditors ...RequestEditorFn) (*ListSCIMResourceTypesResult, error)
+
+	// GetSCIMResourceTypeWithResponse One SCIM resource type
+	//
+	// `User` or `Group`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/ResourceTypes/{resourceTypeId} (the `GetSCIMResourceType` operationId).
+	GetSCIMResourceTypeWithResponse(ctx context.Context, poolID PoolID, resourceTypeID ScimResourceTypeID, reqEditors ...RequestEditorFn) (*GetSCIMResourceTypeResult, error)
+
+	// ListSCIMSchemasWithResponse The SCIM schemas
+	//
+	// The core User and Group schemas, the enterprise User extension and the
+	// discovery schemas. See the README for the attributes a pool keeps.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Schemas (the `ListSCIMSchemas` operationId).
+	ListSCIMSchemasWithResponse(ctx context.Context, poolID PoolID, params *ListSCIMSchemasParams, reqEditors ...RequestEditorFn) (*ListSCIMSchemasResult, error)
+
+	// GetSCIMSchemaWithResponse One SCIM schema
+	//
+	// By its URN, such as `urn:ietf:params:scim:schemas:core:2.0:User`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Schemas/{schemaId} (the `GetSCIMSchema` operationId).
+	GetSCIMSchemaWithResponse(ctx context.Context, poolID PoolID, schemaID ScimSchemaID, reqEditors ...RequestEditorFn) (*GetSCIMSchemaResult, error)
+
+	// GetSCIMServiceProviderConfigWithResponse The SCIM features this service provider supports
+	//
+	// RFC 7643 §5: PATCH, filters (up to 100 results) and ETags are supported;
+	// bulk, sort and password changes are not.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/ServiceProviderConfig (the `GetSCIMServiceProviderConfig` operationId).
+	GetSCIMServiceProviderConfigWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetSCIMServiceProviderConfigResult, error)
+
+	// ListSCIMUsersWithResponse List or find SCIM users
+	//
+	// The pool's users as SCIM Users, `startIndex` and `count` paging over
+	// Cognito's pages. A filter on `userName`, `id` or `emails` equality is
+	// answered by ListUsers' `Filter`; any other by reading every user (60 a
+	// call, up to 6,000, else a 400 `tooMany`). A filter on an attribute the pool
+	// does not keep is a 400 `invalidFilter`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Users (the `ListSCIMUsers` operationId).
+	ListSCIMUsersWithResponse(ctx context.Context, poolID PoolID, params *ListSCIMUsersParams, reqEditors ...RequestEditorFn) (*ListSCIMUsersResult, error)
+
+	// CreateSCIMUserWithBodyWithResponse Create a SCIM user
+	//
+	// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+	// verified unless the pool's SCIM settings say otherwise; then
+	// AdminDisableUser when `active` is false. A `userName` that exists is a
+	// 409 `uniqueness`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+	CreateSCIMUserWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSCIMUserResult, error)
+
+	// CreateSCIMUserWithResponse Create a SCIM user
+	//
+	// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+	// verified unless the pool's SCIM settings say otherwise; then
+	// AdminDisableUser when `active` is false. A `userName` that exists is a
+	// 409 `uniqueness`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+	CreateSCIMUserWithResponse(ctx context.Context, poolID PoolID, body CreateSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSCIMUserResult, error)
+
+	// CreateSCIMUserWithApplicationScimPlusJSONBodyWithResponse Create a SCIM user
+	//
+	// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+	// verified unless the pool's SCIM settings say otherwise; then
+	// AdminDisableUser when `active` is false. A `userName` that exists is a
+	// 409 `uniqueness`.
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+	CreateSCIMUserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, body CreateSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSCIMUserResult, error)
+
+	// DeleteSCIMUserWithResponse Delete a SCIM user
+	//
+	// AdminDeleteUser; or AdminDisableUser where the pool's SCIM settings say
+	// `onDelete: disable`. `If-Match` is honoured (412).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /pools/{poolId}/scim/v2/Users/{userId} (the `DeleteSCIMUser` operationId).
+	DeleteSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, reqEditors ...RequestEditorFn) (*DeleteSCIMUserResult, error)
+
+	// GetSCIMUserWithResponse Get a SCIM user
+	//
+	// By its id, the user's `sub`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/scim/v2/Users/{userId} (the `GetSCIMUser` operationId).
+	GetSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, params *GetSCIMUserParams, reqEditors ...RequestEditorFn) (*GetSCIMUserResult, error)
+
+	// PatchSCIMUserWithBodyWithResponse Patch a SCIM user
+	//
+	// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+	// and path-less values, in the forms Okta and Entra ID send (capitalised
+	// operations, booleans as strings). `If-Match` is honoured (412).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+	PatchSCIMUserWithBodyWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchSCIMUserResult, error)
+
+	// PatchSCIMUserWithResponse Patch a SCIM user
+	//
+	// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+	// and path-less values, in the forms Okta and Entra ID send (capitalised
+	// operations, booleans as strings). `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+	PatchSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, body PatchSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchSCIMUserResult, error)
+
+	// PatchSCIMUserWithApplicationScimPlusJSONBodyWithResponse Patch a SCIM user
+	//
+	// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+	// and path-less values, in the forms Okta and Entra ID send (capitalised
+	// operations, booleans as strings). `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+	PatchSCIMUserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, body PatchSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchSCIMUserResult, error)
+
+	// ReplaceSCIMUserWithBodyWithResponse Replace a SCIM user
+	//
+	// Sets every mapped attribute the body has and deletes those it leaves
+	// out; `active` enables or disables. `If-Match` is honoured (412).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+	ReplaceSCIMUserWithBodyWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceSCIMUserResult, error)
+
+	// ReplaceSCIMUserWithResponse Replace a SCIM user
+	//
+	// Sets every mapped attribute the body has and deletes those it leaves
+	// out; `active` enables or disables. `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+	ReplaceSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, body ReplaceSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceSCIMUserResult, error)
+
+	// ReplaceSCIMUserWithApplicationScimPlusJSONBodyWithResponse Replace a SCIM user
+	//
+	// Sets every mapped attribute the body has and deletes those it leaves
+	// out; `active` enables or disables. `If-Match` is honoured (412).
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+	ReplaceSCIMUserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, body ReplaceSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceSCIMUserResult, error)
 
 	// GetSigningCertificateWithResponse Get the pool's SAML signing certificate
 	//
@@ -40230,6 +42749,110 @@ func (r ReplaceRiskConfigurationResult) ContentType() string {
 	return ""
 }
 
+// SetupSCIMResult429Headers the declared response headers of an HTTP 429 response for SetupSCIM
+type SetupSCIMResult429Headers struct {
+	RetryAfter *int
+}
+
+type SetupSCIMResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SetupSCIMResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetupSCIMResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetupSCIMResult) GetJSON200() *SetupSCIMResponse {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetupSCIMResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetupSCIMResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetupSCIMResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r SetupSCIMResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r SetupSCIMResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetupSCIMResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r SetupSCIMResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r SetupSCIMResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r SetupSCIMResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetupSCIMResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetupSCIMResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetupSCIMResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // IssueScimTokenResult429Headers the declared response headers of an HTTP 429 response for IssueScimToken
 type IssueScimTokenResult429Headers struct {
 	RetryAfter *int
@@ -40328,6 +42951,2294 @@ func (r IssueScimTokenResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r IssueScimTokenResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSCIMGroupsResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimListResponse
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON200() *ScimListResponse {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r ListSCIMGroupsResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSCIMGroupsResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSCIMGroupsResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSCIMGroupsResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSCIMGroupsResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSCIMGroupResult201Headers the declared response headers of an HTTP 201 response for CreateSCIMGroup
+type CreateSCIMGroupResult201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateSCIMGroupResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON201 the response for an HTTP 201 `application/scim+json` response
+	ApplicationScimJSON201 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateSCIMGroupResult201Headers
+}
+
+// GetApplicationScimJSON201 returns the response for an HTTP 201 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON201() *ScimResource {
+	return r.ApplicationScimJSON201
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r CreateSCIMGroupResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSCIMGroupResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSCIMGroupResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSCIMGroupResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSCIMGroupResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteSCIMGroupResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r DeleteSCIMGroupResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSCIMGroupResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSCIMGroupResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSCIMGroupResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSCIMGroupResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSCIMGroupResult200Headers the declared response headers of an HTTP 200 response for GetSCIMGroup
+type GetSCIMGroupResult200Headers struct {
+	ETag *string
+}
+
+type GetSCIMGroupResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSCIMGroupResult200Headers
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON200() *ScimResource {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r GetSCIMGroupResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSCIMGroupResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSCIMGroupResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSCIMGroupResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSCIMGroupResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchSCIMGroupResult200Headers the declared response headers of an HTTP 200 response for PatchSCIMGroup
+type PatchSCIMGroupResult200Headers struct {
+	ETag *string
+}
+
+type PatchSCIMGroupResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchSCIMGroupResult200Headers
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON200() *ScimResource {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r PatchSCIMGroupResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchSCIMGroupResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchSCIMGroupResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchSCIMGroupResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchSCIMGroupResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceSCIMGroupResult200Headers the declared response headers of an HTTP 200 response for ReplaceSCIMGroup
+type ReplaceSCIMGroupResult200Headers struct {
+	ETag *string
+}
+
+type ReplaceSCIMGroupResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceSCIMGroupResult200Headers
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON200() *ScimResource {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r ReplaceSCIMGroupResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceSCIMGroupResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceSCIMGroupResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceSCIMGroupResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceSCIMGroupResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSCIMResourceTypesResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimListResponse
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON200() *ScimListResponse {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r ListSCIMResourceTypesResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSCIMResourceTypesResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSCIMResourceTypesResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSCIMResourceTypesResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSCIMResourceTypesResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSCIMResourceTypeResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON200() *ScimResource {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r GetSCIMResourceTypeResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSCIMResourceTypeResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSCIMResourceTypeResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSCIMResourceTypeResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSCIMResourceTypeResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSCIMSchemasResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimListResponse
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON200() *ScimListResponse {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r ListSCIMSchemasResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSCIMSchemasResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSCIMSchemasResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSCIMSchemasResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSCIMSchemasResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSCIMSchemaResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON200() *ScimResource {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r GetSCIMSchemaResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSCIMSchemaResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSCIMSchemaResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSCIMSchemaResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSCIMSchemaResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSCIMServiceProviderConfigResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON200() *ScimResource {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r GetSCIMServiceProviderConfigResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSCIMServiceProviderConfigResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSCIMServiceProviderConfigResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSCIMServiceProviderConfigResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSCIMServiceProviderConfigResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSCIMUsersResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimListResponse
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON200() *ScimListResponse {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r ListSCIMUsersResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSCIMUsersResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSCIMUsersResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSCIMUsersResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSCIMUsersResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateSCIMUserResult201Headers the declared response headers of an HTTP 201 response for CreateSCIMUser
+type CreateSCIMUserResult201Headers struct {
+	ETag     *string
+	Location *string
+}
+
+type CreateSCIMUserResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON201 the response for an HTTP 201 `application/scim+json` response
+	ApplicationScimJSON201 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateSCIMUserResult201Headers
+}
+
+// GetApplicationScimJSON201 returns the response for an HTTP 201 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON201() *ScimResource {
+	return r.ApplicationScimJSON201
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r CreateSCIMUserResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSCIMUserResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSCIMUserResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSCIMUserResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSCIMUserResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteSCIMUserResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r DeleteSCIMUserResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSCIMUserResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSCIMUserResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSCIMUserResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSCIMUserResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSCIMUserResult200Headers the declared response headers of an HTTP 200 response for GetSCIMUser
+type GetSCIMUserResult200Headers struct {
+	ETag *string
+}
+
+type GetSCIMUserResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetSCIMUserResult200Headers
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON200() *ScimResource {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r GetSCIMUserResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSCIMUserResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSCIMUserResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSCIMUserResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSCIMUserResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PatchSCIMUserResult200Headers the declared response headers of an HTTP 200 response for PatchSCIMUser
+type PatchSCIMUserResult200Headers struct {
+	ETag *string
+}
+
+type PatchSCIMUserResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PatchSCIMUserResult200Headers
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON200() *ScimResource {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r PatchSCIMUserResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchSCIMUserResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchSCIMUserResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchSCIMUserResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchSCIMUserResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplaceSCIMUserResult200Headers the declared response headers of an HTTP 200 response for ReplaceSCIMUser
+type ReplaceSCIMUserResult200Headers struct {
+	ETag *string
+}
+
+type ReplaceSCIMUserResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationScimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationScimJSON200 *ScimResource
+	// ApplicationScimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationScimJSON400 *ScimError
+	// ApplicationScimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationScimJSON401 *ScimError
+	// ApplicationScimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationScimJSON403 *ScimError
+	// ApplicationScimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationScimJSON404 *ScimError
+	// ApplicationScimJSON405 the response for an HTTP 405 `application/scim+json` response
+	ApplicationScimJSON405 *ScimError
+	// ApplicationScimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationScimJSON409 *ScimError
+	// ApplicationScimJSON412 the response for an HTTP 412 `application/scim+json` response
+	ApplicationScimJSON412 *ScimError
+	// ApplicationScimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationScimJSON413 *ScimError
+	// ApplicationScimJSON415 the response for an HTTP 415 `application/scim+json` response
+	ApplicationScimJSON415 *ScimError
+	// ApplicationScimJSON429 the response for an HTTP 429 `application/scim+json` response
+	ApplicationScimJSON429 *ScimError
+	// ApplicationScimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationScimJSON500 *ScimError
+	// ApplicationScimJSON502 the response for an HTTP 502 `application/scim+json` response
+	ApplicationScimJSON502 *ScimError
+	// ApplicationScimJSON504 the response for an HTTP 504 `application/scim+json` response
+	ApplicationScimJSON504 *ScimError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReplaceSCIMUserResult200Headers
+}
+
+// GetApplicationScimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON200() *ScimResource {
+	return r.ApplicationScimJSON200
+}
+
+// GetApplicationScimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON400() *ScimError {
+	return r.ApplicationScimJSON400
+}
+
+// GetApplicationScimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON401() *ScimError {
+	return r.ApplicationScimJSON401
+}
+
+// GetApplicationScimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON403() *ScimError {
+	return r.ApplicationScimJSON403
+}
+
+// GetApplicationScimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON404() *ScimError {
+	return r.ApplicationScimJSON404
+}
+
+// GetApplicationScimJSON405 returns the response for an HTTP 405 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON405() *ScimError {
+	return r.ApplicationScimJSON405
+}
+
+// GetApplicationScimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON409() *ScimError {
+	return r.ApplicationScimJSON409
+}
+
+// GetApplicationScimJSON412 returns the response for an HTTP 412 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON412() *ScimError {
+	return r.ApplicationScimJSON412
+}
+
+// GetApplicationScimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON413() *ScimError {
+	return r.ApplicationScimJSON413
+}
+
+// GetApplicationScimJSON415 returns the response for an HTTP 415 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON415() *ScimError {
+	return r.ApplicationScimJSON415
+}
+
+// GetApplicationScimJSON429 returns the response for an HTTP 429 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON429() *ScimError {
+	return r.ApplicationScimJSON429
+}
+
+// GetApplicationScimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON500() *ScimError {
+	return r.ApplicationScimJSON500
+}
+
+// GetApplicationScimJSON502 returns the response for an HTTP 502 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON502() *ScimError {
+	return r.ApplicationScimJSON502
+}
+
+// GetApplicationScimJSON504 returns the response for an HTTP 504 `application/scim+json` response
+func (r ReplaceSCIMUserResult) GetApplicationScimJSON504() *ScimError {
+	return r.ApplicationScimJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplaceSCIMUserResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplaceSCIMUserResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplaceSCIMUserResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplaceSCIMUserResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -48146,6 +53057,25 @@ func (c *ClientWithResponses) ReplaceRiskConfigurationWithResponse(ctx context.C
 	return ParseReplaceRiskConfigurationResult(rsp)
 }
 
+// SetupSCIMWithResponse Prepare a pool for SCIM
+//
+// Adds the custom attributes the SCIM attribute mapping needs
+// (`custom:scim_external_id`, `custom:scim_employee_no`,
+// `custom:scim_department`, `custom:scim_manager`) that the pool lacks,
+// with DescribeUserPool and AddCustomAttributes. Calling it again adds
+// nothing. Cognito can neither change nor remove a custom attribute.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/scim/setup (the `SetupSCIM` operationId).
+func (c *ClientWithResponses) SetupSCIMWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*SetupSCIMResult, error) {
+	rsp, err := c.SetupSCIM(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetupSCIMResult(rsp)
+}
+
 // IssueScimTokenWithResponse Issue a SCIM token for a pool
 //
 // Makes a new bearer token for the pool's SCIM routes
@@ -48177,6 +53107,480 @@ func (c *ClientWithResponses) IssueScimTokenWithResponse(ctx context.Context, po
 		return nil, err
 	}
 	return ParseIssueScimTokenResult(rsp)
+}
+
+// ListSCIMGroupsWithResponse List or find SCIM groups
+//
+// The pool's groups with their members (but with
+// `excludedAttributes=members`), `startIndex` and `count` paging. Filters
+// are evaluated over ListGroups' pages.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Groups (the `ListSCIMGroups` operationId).
+func (c *ClientWithResponses) ListSCIMGroupsWithResponse(ctx context.Context, poolID PoolID, params *ListSCIMGroupsParams, reqEditors ...RequestEditorFn) (*ListSCIMGroupsResult, error) {
+	rsp, err := c.ListSCIMGroups(ctx, poolID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSCIMGroupsResult(rsp)
+}
+
+// CreateSCIMGroupWithBodyWithResponse Create a SCIM group
+//
+// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+func (c *ClientWithResponses) CreateSCIMGroupWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSCIMGroupResult, error) {
+	rsp, err := c.CreateSCIMGroupWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSCIMGroupResult(rsp)
+}
+
+// CreateSCIMGroupWithResponse Create a SCIM group
+//
+// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+func (c *ClientWithResponses) CreateSCIMGroupWithResponse(ctx context.Context, poolID PoolID, body CreateSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSCIMGroupResult, error) {
+	rsp, err := c.CreateSCIMGroup(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSCIMGroupResult(rsp)
+}
+
+// CreateSCIMGroupWithApplicationScimPlusJSONBodyWithResponse Create a SCIM group
+//
+// CreateGroup named by `displayName`, then AdminAddUserToGroup for each
+// member (by user id). A `displayName` that exists is a 409 `uniqueness`.
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Groups (the `CreateSCIMGroup` operationId).
+func (c *ClientWithResponses) CreateSCIMGroupWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, body CreateSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSCIMGroupResult, error) {
+	rsp, err := c.CreateSCIMGroupWithApplicationScimPlusJSONBody(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSCIMGroupResult(rsp)
+}
+
+// DeleteSCIMGroupWithResponse Delete a SCIM group
+//
+// DeleteGroup; its users stay.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/scim/v2/Groups/{groupId} (the `DeleteSCIMGroup` operationId).
+func (c *ClientWithResponses) DeleteSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, reqEditors ...RequestEditorFn) (*DeleteSCIMGroupResult, error) {
+	rsp, err := c.DeleteSCIMGroup(ctx, poolID, groupID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSCIMGroupResult(rsp)
+}
+
+// GetSCIMGroupWithResponse Get a SCIM group
+//
+// By its id, the group name.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Groups/{groupId} (the `GetSCIMGroup` operationId).
+func (c *ClientWithResponses) GetSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, params *GetSCIMGroupParams, reqEditors ...RequestEditorFn) (*GetSCIMGroupResult, error) {
+	rsp, err := c.GetSCIMGroup(ctx, poolID, groupID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSCIMGroupResult(rsp)
+}
+
+// PatchSCIMGroupWithBodyWithResponse Patch a SCIM group
+//
+// Adds and removes members (`members[value eq "..."]` included), and
+// renames as PUT does. `If-Match` is honoured (412).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+func (c *ClientWithResponses) PatchSCIMGroupWithBodyWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchSCIMGroupResult, error) {
+	rsp, err := c.PatchSCIMGroupWithBody(ctx, poolID, groupID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchSCIMGroupResult(rsp)
+}
+
+// PatchSCIMGroupWithResponse Patch a SCIM group
+//
+// Adds and removes members (`members[value eq "..."]` included), and
+// renames as PUT does. `If-Match` is honoured (412).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+func (c *ClientWithResponses) PatchSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, body PatchSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchSCIMGroupResult, error) {
+	rsp, err := c.PatchSCIMGroup(ctx, poolID, groupID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchSCIMGroupResult(rsp)
+}
+
+// PatchSCIMGroupWithApplicationScimPlusJSONBodyWithResponse Patch a SCIM group
+//
+// Adds and removes members (`members[value eq "..."]` included), and
+// renames as PUT does. `If-Match` is honoured (412).
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Groups/{groupId} (the `PatchSCIMGroup` operationId).
+func (c *ClientWithResponses) PatchSCIMGroupWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, body PatchSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchSCIMGroupResult, error) {
+	rsp, err := c.PatchSCIMGroupWithApplicationScimPlusJSONBody(ctx, poolID, groupID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchSCIMGroupResult(rsp)
+}
+
+// ReplaceSCIMGroupWithBodyWithResponse Replace a SCIM group
+//
+// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+// group is made with the old one's settings and members, the old one is
+// deleted, and the answer carries the new id.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+func (c *ClientWithResponses) ReplaceSCIMGroupWithBodyWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceSCIMGroupResult, error) {
+	rsp, err := c.ReplaceSCIMGroupWithBody(ctx, poolID, groupID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceSCIMGroupResult(rsp)
+}
+
+// ReplaceSCIMGroupWithResponse Replace a SCIM group
+//
+// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+// group is made with the old one's settings and members, the old one is
+// deleted, and the answer carries the new id.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+func (c *ClientWithResponses) ReplaceSCIMGroupWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, body ReplaceSCIMGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceSCIMGroupResult, error) {
+	rsp, err := c.ReplaceSCIMGroup(ctx, poolID, groupID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceSCIMGroupResult(rsp)
+}
+
+// ReplaceSCIMGroupWithApplicationScimPlusJSONBodyWithResponse Replace a SCIM group
+//
+// Sets the members. A new `displayName` renames: Cognito cannot, so a new
+// group is made with the old one's settings and members, the old one is
+// deleted, and the answer carries the new id.
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Groups/{groupId} (the `ReplaceSCIMGroup` operationId).
+func (c *ClientWithResponses) ReplaceSCIMGroupWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, groupID ScimGroupID, body ReplaceSCIMGroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceSCIMGroupResult, error) {
+	rsp, err := c.ReplaceSCIMGroupWithApplicationScimPlusJSONBody(ctx, poolID, groupID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceSCIMGroupResult(rsp)
+}
+
+// ListSCIMResourceTypesWithResponse The SCIM resource types, User and Group
+//
+// The User resource type carries the enterprise extension.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/ResourceTypes (the `ListSCIMResourceTypes` operationId).
+func (c *ClientWithResponses) ListSCIMResourceTypesWithResponse(ctx context.Context, poolID PoolID, params *ListSCIMResourceTypesParams, reqEditors ...RequestEditorFn) (*ListSCIMResourceTypesResult, error) {
+	rsp, err := c.ListSCIMResourceTypes(ctx, poolID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSCIMResourceTypesResult(rsp)
+}
+
+// GetSCIMResourceTypeWithResponse One SCIM resource type
+//
+// `User` or `Group`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/ResourceTypes/{resourceTypeId} (the `GetSCIMResourceType` operationId).
+func (c *ClientWithResponses) GetSCIMResourceTypeWithResponse(ctx context.Context, poolID PoolID, resourceTypeID ScimResourceTypeID, reqEditors ...RequestEditorFn) (*GetSCIMResourceTypeResult, error) {
+	rsp, err := c.GetSCIMResourceType(ctx, poolID, resourceTypeID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSCIMResourceTypeResult(rsp)
+}
+
+// ListSCIMSchemasWithResponse The SCIM schemas
+//
+// The core User and Group schemas, the enterprise User extension and the
+// discovery schemas. See the README for the attributes a pool keeps.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Schemas (the `ListSCIMSchemas` operationId).
+func (c *ClientWithResponses) ListSCIMSchemasWithResponse(ctx context.Context, poolID PoolID, params *ListSCIMSchemasParams, reqEditors ...RequestEditorFn) (*ListSCIMSchemasResult, error) {
+	rsp, err := c.ListSCIMSchemas(ctx, poolID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSCIMSchemasResult(rsp)
+}
+
+// GetSCIMSchemaWithResponse One SCIM schema
+//
+// By its URN, such as `urn:ietf:params:scim:schemas:core:2.0:User`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Schemas/{schemaId} (the `GetSCIMSchema` operationId).
+func (c *ClientWithResponses) GetSCIMSchemaWithResponse(ctx context.Context, poolID PoolID, schemaID ScimSchemaID, reqEditors ...RequestEditorFn) (*GetSCIMSchemaResult, error) {
+	rsp, err := c.GetSCIMSchema(ctx, poolID, schemaID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSCIMSchemaResult(rsp)
+}
+
+// GetSCIMServiceProviderConfigWithResponse The SCIM features this service provider supports
+//
+// RFC 7643 §5: PATCH, filters (up to 100 results) and ETags are supported;
+// bulk, sort and password changes are not.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/ServiceProviderConfig (the `GetSCIMServiceProviderConfig` operationId).
+func (c *ClientWithResponses) GetSCIMServiceProviderConfigWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetSCIMServiceProviderConfigResult, error) {
+	rsp, err := c.GetSCIMServiceProviderConfig(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSCIMServiceProviderConfigResult(rsp)
+}
+
+// ListSCIMUsersWithResponse List or find SCIM users
+//
+// The pool's users as SCIM Users, `startIndex` and `count` paging over
+// Cognito's pages. A filter on `userName`, `id` or `emails` equality is
+// answered by ListUsers' `Filter`; any other by reading every user (60 a
+// call, up to 6,000, else a 400 `tooMany`). A filter on an attribute the pool
+// does not keep is a 400 `invalidFilter`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Users (the `ListSCIMUsers` operationId).
+func (c *ClientWithResponses) ListSCIMUsersWithResponse(ctx context.Context, poolID PoolID, params *ListSCIMUsersParams, reqEditors ...RequestEditorFn) (*ListSCIMUsersResult, error) {
+	rsp, err := c.ListSCIMUsers(ctx, poolID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSCIMUsersResult(rsp)
+}
+
+// CreateSCIMUserWithBodyWithResponse Create a SCIM user
+//
+// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+// verified unless the pool's SCIM settings say otherwise; then
+// AdminDisableUser when `active` is false. A `userName` that exists is a
+// 409 `uniqueness`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+func (c *ClientWithResponses) CreateSCIMUserWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSCIMUserResult, error) {
+	rsp, err := c.CreateSCIMUserWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSCIMUserResult(rsp)
+}
+
+// CreateSCIMUserWithResponse Create a SCIM user
+//
+// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+// verified unless the pool's SCIM settings say otherwise; then
+// AdminDisableUser when `active` is false. A `userName` that exists is a
+// 409 `uniqueness`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+func (c *ClientWithResponses) CreateSCIMUserWithResponse(ctx context.Context, poolID PoolID, body CreateSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSCIMUserResult, error) {
+	rsp, err := c.CreateSCIMUser(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSCIMUserResult(rsp)
+}
+
+// CreateSCIMUserWithApplicationScimPlusJSONBodyWithResponse Create a SCIM user
+//
+// AdminCreateUser, with MessageAction SUPPRESS and the email taken as
+// verified unless the pool's SCIM settings say otherwise; then
+// AdminDisableUser when `active` is false. A `userName` that exists is a
+// 409 `uniqueness`.
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/scim/v2/Users (the `CreateSCIMUser` operationId).
+func (c *ClientWithResponses) CreateSCIMUserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, body CreateSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSCIMUserResult, error) {
+	rsp, err := c.CreateSCIMUserWithApplicationScimPlusJSONBody(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSCIMUserResult(rsp)
+}
+
+// DeleteSCIMUserWithResponse Delete a SCIM user
+//
+// AdminDeleteUser; or AdminDisableUser where the pool's SCIM settings say
+// `onDelete: disable`. `If-Match` is honoured (412).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /pools/{poolId}/scim/v2/Users/{userId} (the `DeleteSCIMUser` operationId).
+func (c *ClientWithResponses) DeleteSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, reqEditors ...RequestEditorFn) (*DeleteSCIMUserResult, error) {
+	rsp, err := c.DeleteSCIMUser(ctx, poolID, userID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSCIMUserResult(rsp)
+}
+
+// GetSCIMUserWithResponse Get a SCIM user
+//
+// By its id, the user's `sub`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/scim/v2/Users/{userId} (the `GetSCIMUser` operationId).
+func (c *ClientWithResponses) GetSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, params *GetSCIMUserParams, reqEditors ...RequestEditorFn) (*GetSCIMUserResult, error) {
+	rsp, err := c.GetSCIMUser(ctx, poolID, userID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSCIMUserResult(rsp)
+}
+
+// PatchSCIMUserWithBodyWithResponse Patch a SCIM user
+//
+// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+// and path-less values, in the forms Okta and Entra ID send (capitalised
+// operations, booleans as strings). `If-Match` is honoured (412).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+func (c *ClientWithResponses) PatchSCIMUserWithBodyWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchSCIMUserResult, error) {
+	rsp, err := c.PatchSCIMUserWithBody(ctx, poolID, userID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchSCIMUserResult(rsp)
+}
+
+// PatchSCIMUserWithResponse Patch a SCIM user
+//
+// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+// and path-less values, in the forms Okta and Entra ID send (capitalised
+// operations, booleans as strings). `If-Match` is honoured (412).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+func (c *ClientWithResponses) PatchSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, body PatchSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchSCIMUserResult, error) {
+	rsp, err := c.PatchSCIMUser(ctx, poolID, userID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchSCIMUserResult(rsp)
+}
+
+// PatchSCIMUserWithApplicationScimPlusJSONBodyWithResponse Patch a SCIM user
+//
+// RFC 7644 PATCH: `add`, `replace` and `remove`, with paths, value filters
+// and path-less values, in the forms Okta and Entra ID send (capitalised
+// operations, booleans as strings). `If-Match` is honoured (412).
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /pools/{poolId}/scim/v2/Users/{userId} (the `PatchSCIMUser` operationId).
+func (c *ClientWithResponses) PatchSCIMUserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, body PatchSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchSCIMUserResult, error) {
+	rsp, err := c.PatchSCIMUserWithApplicationScimPlusJSONBody(ctx, poolID, userID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchSCIMUserResult(rsp)
+}
+
+// ReplaceSCIMUserWithBodyWithResponse Replace a SCIM user
+//
+// Sets every mapped attribute the body has and deletes those it leaves
+// out; `active` enables or disables. `If-Match` is honoured (412).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+func (c *ClientWithResponses) ReplaceSCIMUserWithBodyWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplaceSCIMUserResult, error) {
+	rsp, err := c.ReplaceSCIMUserWithBody(ctx, poolID, userID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceSCIMUserResult(rsp)
+}
+
+// ReplaceSCIMUserWithResponse Replace a SCIM user
+//
+// Sets every mapped attribute the body has and deletes those it leaves
+// out; `active` enables or disables. `If-Match` is honoured (412).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+func (c *ClientWithResponses) ReplaceSCIMUserWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, body ReplaceSCIMUserJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceSCIMUserResult, error) {
+	rsp, err := c.ReplaceSCIMUser(ctx, poolID, userID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceSCIMUserResult(rsp)
+}
+
+// ReplaceSCIMUserWithApplicationScimPlusJSONBodyWithResponse Replace a SCIM user
+//
+// Sets every mapped attribute the body has and deletes those it leaves
+// out; `active` enables or disables. `If-Match` is honoured (412).
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/scim/v2/Users/{userId} (the `ReplaceSCIMUser` operationId).
+func (c *ClientWithResponses) ReplaceSCIMUserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, poolID PoolID, userID ScimUserID, body ReplaceSCIMUserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceSCIMUserResult, error) {
+	rsp, err := c.ReplaceSCIMUserWithApplicationScimPlusJSONBody(ctx, poolID, userID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplaceSCIMUserResult(rsp)
 }
 
 // GetSigningCertificateWithResponse Get the pool's SAML signing certificate
@@ -61571,6 +66975,101 @@ func ParseReplaceRiskConfigurationResult(rsp *http.Response) (*ReplaceRiskConfig
 	return response, nil
 }
 
+// ParseSetupSCIMResult parses an HTTP response from a SetupSCIMWithResponse call
+func ParseSetupSCIMResult(rsp *http.Response) (*SetupSCIMResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetupSCIMResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SetupSCIMResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SetupSCIMResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseIssueScimTokenResult parses an HTTP response from a IssueScimTokenWithResponse call
 func ParseIssueScimTokenResult(rsp *http.Response) (*IssueScimTokenResult, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -61661,6 +67160,2105 @@ func ParseIssueScimTokenResult(rsp *http.Response) (*IssueScimTokenResult, error
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSCIMGroupsResult parses an HTTP response from a ListSCIMGroupsWithResponse call
+func ParseListSCIMGroupsResult(rsp *http.Response) (*ListSCIMGroupsResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSCIMGroupsResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSCIMGroupResult parses an HTTP response from a CreateSCIMGroupWithResponse call
+func ParseCreateSCIMGroupResult(rsp *http.Response) (*CreateSCIMGroupResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSCIMGroupResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateSCIMGroupResult201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSCIMGroupResult parses an HTTP response from a DeleteSCIMGroupWithResponse call
+func ParseDeleteSCIMGroupResult(rsp *http.Response) (*DeleteSCIMGroupResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSCIMGroupResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSCIMGroupResult parses an HTTP response from a GetSCIMGroupWithResponse call
+func ParseGetSCIMGroupResult(rsp *http.Response) (*GetSCIMGroupResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSCIMGroupResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSCIMGroupResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchSCIMGroupResult parses an HTTP response from a PatchSCIMGroupWithResponse call
+func ParsePatchSCIMGroupResult(rsp *http.Response) (*PatchSCIMGroupResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchSCIMGroupResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchSCIMGroupResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceSCIMGroupResult parses an HTTP response from a ReplaceSCIMGroupWithResponse call
+func ParseReplaceSCIMGroupResult(rsp *http.Response) (*ReplaceSCIMGroupResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceSCIMGroupResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceSCIMGroupResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSCIMResourceTypesResult parses an HTTP response from a ListSCIMResourceTypesWithResponse call
+func ParseListSCIMResourceTypesResult(rsp *http.Response) (*ListSCIMResourceTypesResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSCIMResourceTypesResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSCIMResourceTypeResult parses an HTTP response from a GetSCIMResourceTypeWithResponse call
+func ParseGetSCIMResourceTypeResult(rsp *http.Response) (*GetSCIMResourceTypeResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSCIMResourceTypeResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListSCIMSchemasResult parses an HTTP response from a ListSCIMSchemasWithResponse call
+func ParseListSCIMSchemasResult(rsp *http.Response) (*ListSCIMSchemasResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSCIMSchemasResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSCIMSchemaResult parses an HTTP response from a GetSCIMSchemaWithResponse call
+func ParseGetSCIMSchemaResult(rsp *http.Response) (*GetSCIMSchemaResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSCIMSchemaResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSCIMServiceProviderConfigResult parses an HTTP response from a GetSCIMServiceProviderConfigWithResponse call
+func ParseGetSCIMServiceProviderConfigResult(rsp *http.Response) (*GetSCIMServiceProviderConfigResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSCIMServiceProviderConfigResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListSCIMUsersResult parses an HTTP response from a ListSCIMUsersWithResponse call
+func ParseListSCIMUsersResult(rsp *http.Response) (*ListSCIMUsersResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSCIMUsersResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSCIMUserResult parses an HTTP response from a CreateSCIMUserWithResponse call
+func ParseCreateSCIMUserResult(rsp *http.Response) (*CreateSCIMUserResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSCIMUserResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateSCIMUserResult201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSCIMUserResult parses an HTTP response from a DeleteSCIMUserWithResponse call
+func ParseDeleteSCIMUserResult(rsp *http.Response) (*DeleteSCIMUserResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSCIMUserResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSCIMUserResult parses an HTTP response from a GetSCIMUserWithResponse call
+func ParseGetSCIMUserResult(rsp *http.Response) (*GetSCIMUserResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSCIMUserResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetSCIMUserResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePatchSCIMUserResult parses an HTTP response from a PatchSCIMUserWithResponse call
+func ParsePatchSCIMUserResult(rsp *http.Response) (*PatchSCIMUserResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchSCIMUserResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PatchSCIMUserResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplaceSCIMUserResult parses an HTTP response from a ReplaceSCIMUserWithResponse call
+func ParseReplaceSCIMUserResult(rsp *http.Response) (*ReplaceSCIMUserResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplaceSCIMUserResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ScimError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationScimJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReplaceSCIMUserResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

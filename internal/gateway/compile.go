@@ -104,6 +104,8 @@ type operation struct {
 	etagFilter cognito.Filter
 	// accessToken is set for operations that act as the signed-in user.
 	accessToken bool
+	// scim is set for the operations package scim serves (x-scim).
+	scim bool
 	// wrongCredential is the x-wrong-credential body member, if any.
 	wrongCredential string
 	// single are the query parameters that take one value.
@@ -172,6 +174,9 @@ func compileOperation(method, path string, item *openapi3.PathItem, op *openapi3
 		return nil, fmt.Errorf("%s: %s %q is not a member of its one action's input", o.id, extWrongCredential, o.wrongCredential)
 	}
 	if o.refusedUnderAllowList, err = boolean(extRefusedUnderAllowList, op.Extensions[extRefusedUnderAllowList]); err != nil {
+		return nil, fmt.Errorf("%s: %w", o.id, err)
+	}
+	if o.scim, err = boolean(extSCIM, op.Extensions[extSCIM]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
 	if o.fixed, err = fixedInput(op.Extensions[extInput], o.actions); err != nil {
@@ -436,6 +441,9 @@ func (g *Gateway) compile(id string) (*operation, error) {
 		o.created = createdNames(o.location, spec.Path, g.spec.Paths())
 	}
 	o.handle = g.composites[o.id]
+	if o.handle == nil && o.scim {
+		o.handle = serveSCIM
+	}
 	if o.handle == nil {
 		if len(o.actions) != 1 {
 			return nil, fmt.Errorf("%s: names %d actions but has no composite handler", o.id, len(o.actions))

@@ -20,6 +20,7 @@ var composites = map[string]handlerFunc{
 	"listJobs":      listJobs,
 	"getJob":        getJob,
 	"cancelJob":     cancelJob,
+	"setupSCIM":     setupSCIM,
 	"replacePool":   poolEditor.replace,
 	"patchPool":     poolEditor.patch,
 	"patchGroup":    groupEditor.patch,

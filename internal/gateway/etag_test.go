@@ -90,6 +90,9 @@ func TestETagOfEveryResource(t *testing.T) {
 		if get == nil || get.Extensions[extAction] == nil {
 			continue // /docs's files have ETags of their own
 		}
+		if get.Extensions[extSCIM] != nil {
+			continue // SCIM's meta.version: TestSCIMIfMatchAgainstMoto
+		}
 		if r := get.Responses.Status(200); r == nil || r.Value == nil || r.Value.Headers["ETag"] == nil {
 			continue
 		}

@@ -36,6 +36,7 @@ import (
 	"github.com/acme/cognito-admin-gateway/internal/problem"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/internal/redact"
+	"github.com/acme/cognito-admin-gateway/internal/scim"
 	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
@@ -54,6 +55,8 @@ type Gateway struct {
 	composites map[string]handlerFunc
 	logger     *slog.Logger
 	opts       Options
+	// scim serves the operations the spec marks x-scim (scim.go).
+	scim *scim.Server
 	// served counts answered requests; the first one of a process is its
 	// cold start.
 	served atomic.Int64
@@ -102,6 +105,9 @@ type Options struct {
 	// AllowedPools, when not empty, are the only user pools the gateway
 	// acts on; any other is a 403 before Cognito is called.
 	AllowedPools []string
+	// SCIMSettings are the SCIM server's settings by pool id; a pool not
+	// in it has scim.DefaultSettings.
+	SCIMSettings map[string]scim.Settings
 	// Limiter, when set, paces the Cognito calls.
 	Limiter Limiter
 	// SCIMTokens checks the bearer tokens that SCIM clients present, and
@@ -154,7 +160,7 @@ func New[S Spec](client *cip.Client, spec S, opts Options) (*Gateway, error) {
 		logger = slog.New(redact.Handler(opts.Logger.Handler()))
 	}
 	g := &Gateway{
-		client: client, spec: s, router: newRouter(s), logger: logger, opts: opts,
+		client: client, spec: s, router: newRouter(s), logger: logger, opts: opts, scim: scim.New(opts.SCIMSettings),
 		actions: sync.OnceValue(cognito.Actions), composites: composites,
 		validation: openapi3filter.Options{
 			MultiError:         true,
@@ -210,7 +216,11 @@ func (g *Gateway) respond(w http.ResponseWriter, r *http.Request, requestID stri
 			g.logger.Error("request failed", "requestId", requestID, "method", r.Method,
 				"path", r.URL.Path, "status", p.Status, "code", p.Code, "error", p.Error())
 		}
-		problem.Write(w, requestID, p)
+		if c.op != nil && c.op.scim || c.op == nil && isSCIMPath(r.URL.Path) {
+			scim.WriteError(w, p)
+		} else {
+			problem.Write(w, requestID, p)
+		}
 		return p.Status, p.CognitoCode
 	}
 	writeAnswer(w, a)
@@ -235,6 +245,11 @@ func (g *Gateway) serve(r *http.Request, c *call) (*answer, error) {
 		return nil, err
 	}
 	c.path = path
+	if op.scim {
+		if err := g.verifySCIMToken(r, path["poolId"]); err != nil {
+			return nil, err
+		}
+	}
 	if err := g.checkPool(op, path); err != nil {
 		return nil, err
 	}

@@ -199,7 +199,12 @@ func TestRegistryNamesEachDisagreement(t *testing.T) {
 				table["AdminDisableUser"] = row
 				return uses, granted
 			},
-			want: []string{"row AdminDisableUser says it reads, but disableUser (POST /pools/{poolId}/users/{username}/disable) calls it to change"},
+			want: []string{
+				"row AdminDisableUser says it reads, but createSCIMUser (POST /pools/{poolId}/scim/v2/Users) calls it to change",
+				"row AdminDisableUser says it reads, but disableUser (POST /pools/{poolId}/users/{username}/disable) calls it to change",
+				"row AdminDisableUser says it reads, but patchSCIMUser (PATCH /pools/{poolId}/scim/v2/Users/{userId}) calls it to change",
+				"row AdminDisableUser says it reads, but replaceSCIMUser (PUT /pools/{poolId}/scim/v2/Users/{userId}) calls it to change",
+			},
 		},
 		{
 			name: "a read marked as a write",
@@ -209,7 +214,10 @@ func TestRegistryNamesEachDisagreement(t *testing.T) {
 				table["ListGroups"] = row
 				return uses, granted
 			},
-			want: []string{"row ListGroups says it writes, but listGroups (GET /pools/{poolId}/groups) calls it to read"},
+			want: []string{
+				"row ListGroups says it writes, but listGroups (GET /pools/{poolId}/groups) calls it to read",
+				"row ListGroups says it writes, but listSCIMGroups (GET /pools/{poolId}/scim/v2/Groups) calls it to read",
+			},
 		},
 		{
 			name: "a composite's Describe marked as a write",
@@ -220,8 +228,12 @@ func TestRegistryNamesEachDisagreement(t *testing.T) {
 				return uses, granted
 			},
 			want: []string{
+				"row GetGroup says it writes, but deleteSCIMGroup (DELETE /pools/{poolId}/scim/v2/Groups/{groupId}) calls it to read",
 				"row GetGroup says it writes, but getGroup (GET /pools/{poolId}/groups/{groupName}) calls it to read",
+				"row GetGroup says it writes, but getSCIMGroup (GET /pools/{poolId}/scim/v2/Groups/{groupId}) calls it to read",
 				"row GetGroup says it writes, but patchGroup (PATCH /pools/{poolId}/groups/{groupName}) calls it to read",
+				"row GetGroup says it writes, but patchSCIMGroup (PATCH /pools/{poolId}/scim/v2/Groups/{groupId}) calls it to read",
+				"row GetGroup says it writes, but replaceSCIMGroup (PUT /pools/{poolId}/scim/v2/Groups/{groupId}) calls it to read",
 			},
 		},
 	}

@@ -62,7 +62,7 @@ func TestEveryActionIsWired(t *testing.T) {
 					t.Errorf("%s %s names %s, which the action table lacks", method, path, name)
 				}
 			}
-			if len(names) > 1 && composites[op.OperationID] == nil {
+			if len(names) > 1 && composites[op.OperationID] == nil && op.Extensions[extSCIM] == nil {
 				t.Errorf("%s names %d actions but has no composite handler", op.OperationID, len(names))
 			}
 		}
@@ -86,8 +86,8 @@ func TestSpecMatchesSDK(t *testing.T) {
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			names, _ := stringList(extAction, op.Extensions[extAction])
-			if len(names) == 0 {
-				continue
+			if len(names) == 0 || op.Extensions[extSCIM] != nil {
+				continue // package scim makes its inputs, not the body
 			}
 			last, hasLast := actions[names[len(names)-1]]
 			first, hasFirst := actions[names[0]]

@@ -22,6 +22,7 @@ import (
 	"github.com/acme/cognito-admin-gateway/internal/jobrun"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 	"github.com/acme/cognito-admin-gateway/internal/scimauth"
+	"github.com/acme/cognito-admin-gateway/internal/scim"
 	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
@@ -40,6 +41,9 @@ type Config struct {
 	// AllowedPools are the only user pools the gateway acts on
 	// (ALLOWED_POOL_IDS, comma-separated). Empty means every pool.
 	AllowedPools []string
+	// SCIMSettings are the SCIM server's settings by pool id
+	// (SCIM_POOL_SETTINGS, JSON; see scim.ParseSettings).
+	SCIMSettings map[string]scim.Settings
 	// LocalCognito is the host of the Cognito endpoint when it is on this
 	// machine's loopback (moto, a stand-in), and empty otherwise. Such a
 	// Cognito has no quota that production shares, so only the categories
@@ -97,6 +101,9 @@ func ReadConfig(getenv func(string) string) (Config, error) {
 			return cfg, fmt.Errorf("ALLOWED_POOL_IDS: %q is not a user pool id such as us-east-1_Example1", id)
 		}
 		cfg.AllowedPools = append(cfg.AllowedPools, id)
+	}
+	if cfg.SCIMSettings, err = scim.ParseSettings(getenv("SCIM_POOL_SETTINGS")); err != nil {
+		return cfg, err
 	}
 	return cfg, nil
 }
@@ -219,6 +226,7 @@ func assemble(ctx context.Context, getenv func(string) string, logger *slog.Logg
 	opts := gateway.Options{
 		Logger:       logger,
 		AllowedPools: cfg.AllowedPools,
+		SCIMSettings: cfg.SCIMSettings,
 		Limiter:      limiter,
 		SCIMTokens:   scimauth.New(secretsManager(awsConfig, getenv), scimauth.Options{Prefix: cfg.SCIMSecretPrefix}),
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
+	"github.com/acme/cognito-admin-gateway/internal/scim"
 )
 
 func TestReadConfig(t *testing.T) {
@@ -74,6 +75,14 @@ func TestReadConfig(t *testing.T) {
 			wantErr: `COGNITO_RATE_LIMITS: unknown quota category "UserUpdates"`},
 		{name: "bad rate", env: map[string]string{"COGNITO_RATE_LIMITS": "UserUpdate=-1"},
 			wantErr: "COGNITO_RATE_LIMITS: UserUpdate=-1: the rate must be a positive number"},
+		{name: "SCIM settings by pool",
+			env: map[string]string{"SCIM_POOL_SETTINGS": `{"us-east-1_Example1": {"onDelete": "disable", "verifyEmail": false}}`},
+			want: Config{ListenAddr: "127.0.0.1:8080", RequestTimeout: DefaultRequestTimeout, RateLimits: map[string]float64{},
+				SCIMSettings: map[string]scim.Settings{"us-east-1_Example1": {OnDelete: "disable", VerifyEmail: new(false)}}}},
+		{name: "a misspelt SCIM setting", env: map[string]string{"SCIM_POOL_SETTINGS": `{"us-east-1_Example1": {"deleteMode": "disable"}}`},
+			wantErr: `SCIM_POOL_SETTINGS: json: unknown field "deleteMode"`},
+		{name: "an unknown SCIM onDelete", env: map[string]string{"SCIM_POOL_SETTINGS": `{"us-east-1_Example1": {"onDelete": "archive"}}`},
+			wantErr: `SCIM_POOL_SETTINGS: us-east-1_Example1: onDelete must be delete or disable`},
 		{name: "pool ARN instead of id",
 			env:     map[string]string{"ALLOWED_POOL_IDS": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Example1"},
 			wantErr: `ALLOWED_POOL_IDS: "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Example1" is not a user pool id`},
