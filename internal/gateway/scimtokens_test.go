@@ -133,3 +133,51 @@ func TestIssueScimTokenFailuresTellNoInternals(t *testing.T) {
 		})
 	}
 }
+
+// TestSCIMRoutesTakeTheTokensTheirPoolWasIssued joins the two halves of
+// SCIM's authentication through the real store on moto's Secrets Manager:
+// a token issued by POST .../scim/tokens opens its own pool's SCIM routes
+// and no other pool's; none, a wrong one and one that two later issues have
+// rotated out are 401s in SCIM's error schema.
+func TestSCIMRoutesTakeTheTokensTheirPoolWasIssued(t *testing.T) {
+	m, poolA, secrets := scimTokenGateway(t, func(string) Options { return Options{} })
+	out, err := m.Direct.CreateUserPool(context.Background(), &cip.CreateUserPoolInput{PoolName: aws.String("other")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poolB := aws.ToString(out.UserPool.Id)
+	issue := func(g *motoGateway, pool string) string {
+		t.Helper()
+		var answer struct{ Token string }
+		expect(t, g.do(t, http.MethodPost, "/pools/"+pool+"/scim/tokens", "", nil, &answer), http.StatusOK)
+		return answer.Token
+	}
+	users := func(g *motoGateway, pool, token string, status int) {
+		t.Helper()
+		header := map[string]string{}
+		if token != "" {
+			header["Authorization"] = "Bearer " + token
+		}
+		resp := g.do(t, http.MethodGet, "/pools/"+pool+"/scim/v2/Users", "", header, nil)
+		expect(t, resp, status)
+		if status == http.StatusUnauthorized && resp.Header.Get("Content-Type") != "application/scim+json" {
+			t.Errorf("a refused token is answered as %q, not in SCIM's error schema", resp.Header.Get("Content-Type"))
+		}
+	}
+	first := issue(m, poolA)
+	tokenB := issue(m, poolB)
+	users(m, poolA, first, http.StatusOK)
+	users(m, poolB, tokenB, http.StatusOK)
+	users(m, poolA, "", http.StatusUnauthorized)
+	users(m, poolA, first+"x", http.StatusUnauthorized)
+	users(m, poolB, first, http.StatusUnauthorized)
+	users(m, poolA, tokenB, http.StatusUnauthorized)
+
+	second, third := issue(m, poolA), issue(m, poolA)
+	// Another instance, whose cache holds nothing, reads the rotated
+	// secret: the two newest tokens open pool A, the first no longer does.
+	fresh := m.with(t, Options{SCIMTokens: scimauth.New(secrets, scimauth.Options{})})
+	users(fresh, poolA, second, http.StatusOK)
+	users(fresh, poolA, third, http.StatusOK)
+	users(fresh, poolA, first, http.StatusUnauthorized)
+}
