@@ -21,8 +21,8 @@ import (
 	"github.com/acme/cognito-admin-gateway/internal/gateway"
 	"github.com/acme/cognito-admin-gateway/internal/jobrun"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
-	"github.com/acme/cognito-admin-gateway/internal/scimauth"
 	"github.com/acme/cognito-admin-gateway/internal/scim"
+	"github.com/acme/cognito-admin-gateway/internal/scimauth"
 	"github.com/acme/cognito-admin-gateway/openapi"
 )
 
