@@ -66,6 +66,11 @@ var composites = map[string]handlerFunc{
 	"replaceCustomDomain": customDomainEditor.replace,
 	"patchCustomDomain":   customDomainEditor.patch,
 	"deleteCustomDomain":  customDomainEditor.remove,
+	// A pool's whole configuration as one document, in configuration.go.
+	"getConfiguration":   getConfiguration,
+	"planConfiguration":  planConfiguration,
+	"applyConfiguration": applyConfiguration,
+	"clonePool":          clonePool,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.

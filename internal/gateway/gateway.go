@@ -81,6 +81,9 @@ type call struct {
 	// reread is set when a change was applied but reading the resource
 	// again failed: the answer is still a success, and the audit says so.
 	reread error
+	// changes are the Cognito changes a configuration apply tried, one
+	// audit line each.
+	changes []changeRecord
 }
 
 // answer is what a handler returns: a status, headers and a JSON body.
@@ -105,10 +108,11 @@ type Options struct {
 	Limiter Limiter
 }
 
-// Limiter paces Cognito calls. Wait returns when an action of category
-// may be called, or an error if it cannot be called before ctx's deadline.
+// Limiter paces Cognito calls. Wait returns when action, of category, may
+// be called on pool poolID ("" when its input names none), or an error if
+// it cannot be called before ctx's deadline.
 type Limiter interface {
-	Wait(ctx context.Context, category quota.Category) error
+	Wait(ctx context.Context, category quota.Category, poolID, action string) error
 }
 
 // Spec is the API description a gateway runs on: a document already
@@ -169,7 +173,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status, cognitoCode := g.respond(w, r, requestID, &c)
 	took := time.Since(start)
 	g.access(r, requestID, &c, status, cognitoCode, took)
-	if c.op != nil && changes(r.Method) {
+	if c.op != nil && changes(r.Method) && !c.op.changesNothing {
 		g.audit(r, info, requestID, &c, status, cognitoCode, took)
 	}
 }

@@ -3,6 +3,7 @@ package poolconfig
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/acme/cognito-admin-gateway/internal/problem"
 )
@@ -18,7 +19,7 @@ import (
 // A new identity provider needs its secret in secrets; a plan that lacks
 // one is refused before the pool is created. The id of the new pool is
 // returned whenever it was created, with the outcome of the apply.
-func Clone(ctx context.Context, c Cognito, source Document, poolName, domain string, secrets Secrets) (string, Outcome, error) {
+func Clone(ctx context.Context, c Cognito, source Document, poolName, domain string, secrets Secrets, record func(Change, error)) (string, Outcome, error) {
 	doc := clone(source)
 	pool := object(doc["Pool"])
 	if pool == nil {
@@ -43,7 +44,7 @@ func Clone(ctx context.Context, c Cognito, source Document, poolName, domain str
 		return "", Outcome{}, err
 	}
 	if change, ok := Impossible(planned); ok {
-		return "", Outcome{}, problem.New(409, CodeImpossibleChange, fmt.Sprintf(
+		return "", Outcome{}, problem.New(http.StatusConflict, CodeImpossibleChange, fmt.Sprintf(
 			"%s: %s No pool was created.", change.Target, change.Impossible))
 	}
 	input := map[string]any{}
@@ -66,7 +67,7 @@ func Clone(ctx context.Context, c Cognito, source Document, poolName, domain str
 	if err != nil {
 		return poolID, Outcome{}, err
 	}
-	outcome, err := Apply(ctx, c, changes, nil)
+	outcome, err := Apply(ctx, c, changes, record)
 	return poolID, outcome, err
 }
 

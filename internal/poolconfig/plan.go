@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/acme/cognito-admin-gateway/internal/canonjson"
 )
 
 // Change is one Cognito call of a plan.
@@ -148,7 +150,20 @@ func (s *state) plan(desired Document, opts Options) ([]Change, error) {
 			deletions = append(gone, deletions...) // the reverse of the sections' order
 		}
 	}
-	return append(changes, deletions...), nil
+	changes = append(changes, deletions...)
+	for _, change := range changes {
+		if change.Impossible != "" {
+			continue
+		}
+		encoded, err := canonjson.Append(nil, change.input, false)
+		if err == nil {
+			err = actions[change.Action].Check(encoded)
+		}
+		if err != nil {
+			return nil, badRequest("%s: the document does not make a valid input: %v", change.Target, err)
+		}
+	}
+	return changes, nil
 }
 
 func (sec section) isSecret(path []string) bool {

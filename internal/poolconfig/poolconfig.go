@@ -56,13 +56,36 @@ const CodeAmbiguousName = "AmbiguousName"
 // Cognito cannot make: nothing is written.
 const CodeImpossibleChange = "ImpossibleChange"
 
-// Export reads the configuration of pool poolID.
-func Export(ctx context.Context, cognito Cognito, poolID string) (Document, error) {
+// Pool is a pool's configuration as read, secrets and ids included: what
+// its document shows, and what a plan against it starts from.
+type Pool struct{ s *state }
+
+// Read reads the configuration of pool poolID: one DescribeUserPool, then
+// each section's reads.
+func Read(ctx context.Context, cognito Cognito, poolID string) (*Pool, error) {
 	s, err := read(ctx, cognito, poolID)
 	if err != nil {
 		return nil, err
 	}
-	return s.document(), nil
+	return &Pool{s}, nil
+}
+
+// Document is the pool's configuration as a document: no secret, no id.
+func (p *Pool) Document() Document { return p.s.document() }
+
+// Plan answers the ordered changes that would make the pool match
+// desired: nothing is written.
+func (p *Pool) Plan(desired Document, opts Options) ([]Change, error) {
+	return p.s.plan(desired, opts)
+}
+
+// Export reads the configuration of pool poolID.
+func Export(ctx context.Context, cognito Cognito, poolID string) (Document, error) {
+	p, err := Read(ctx, cognito, poolID)
+	if err != nil {
+		return nil, err
+	}
+	return p.Document(), nil
 }
 
 // canon is v as JSON decodes it: float64 numbers, map[string]any objects,
