@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
@@ -14,8 +15,9 @@ type readmeStep struct {
 	Method, Variable, Path string
 }
 
-// readmeSteps reads the curl lines of the first sh block after marker in
-// README.md whose URL starts with one of variables ($B, "$P/..."). The
+// readmeSteps reads the curl commands of the first sh block after marker
+// in README.md, at the start of a line, after a pipe or in $(...), whose URL starts
+// with one of variables ($B, "$P/..."). The
 // path ends where the shell would expand something else ($, a quote or a
 // space). The method is -X's, else HEAD for -I, POST for a body, GET.
 func readmeSteps(t *testing.T, marker string, variables ...string) []readmeStep {
@@ -30,15 +32,21 @@ func readmeSteps(t *testing.T, marker string, variables ...string) []readmeStep 
 	}
 	_, section, _ = strings.Cut(section, "```sh\n")
 	section, _, _ = strings.Cut(section, "```\n")
-	url := regexp.MustCompile(`"?\$(` + strings.Join(variables, "|") + `)(/[^"\s$]*)`)
+	url := regexp.MustCompile(`\s"?\$(` + strings.Join(variables, "|") + `)(/[^"\s$]*)`)
+	curl := regexp.MustCompile(`(?:^|[\s|(])curl\s(.*)`)
 	explicit := regexp.MustCompile(`\s-X (\w+)`)
 	head := regexp.MustCompile(`\s-s?I\s`)
 	body := regexp.MustCompile(`\s(-d|--data|--data-binary) `)
 	var steps []readmeStep
 	for _, line := range strings.Split(section, "\n") {
-		if !strings.HasPrefix(line, "curl ") {
+		if strings.HasPrefix(line, "#") {
 			continue
 		}
+		command := curl.FindStringSubmatch(line)
+		if command == nil {
+			continue
+		}
+		line = " " + command[1]
 		found := url.FindStringSubmatch(line)
 		if found == nil {
 			continue
@@ -55,4 +63,36 @@ func readmeSteps(t *testing.T, marker string, variables ...string) []readmeStep 
 		steps = append(steps, step)
 	}
 	return steps
+}
+
+// TestREADMEPromoteWalkthroughRoutesAreServed: the "Promote staging to
+// production" walkthrough is followed step by step by someone changing
+// production, so each curl line must name a route the gateway has, with
+// the method the line sends, and the operation the step describes.
+func TestREADMEPromoteWalkthroughRoutesAreServed(t *testing.T) {
+	steps := readmeSteps(t, "### Promote staging to production", "S", "P")
+	want := []string{"getConfiguration", "getConfiguration", "planConfiguration", "applyConfiguration",
+		"planConfiguration", "applyConfiguration", "clonePool"}
+	if len(steps) != len(want) {
+		t.Fatalf("the walkthrough has %d curl steps, want %d (%v): %v", len(steps), len(want), want, steps)
+	}
+	router, err := newRouter(loadSpec(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, step := range steps {
+		method := step.Method
+		if method == http.MethodHead {
+			method = http.MethodGet // the gateway answers HEAD on every GET route
+		}
+		req := httptest.NewRequest(method, "/pools/"+poolID+step.Path, nil)
+		route, _, err := router.FindRoute(req)
+		if err != nil {
+			t.Errorf("step %d, %s $%s%s: %v", i+1, step.Method, step.Variable, step.Path, err)
+			continue
+		}
+		if route.Operation.OperationID != want[i] {
+			t.Errorf("step %d, %s $%s%s: operation %s, want %s", i+1, step.Method, step.Variable, step.Path, route.Operation.OperationID, want[i])
+		}
+	}
 }
