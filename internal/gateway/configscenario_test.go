@@ -286,6 +286,42 @@ func TestPromoteScenarioOnAPoolUsingEveryFeature(t *testing.T) {
 		t.Fatalf("a plan of the export has %d changes: %v", len(changes), changes)
 	}
 
+	// The clone: a plan of staging's document against it shows only what
+	// the README documents cannot be the same.
+	clone := map[string]any{"PoolName": "production", "Domain": "production-acme",
+		"Secrets": map[string]any{"IdentityProviders": map[string]any{"corp-oidc": map[string]any{"client_secret": "production-oidc-s3cret"}}}}
+	resp, cloned := c.json(t, http.StatusCreated, http.MethodPost, "/pools/"+staging.ID+"/clone", clone, nil)
+	cloneID, _ := cloned["UserPoolId"].(string)
+	if cloneID == "" || resp.Header.Get("Location") != "/pools/"+cloneID {
+		t.Fatalf("clone: Location %q, answer %v", resp.Header.Get("Location"), cloned)
+	}
+	if cloned["Failed"] != nil {
+		t.Fatalf("clone: %v", cloned)
+	}
+	var differences []string
+	for _, change := range c.plan(t, cloneID, doc) {
+		change := change.(map[string]any)
+		difference := fmt.Sprintf("%s %s", change["Action"], change["Target"])
+		if reason, ok := change["Impossible"].(string); ok && reason != "" {
+			difference += " impossible"
+		}
+		for _, d := range change["Diff"].([]any) {
+			d := d.(map[string]any)
+			difference += fmt.Sprintf(" %s: %v to %v", d["Path"], d["From"], d["To"])
+		}
+		differences = append(differences, difference)
+	}
+	// What README.md's Clone lists: the pool's name, and the domain, which
+	// Cognito cannot rename. Ids are not in the document, and secrets are
+	// the marker on both sides.
+	documented := []string{
+		"UpdateUserPool Pool /PoolName: production to staging",
+		"UpdateUserPoolDomain Domain impossible /Domain: production-acme to staging-acme",
+	}
+	if !slices.Equal(differences, documented) {
+		t.Errorf("a plan of staging's document against its clone:\n%s\nwant only the documented differences:\n%s", strings.Join(differences, "\n"), strings.Join(documented, "\n"))
+	}
+
 	// Apply five changes; the pool's every other setting stays.
 	before := staging.snapshot(t, c.direct)
 	changed := withFiveChanges(t, doc)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/acme/cognito-admin-gateway/internal/problem"
 )
@@ -55,6 +56,7 @@ func Clone(ctx context.Context, c Cognito, source Document, poolName, domain str
 		}
 	}
 	sections[0].conflicts.Resolve(input, pool)
+	input["Schema"] = creationSchema(input["Schema"])
 	out, err := c.Call(ctx, "CreateUserPool", input)
 	if err != nil {
 		return "", Outcome{}, err
@@ -79,6 +81,29 @@ func withoutSingles(doc Document) Document {
 		if sec.collection() && doc[sec.member] != nil {
 			out[sec.member] = doc[sec.member]
 		}
+	}
+	return out
+}
+
+// creationSchema is a described schema as CreateUserPool takes it: a custom
+// attribute named without its custom: prefix, which Cognito adds. Sent as
+// described, custom:tenant would become custom:custom:tenant, and the plan
+// after the create would find custom:tenant missing and impossible to add
+// back as it was.
+func creationSchema(schema any) any {
+	attributes, ok := schema.([]any)
+	if !ok {
+		return schema
+	}
+	out := make([]any, 0, len(attributes))
+	for _, attribute := range attributes {
+		fields := object(attribute)
+		name, _ := fields["Name"].(string)
+		if bare, custom := strings.CutPrefix(name, "custom:"); custom {
+			fields = clone(fields)
+			fields["Name"] = bare
+		}
+		out = append(out, fields)
 	}
 	return out
 }
