@@ -285,12 +285,23 @@ func TestPromoteScenarioOnAPoolUsingEveryFeature(t *testing.T) {
 	if changes := c.plan(t, staging.ID, doc); len(changes) != 0 {
 		t.Fatalf("a plan of the export has %d changes: %v", len(changes), changes)
 	}
+	// The same in YAML, as it is kept in git: same ETag, and a plan of it
+	// is empty too.
+	resp, yaml := c.do(t, http.MethodGet, "/pools/"+staging.ID+"/configuration", nil, map[string]string{"Accept": "application/yaml"})
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") != etag {
+		t.Fatalf("YAML export: %d, ETag %q, want 200 and the JSON's %q", resp.StatusCode, resp.Header.Get("ETag"), etag)
+	}
+	resp, plan := c.do(t, http.MethodPost, "/pools/"+staging.ID+"/configuration/plan", yaml, map[string]string{"Content-Type": "application/yaml"})
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(plan, []byte(`"Changes":[]`)) {
+		t.Fatalf("a plan of the YAML export: %d %s, want no change", resp.StatusCode, plan)
+	}
 
 	// The clone: a plan of staging's document against it shows only what
 	// the README documents cannot be the same.
+	var cloned map[string]any
 	clone := map[string]any{"PoolName": "production", "Domain": "production-acme",
 		"Secrets": map[string]any{"IdentityProviders": map[string]any{"corp-oidc": map[string]any{"client_secret": "production-oidc-s3cret"}}}}
-	resp, cloned := c.json(t, http.StatusCreated, http.MethodPost, "/pools/"+staging.ID+"/clone", clone, nil)
+	resp, cloned = c.json(t, http.StatusCreated, http.MethodPost, "/pools/"+staging.ID+"/clone", clone, nil)
 	cloneID, _ := cloned["UserPoolId"].(string)
 	if cloneID == "" || resp.Header.Get("Location") != "/pools/"+cloneID {
 		t.Fatalf("clone: Location %q, answer %v", resp.Header.Get("Location"), cloned)
