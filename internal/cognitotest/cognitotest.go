@@ -41,6 +41,7 @@ type Server struct {
 	calls    []Call
 	handlers map[string]Handler
 	fallback Handler
+	forward  string // see Forward
 }
 
 // New starts a stand-in that answers every unscripted action with
@@ -107,7 +108,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if h == nil {
 		h = s.fallback
 	}
+	forward := s.forward
 	s.mu.Unlock()
+	if h == nil && forward != "" {
+		forwarded(w, r, forward, raw)
+		return
+	}
 	status, body := http.StatusInternalServerError, any(map[string]any{
 		"__type": "InternalErrorException", "message": "cognitotest: no answer scripted for " + action})
 	if h != nil {
