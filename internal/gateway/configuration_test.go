@@ -352,13 +352,32 @@ func TestClonePoolCopiesTheConfigurationAndDiffersOnlyWhereItMust(t *testing.T) 
 	m := startConfigurationGateway(t)
 	poolID, _ := configuredPool(t, m, "clone-source")
 	source, _, _ := m.configuration(t, poolID)
+	var logs bytes.Buffer
+	logged := m.with(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	var answer map[string]any
-	resp := m.do(t, "POST", "/pools/"+poolID+"/clone", `{"PoolName": "production", "Domain": "clone-target",
+	resp := logged.do(t, "POST", "/pools/"+poolID+"/clone", `{"PoolName": "production", "Domain": "clone-target",
 		"Secrets": {"IdentityProviders": {"corp": {"client_secret": "prod-secret"}}}}`, nil, &answer)
 	expect(t, resp, http.StatusCreated)
 	cloneID, _ := answer["UserPoolId"].(string)
 	if cloneID == "" || resp.Header.Get("Location") != "/pools/"+cloneID || answer["Failed"] != nil {
 		t.Fatalf("clone: %s %v", resp.Header.Get("Location"), answer)
+	}
+	// One audit line per change made on the clone, which each names.
+	applied := 0
+	for _, line := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
+		var record map[string]any
+		if json.Unmarshal(line, &record) == nil && record["changeTarget"] != nil {
+			applied++
+			if record["changePoolId"] != cloneID || record["applied"] != true {
+				t.Errorf("audit of a clone's change: %v", record)
+			}
+		}
+	}
+	if applied == 0 || applied != len(answer["Applied"].([]any)) {
+		t.Errorf("%d audit lines of changes for %d applied", applied, len(answer["Applied"].([]any)))
+	}
+	if bytes.Contains(logs.Bytes(), []byte("prod-secret")) {
+		t.Error("the log holds the secret given for the clone")
 	}
 	var plan planAnswerBody
 	expect(t, m.do(t, "POST", "/pools/"+cloneID+"/configuration/plan?prune=true", encodeJSON(t, source), nil, &plan), http.StatusOK)
