@@ -1869,6 +1869,9 @@ type ConfigurationDomain map[string]interface{}
 // ConfigurationItems Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
 type ConfigurationItems map[string]map[string]interface{}
 
+// ConfigurationLogDelivery SetLogDeliveryConfiguration's members (LogConfigurations).
+type ConfigurationLogDelivery map[string]interface{}
+
 // ConfigurationMfa SetUserPoolMfaConfig's members.
 type ConfigurationMfa map[string]interface{}
 
@@ -1924,6 +1927,9 @@ type ConfigurationPlan struct {
 
 // ConfigurationPool UpdateUserPool's members, and those CreateUserPool alone sets (Schema, UsernameAttributes, AliasAttributes, UsernameConfiguration).
 type ConfigurationPool map[string]interface{}
+
+// ConfigurationRisk The pool's threat protection, as SetRiskConfiguration takes it (without ClientId).
+type ConfigurationRisk map[string]interface{}
 
 // ConfigurationSecrets defines model for ConfigurationSecrets.
 type ConfigurationSecrets map[string]map[string]map[string]string
@@ -3600,6 +3606,9 @@ type PoolConfiguration struct {
 	// IdentityProviders Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
 	IdentityProviders *ConfigurationItems `json:"IdentityProviders,omitempty"`
 
+	// LogDelivery SetLogDeliveryConfiguration's members (LogConfigurations).
+	LogDelivery *ConfigurationLogDelivery `json:"LogDelivery,omitempty"`
+
 	// Mfa SetUserPoolMfaConfig's members.
 	Mfa *ConfigurationMfa `json:"Mfa,omitempty"`
 
@@ -3608,6 +3617,9 @@ type PoolConfiguration struct {
 
 	// ResourceServers Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
 	ResourceServers *ConfigurationItems `json:"ResourceServers,omitempty"`
+
+	// RiskConfiguration The pool's threat protection, as SetRiskConfiguration takes it (without ClientId).
+	RiskConfiguration *ConfigurationRisk `json:"RiskConfiguration,omitempty"`
 }
 
 // PoolConfigurationRequest A configuration document, and beside it `Secrets`: the secrets new
@@ -3628,6 +3640,9 @@ type PoolConfigurationRequest struct {
 	// IdentityProviders Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
 	IdentityProviders *ConfigurationItems `json:"IdentityProviders,omitempty"`
 
+	// LogDelivery SetLogDeliveryConfiguration's members (LogConfigurations).
+	LogDelivery *ConfigurationLogDelivery `json:"LogDelivery,omitempty"`
+
 	// Mfa SetUserPoolMfaConfig's members.
 	Mfa *ConfigurationMfa `json:"Mfa,omitempty"`
 
@@ -3635,8 +3650,11 @@ type PoolConfigurationRequest struct {
 	Pool *ConfigurationPool `json:"Pool,omitempty"`
 
 	// ResourceServers Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
-	ResourceServers *ConfigurationItems   `json:"ResourceServers,omitempty"`
-	Secrets         *ConfigurationSecrets `json:"Secrets,omitempty"`
+	ResourceServers *ConfigurationItems `json:"ResourceServers,omitempty"`
+
+	// RiskConfiguration The pool's threat protection, as SetRiskConfiguration takes it (without ClientId).
+	RiskConfiguration *ConfigurationRisk    `json:"RiskConfiguration,omitempty"`
+	Secrets           *ConfigurationSecrets `json:"Secrets,omitempty"`
 }
 
 // PoolTagsResponse A pool's tags, as ListTagsForResource lists them, `aws:` keys included.
@@ -7899,10 +7917,11 @@ type ClientInterface interface {
 	// GetConfiguration Export a user pool's whole configuration
 	//
 	// Answers one document with the pool's whole configuration, in
-	// Cognito's member names: `Pool` (what UpdateUserPool takes, plus
-	// `Schema`, `UsernameAttributes`, `AliasAttributes` and
+	// Cognito's member names: `Pool` (what UpdateUserPool takes, tags
+	// included, plus `Schema`, `UsernameAttributes`, `AliasAttributes` and
 	// `UsernameConfiguration`, which only CreateUserPool sets), `Mfa`,
-	// `Domain` (the prefix domain), and `ResourceServers`,
+	// `RiskConfiguration` (threat protection), `LogDelivery`, `Domain`
+	// (the prefix domain), and `ResourceServers`,
 	// `IdentityProviders`, `Groups` and `Clients`, each an object by the
 	// item's name. Items refer to each other by name, never by Cognito's
 	// ids, so that the document moves between pools. Users are not part
@@ -12240,10 +12259,11 @@ func (c *Client) ClonePool(ctx context.Context, poolID PoolID, body ClonePoolJSO
 // GetConfiguration Export a user pool's whole configuration
 //
 // Answers one document with the pool's whole configuration, in
-// Cognito's member names: `Pool` (what UpdateUserPool takes, plus
-// `Schema`, `UsernameAttributes`, `AliasAttributes` and
+// Cognito's member names: `Pool` (what UpdateUserPool takes, tags
+// included, plus `Schema`, `UsernameAttributes`, `AliasAttributes` and
 // `UsernameConfiguration`, which only CreateUserPool sets), `Mfa`,
-// `Domain` (the prefix domain), and `ResourceServers`,
+// `RiskConfiguration` (threat protection), `LogDelivery`, `Domain`
+// (the prefix domain), and `ResourceServers`,
 // `IdentityProviders`, `Groups` and `Clients`, each an object by the
 // item's name. Items refer to each other by name, never by Cognito's
 // ids, so that the document moves between pools. Users are not part
@@ -25333,10 +25353,11 @@ type ClientWithResponsesInterface interface {
 	// GetConfigurationWithResponse Export a user pool's whole configuration
 	//
 	// Answers one document with the pool's whole configuration, in
-	// Cognito's member names: `Pool` (what UpdateUserPool takes, plus
-	// `Schema`, `UsernameAttributes`, `AliasAttributes` and
+	// Cognito's member names: `Pool` (what UpdateUserPool takes, tags
+	// included, plus `Schema`, `UsernameAttributes`, `AliasAttributes` and
 	// `UsernameConfiguration`, which only CreateUserPool sets), `Mfa`,
-	// `Domain` (the prefix domain), and `ResourceServers`,
+	// `RiskConfiguration` (threat protection), `LogDelivery`, `Domain`
+	// (the prefix domain), and `ResourceServers`,
 	// `IdentityProviders`, `Groups` and `Clients`, each an object by the
 	// item's name. Items refer to each other by name, never by Cognito's
 	// ids, so that the document moves between pools. Users are not part
@@ -46469,10 +46490,11 @@ func (c *ClientWithResponses) ClonePoolWithResponse(ctx context.Context, poolID 
 // GetConfigurationWithResponse Export a user pool's whole configuration
 //
 // Answers one document with the pool's whole configuration, in
-// Cognito's member names: `Pool` (what UpdateUserPool takes, plus
-// `Schema`, `UsernameAttributes`, `AliasAttributes` and
+// Cognito's member names: `Pool` (what UpdateUserPool takes, tags
+// included, plus `Schema`, `UsernameAttributes`, `AliasAttributes` and
 // `UsernameConfiguration`, which only CreateUserPool sets), `Mfa`,
-// `Domain` (the prefix domain), and `ResourceServers`,
+// `RiskConfiguration` (threat protection), `LogDelivery`, `Domain`
+// (the prefix domain), and `ResourceServers`,
 // `IdentityProviders`, `Groups` and `Clients`, each an object by the
 // item's name. Items refer to each other by name, never by Cognito's
 // ids, so that the document moves between pools. Users are not part

@@ -25,6 +25,11 @@ var PoolConflicts = Conflicts{
 	{[]string{"SmsVerificationMessage"}, []string{"VerificationMessageTemplate", "SmsMessage"}},
 }
 
+// RiskNotSent: a risk configuration is described with the ClientId it
+// applies to, and set with it only for a client's own; a pool's is set
+// without one.
+var RiskNotSent = []string{"ClientId"}
+
 // BrandingConflicts: UseCognitoProvidedValues cannot go with Settings or
 // Assets.
 var BrandingConflicts = Conflicts{

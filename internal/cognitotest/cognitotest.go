@@ -49,7 +49,8 @@ type Server struct {
 	calls    []Call
 	handlers map[string]Handler
 	fallback Handler
-	// forward is the moto endpoint Beside sends unhandled actions to.
+	// forward is the moto endpoint that unhandled actions go to (Forward,
+	// Beside).
 	forward string
 	// writes counts the writes received; the one numbered refuseAt (when
 	// not zero) is answered with refusal.

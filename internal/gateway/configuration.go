@@ -95,7 +95,7 @@ func applyConfiguration(ctx context.Context, g *Gateway, c *call) (*answer, erro
 	if dryRun(c) {
 		return planAnswer(changes), nil
 	}
-	outcome, err := poolconfig.Apply(ctx, cog, changes, c.recordChange(c.path["poolId"]))
+	outcome, err := poolconfig.Apply(ctx, cog, changes, c.recordChange)
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +113,7 @@ func clonePool(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	}
 	name, _ := c.body["PoolName"].(string)
 	domain, _ := c.body["Domain"].(string)
-	var created string
-	record := func(change poolconfig.Change, err error) {
-		c.recordChange(created)(change, err)
-	}
-	created, outcome, err := cloneWith(ctx, cog, source, name, domain, secretsOf(c.body), &created, record)
+	created, outcome, err := poolconfig.Clone(ctx, cog, source, name, domain, secretsOf(c.body), c.recordChange)
 	if created == "" {
 		return nil, err
 	}
@@ -137,35 +133,10 @@ func clonePool(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 	return &answer{status: http.StatusCreated, header: header, body: body}, nil
 }
 
-// cloneWith runs poolconfig.Clone, with the new pool's id in *created as
-// soon as it exists, for the audit lines of the changes that follow.
-func cloneWith(ctx context.Context, cog poolCognito, source poolconfig.Document, name, domain string,
-	secrets poolconfig.Secrets, created *string, record func(poolconfig.Change, error)) (string, poolconfig.Outcome, error) {
-	watching := createdPool{poolCognito: cog, created: created}
-	return poolconfig.Clone(ctx, watching, source, name, domain, secrets, record)
-}
-
-// createdPool notes the id of the pool CreateUserPool makes.
-type createdPool struct {
-	poolCognito
-	created *string
-}
-
-func (p createdPool) Call(ctx context.Context, name string, input map[string]any) (map[string]any, error) {
-	out, err := p.poolCognito.Call(ctx, name, input)
-	if err == nil && name == "CreateUserPool" {
-		pool, _ := out["UserPool"].(map[string]any)
-		*p.created, _ = pool["Id"].(string)
-	}
-	return out, err
-}
-
 // recordChange is the record of an apply: each change tried, for the
 // audit's line per change.
-func (c *call) recordChange(poolID string) func(poolconfig.Change, error) {
-	return func(change poolconfig.Change, err error) {
-		c.changes = append(c.changes, changeRecord{poolID: poolID, action: change.Action, target: change.Target, err: err})
-	}
+func (c *call) recordChange(change poolconfig.Change, err error) {
+	c.changes = append(c.changes, changeRecord{poolID: change.PoolID(), action: change.Action, target: change.Target, err: err})
 }
 
 // changeRecord is one change an apply tried.

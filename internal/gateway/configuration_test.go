@@ -11,15 +11,30 @@ import (
 	"sync"
 	"testing"
 
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/acme/cognito-admin-gateway/internal/canonjson"
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
+	"github.com/acme/cognito-admin-gateway/internal/cognitotest"
+	"github.com/acme/cognito-admin-gateway/internal/mototest"
 	"github.com/acme/cognito-admin-gateway/internal/quota"
 )
 
 // A pool's configuration document, against moto: export, plan, apply and
 // clone through the gateway, and each checked with moto directly.
+
+// startConfigurationGateway is a gateway in front of moto, behind the
+// stand-in that keeps the pool settings moto lacks (threat protection,
+// log delivery) and forwards every other action to moto; Direct is moto.
+func startConfigurationGateway(t *testing.T) *motoGateway {
+	t.Helper()
+	endpoint := mototest.Start(t)
+	stub := cognitotest.New(t)
+	stub.Forward(endpoint)
+	stub.KeepPoolSettings()
+	return serveMoto(t, stub.URL, cip.NewFromConfig(mototest.Config(t, endpoint)), Options{})
+}
 
 // direct calls one action on moto, behind the gateway's back.
 func (m *motoGateway) direct(t *testing.T, action, input string) map[string]any {
@@ -97,7 +112,7 @@ func (p planAnswerBody) targets() []string {
 }
 
 func TestConfigurationExportsJSONAndYAMLWithOneStrongETagAndNoSecret(t *testing.T) {
-	m := startMotoGateway(t)
+	m := startConfigurationGateway(t)
 	poolID, clientSecret := configuredPool(t, m, "export-example")
 	doc, etag, raw := m.configuration(t, poolID)
 	if !strings.HasPrefix(etag, `"`) {
@@ -139,7 +154,7 @@ func TestConfigurationExportsJSONAndYAMLWithOneStrongETagAndNoSecret(t *testing.
 }
 
 func TestConfigurationPlanOfTheExportHasNoChangeInJSONOrYAML(t *testing.T) {
-	m := startMotoGateway(t)
+	m := startConfigurationGateway(t)
 	poolID, _ := configuredPool(t, m, "plan-example")
 	doc, _, _ := m.configuration(t, poolID)
 	var plan planAnswerBody
@@ -159,7 +174,7 @@ func TestConfigurationPlanOfTheExportHasNoChangeInJSONOrYAML(t *testing.T) {
 }
 
 func TestConfigurationApplyHonoursIfMatchAndDryRunAndTwiceChangesNothing(t *testing.T) {
-	m := startMotoGateway(t)
+	m := startConfigurationGateway(t)
 	poolID, _ := configuredPool(t, m, "apply-example")
 	doc, etag, _ := m.configuration(t, poolID)
 	doc["Groups"].(map[string]any)["readers"].(map[string]any)["Description"] = "read only, audited"
@@ -222,7 +237,7 @@ func (f *failingWrites) Wait(_ context.Context, category quota.Category, _, _ st
 }
 
 func TestConfigurationApplyStopsAtTheFirstFailureAndAuditsEachChange(t *testing.T) {
-	m := startMotoGateway(t)
+	m := startConfigurationGateway(t)
 	poolID, _ := configuredPool(t, m, "failure-example")
 	doc, _, _ := m.configuration(t, poolID)
 	groups := doc["Groups"].(map[string]any)
@@ -282,7 +297,7 @@ func TestConfigurationApplyStopsAtTheFirstFailureAndAuditsEachChange(t *testing.
 }
 
 func TestConfigurationPruneDeletesOnlyWhenAsked(t *testing.T) {
-	m := startMotoGateway(t)
+	m := startConfigurationGateway(t)
 	poolID, _ := configuredPool(t, m, "prune-example")
 	doc, _, _ := m.configuration(t, poolID)
 	delete(doc["Groups"].(map[string]any), "readers")
@@ -306,7 +321,7 @@ func TestConfigurationPruneDeletesOnlyWhenAsked(t *testing.T) {
 }
 
 func TestConfigurationRefusesTwoItemsOfOneName(t *testing.T) {
-	m := startMotoGateway(t)
+	m := startConfigurationGateway(t)
 	poolID, _ := configuredPool(t, m, "twice-example")
 	second := m.direct(t, "CreateUserPoolClient", `{"UserPoolId": "`+poolID+`", "ClientName": "web"}`)
 	id := second["UserPoolClient"].(map[string]any)["ClientId"].(string)
@@ -318,7 +333,7 @@ func TestConfigurationRefusesTwoItemsOfOneName(t *testing.T) {
 }
 
 func TestConfigurationRefusesASecretInTheDocumentAndAWrongType(t *testing.T) {
-	m := startMotoGateway(t)
+	m := startConfigurationGateway(t)
 	poolID, _ := configuredPool(t, m, "refuse-example")
 	target := "/pools/" + poolID + "/configuration"
 	for name, body := range map[string]string{
@@ -334,16 +349,35 @@ func TestConfigurationRefusesASecretInTheDocumentAndAWrongType(t *testing.T) {
 }
 
 func TestClonePoolCopiesTheConfigurationAndDiffersOnlyWhereItMust(t *testing.T) {
-	m := startMotoGateway(t)
+	m := startConfigurationGateway(t)
 	poolID, _ := configuredPool(t, m, "clone-source")
 	source, _, _ := m.configuration(t, poolID)
+	var logs bytes.Buffer
+	logged := m.with(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	var answer map[string]any
-	resp := m.do(t, "POST", "/pools/"+poolID+"/clone", `{"PoolName": "production", "Domain": "clone-target",
+	resp := logged.do(t, "POST", "/pools/"+poolID+"/clone", `{"PoolName": "production", "Domain": "clone-target",
 		"Secrets": {"IdentityProviders": {"corp": {"client_secret": "prod-secret"}}}}`, nil, &answer)
 	expect(t, resp, http.StatusCreated)
 	cloneID, _ := answer["UserPoolId"].(string)
 	if cloneID == "" || resp.Header.Get("Location") != "/pools/"+cloneID || answer["Failed"] != nil {
 		t.Fatalf("clone: %s %v", resp.Header.Get("Location"), answer)
+	}
+	// One audit line per change made on the clone, which each names.
+	applied := 0
+	for _, line := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
+		var record map[string]any
+		if json.Unmarshal(line, &record) == nil && record["changeTarget"] != nil {
+			applied++
+			if record["changePoolId"] != cloneID || record["applied"] != true {
+				t.Errorf("audit of a clone's change: %v", record)
+			}
+		}
+	}
+	if applied == 0 || applied != len(answer["Applied"].([]any)) {
+		t.Errorf("%d audit lines of changes for %d applied", applied, len(answer["Applied"].([]any)))
+	}
+	if bytes.Contains(logs.Bytes(), []byte("prod-secret")) {
+		t.Error("the log holds the secret given for the clone")
 	}
 	var plan planAnswerBody
 	expect(t, m.do(t, "POST", "/pools/"+cloneID+"/configuration/plan?prune=true", encodeJSON(t, source), nil, &plan), http.StatusOK)

@@ -214,7 +214,7 @@ var logDeliveryEditor = editor{
 var riskEditor = editor{
 	output:  "RiskConfiguration",
 	ids:     map[string]string{"poolId": "UserPoolId"},
-	notSent: []string{"ClientId"},
+	notSent: cognito.RiskNotSent,
 }
 
 // clientRiskEditor is riskEditor for an app client's own configuration. A

@@ -30,9 +30,14 @@ func (s sdkCognito) Call(ctx context.Context, name string, input map[string]any)
 	return doc, nil
 }
 
+// startMoto is moto behind the stand-in, which keeps the pool settings
+// moto lacks (threat protection, log delivery) and forwards the rest.
 func startMoto(t *testing.T) sdkCognito {
 	t.Helper()
-	return sdkCognito{cip.NewFromConfig(mototest.Config(t, mototest.Start(t)))}
+	stub := cognitotest.New(t)
+	stub.Forward(mototest.Start(t))
+	stub.KeepPoolSettings()
+	return sdkCognito{stub.Client()}
 }
 
 func standIn(t *testing.T) (*cognitotest.Server, sdkCognito) {
@@ -145,12 +150,18 @@ func TestApplyMakesThePoolMatchAndAgainChangesNothing(t *testing.T) {
 	set(doc, "the readers, read only", "Groups", "readers", "Description")
 	set(doc, []any{"https://app.example.com/cb", "https://app.example.com/cb2"}, "Clients", "web", "CallbackURLs")
 	set(doc, map[string]any{"email": "mail", "name": "displayName"}, "IdentityProviders", "corp-saml", "AttributeMapping")
+	set(doc, map[string]any{"EventAction": "BLOCK"}, "RiskConfiguration", "CompromisedCredentialsRiskConfiguration", "Actions")
+	set(doc, []any{map[string]any{"EventSource": "userNotification", "LogLevel": "ERROR",
+		"CloudWatchLogsConfiguration": map[string]any{"LogGroupArn": "arn:aws:logs:us-east-1:123456789012:log-group:cognito"}}},
+		"LogDelivery", "LogConfigurations")
 	changes, err := Plan(ctx, c, poolID, doc, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		"UpdateUserPool Pool",
+		"SetRiskConfiguration RiskConfiguration",
+		"SetLogDeliveryConfiguration LogDelivery",
 		"UpdateIdentityProvider IdentityProviders/corp-saml",
 		"CreateGroup Groups/on-call",
 		"UpdateGroup Groups/readers",

@@ -55,6 +55,12 @@ func Plan(ctx context.Context, c Cognito, poolID string, desired Document, opts 
 	return s.plan(desired, opts)
 }
 
+// PoolID is the pool the change is made on.
+func (c Change) PoolID() string {
+	id, _ := c.input["UserPoolId"].(string)
+	return id
+}
+
 // Tree is c as a plan answers it: the exact Cognito input, with each
 // secret as SecretMarker.
 func (c Change) Tree() map[string]any {

@@ -85,6 +85,15 @@ var sections = []section{
 		describe: "GetUserPoolMfaConfig", update: "SetUserPoolMfaConfig",
 	},
 	{
+		member: "RiskConfiguration", kind: "threat protection configuration",
+		describe: "DescribeRiskConfiguration", output: "RiskConfiguration", update: "SetRiskConfiguration",
+		notSent: cognito.RiskNotSent,
+	},
+	{
+		member: "LogDelivery", kind: "log delivery configuration",
+		describe: "GetLogDeliveryConfiguration", output: "LogDeliveryConfiguration", update: "SetLogDeliveryConfiguration",
+	},
+	{
 		member: "Domain", kind: "prefix domain",
 		describe: "DescribeUserPoolDomain", output: "DomainDescription", locate: "Domain",
 		create: "CreateUserPoolDomain", update: "UpdateUserPoolDomain",
