@@ -50,11 +50,11 @@ type Secrets map[string]map[string]map[string]string
 // CodeAmbiguousName is the 409 of an export that meets two items of one
 // kind with one name: a document names items by name, so it could not
 // tell them apart.
-const CodeAmbiguousName = "AmbiguousName"
+const CodeAmbiguousName = problem.CodeAmbiguousName
 
 // CodeImpossibleChange is the 409 of an apply whose plan holds a change
 // Cognito cannot make: nothing is written.
-const CodeImpossibleChange = "ImpossibleChange"
+const CodeImpossibleChange = problem.CodeImpossibleChange
 
 // Pool is a pool's configuration as read, secrets and ids included: what
 // its document shows, and what a plan against it starts from.

@@ -77,6 +77,15 @@ const CodeDeletionProtected = "DeletionProtected"
 // URL finds, such as a pool's domain, which Cognito cannot rename.
 const CodeRenameRefused = "RenameRefused"
 
+// CodeAmbiguousName is a pool configuration export that meets two items of
+// one kind with one name, which a document that names items cannot tell
+// apart.
+const CodeAmbiguousName = "AmbiguousName"
+
+// CodeImpossibleChange is a configuration apply or clone whose plan holds
+// a change Cognito cannot make: nothing is written.
+const CodeImpossibleChange = "ImpossibleChange"
+
 func (e *Error) Error() string {
 	if e.Cause != nil {
 		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Code, e.Detail, e.Cause)
