@@ -71,8 +71,8 @@ func readmeSteps(t *testing.T, marker string, variables ...string) []readmeStep 
 // the method the line sends, and the operation the step describes.
 func TestREADMEPromoteWalkthroughRoutesAreServed(t *testing.T) {
 	steps := readmeSteps(t, "### Promote staging to production", "S", "P")
-	want := []string{"getConfiguration", "getConfiguration", "planConfiguration", "applyConfiguration",
-		"planConfiguration", "applyConfiguration", "clonePool"}
+	want := []string{"getConfiguration", "getConfiguration", "getConfiguration", "planConfiguration",
+		"applyConfiguration", "planConfiguration", "applyConfiguration", "clonePool"}
 	if len(steps) != len(want) {
 		t.Fatalf("the walkthrough has %d curl steps, want %d (%v): %v", len(steps), len(want), want, steps)
 	}
