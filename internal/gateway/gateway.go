@@ -9,8 +9,10 @@
 // Its files follow a request: gateway.go (New, ServeHTTP), route.go,
 // compile.go, validate.go (with token.go for /me's bearer token and
 // conditional.go for If-Match), guard.go (the allow-list), call.go,
-// shape.go, edit.go (PUT and PATCH, and the composites table), observe.go
-// (access line, metrics, audit) and meta.go (/health, /openapi.*, /docs).
+// shape.go, edit.go (PUT and PATCH, and the composites table),
+// configuration.go (a pool's whole configuration, over package poolconfig),
+// observe.go (access line, metrics, audit) and meta.go (/health,
+// /openapi.*, /docs).
 package gateway
 
 import (

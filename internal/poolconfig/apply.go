@@ -23,7 +23,7 @@ type Outcome struct {
 // refused whole, before anything is written.
 func Apply(ctx context.Context, c Cognito, changes []Change, record func(Change, error)) (Outcome, error) {
 	if change, ok := Impossible(changes); ok {
-		return Outcome{}, problem.New(http.StatusConflict, CodeImpossibleChange, fmt.Sprintf(
+		return Outcome{}, problem.New(http.StatusConflict, problem.CodeImpossibleChange, fmt.Sprintf(
 			"%s: %s Nothing was changed: take it out of the document, or make the change by hand.", change.Target, change.Impossible))
 	}
 	var out Outcome

@@ -45,7 +45,7 @@ func Clone(ctx context.Context, c Cognito, source Document, poolName, domain str
 		return "", Outcome{}, err
 	}
 	if change, ok := Impossible(planned); ok {
-		return "", Outcome{}, problem.New(http.StatusConflict, CodeImpossibleChange, fmt.Sprintf(
+		return "", Outcome{}, problem.New(http.StatusConflict, problem.CodeImpossibleChange, fmt.Sprintf(
 			"%s: %s No pool was created.", change.Target, change.Impossible))
 	}
 	input := map[string]any{}

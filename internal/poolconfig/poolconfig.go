@@ -47,15 +47,6 @@ const SecretMarker = "<kept secret>"
 // secret name (ProviderDetails' client_secret, a client's ClientSecret).
 type Secrets map[string]map[string]map[string]string
 
-// CodeAmbiguousName is the 409 of an export that meets two items of one
-// kind with one name: a document names items by name, so it could not
-// tell them apart.
-const CodeAmbiguousName = problem.CodeAmbiguousName
-
-// CodeImpossibleChange is the 409 of an apply whose plan holds a change
-// Cognito cannot make: nothing is written.
-const CodeImpossibleChange = problem.CodeImpossibleChange
-
 // Pool is a pool's configuration as read, secrets and ids included: what
 // its document shows, and what a plan against it starts from.
 type Pool struct{ s *state }
@@ -125,7 +116,7 @@ func clone(m map[string]any) map[string]any {
 
 func ambiguous(kind string, name string, ids []string) error {
 	slices.Sort(ids)
-	return problem.New(http.StatusConflict, CodeAmbiguousName, fmt.Sprintf(
+	return problem.New(http.StatusConflict, problem.CodeAmbiguousName, fmt.Sprintf(
 		"The pool has %d %s named %q (%s): a configuration document names items by name, so it cannot tell them apart. Rename all but one first.",
 		len(ids), kind, name, strings.Join(ids, ", ")))
 }
