@@ -1850,6 +1850,24 @@ type ClientSecretResponse struct {
 // ClientSecretType A client secret of your own. Not together with `GenerateSecret`.
 type ClientSecretType = string
 
+// ClonePoolRequest defines model for ClonePoolRequest.
+type ClonePoolRequest struct {
+	// Domain The new pool's prefix domain; without it, the clone has none.
+	Domain   *string               `json:"Domain,omitempty"`
+	PoolName string                `json:"PoolName"`
+	Secrets  *ConfigurationSecrets `json:"Secrets,omitempty"`
+}
+
+// ClonePoolResponse defines model for ClonePoolResponse.
+type ClonePoolResponse struct {
+	Applied  []ConfigurationChange   `json:"Applied"`
+	Failed   *map[string]interface{} `json:"Failed,omitempty"`
+	NotTried []ConfigurationChange   `json:"NotTried"`
+
+	// UserPoolID The new pool's id.
+	UserPoolID string `json:"UserPoolId"`
+}
+
 // CodeDeliveryDetailsType Where, and how, Cognito sent a code.
 type CodeDeliveryDetailsType struct {
 	// AttributeName The attribute the code verifies, such as `email`.
@@ -1894,6 +1912,105 @@ type CompromisedCredentialsRiskConfigurationType_Actions struct {
 
 // CompromisedCredentialsRiskConfigurationTypeEventFilter defines model for CompromisedCredentialsRiskConfigurationType.EventFilter.
 type CompromisedCredentialsRiskConfigurationTypeEventFilter string
+
+// ConfigurationChange defines model for ConfigurationChange.
+type ConfigurationChange struct {
+	// Action The Cognito action.
+	Action string                     `json:"Action"`
+	Diff   []ConfigurationChange_Diff `json:"Diff"`
+
+	// Impossible Why Cognito cannot make this change.
+	Impossible *string `json:"Impossible,omitempty"`
+
+	// Input The exact Cognito input, each secret shown as `<kept secret>`.
+	Input *map[string]interface{} `json:"Input,omitempty"`
+
+	// Target The section, and the item's name in a collection (`Clients/web`).
+	Target string `json:"Target"`
+}
+
+// ConfigurationChange_Diff defines model for ConfigurationChange.Diff.
+type ConfigurationChange_Diff struct {
+	// From The value the pool has; absent when the member is added.
+	From interface{} `json:"From,omitempty"`
+
+	// Path A JSON pointer into the section or item.
+	Path string `json:"Path"`
+
+	// To The value the document sets; absent when the member is removed.
+	To interface{} `json:"To,omitempty"`
+}
+
+// ConfigurationDomain The prefix domain, as UpdateUserPoolDomain takes it.
+type ConfigurationDomain map[string]interface{}
+
+// ConfigurationItems Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
+type ConfigurationItems map[string]map[string]interface{}
+
+// ConfigurationLogDelivery SetLogDeliveryConfiguration's members (LogConfigurations).
+type ConfigurationLogDelivery map[string]interface{}
+
+// ConfigurationMfa SetUserPoolMfaConfig's members.
+type ConfigurationMfa map[string]interface{}
+
+// ConfigurationOutcome defines model for ConfigurationOutcome.
+type ConfigurationOutcome struct {
+	Applied []ConfigurationChange `json:"Applied"`
+
+	// Failed The change Cognito refused, with its `Problem`.
+	Failed   *ConfigurationOutcome_Failed `json:"Failed,omitempty"`
+	NotTried []ConfigurationChange        `json:"NotTried"`
+}
+
+// ConfigurationOutcome_Failed_Diff defines model for ConfigurationOutcome.Failed.Diff.
+type ConfigurationOutcome_Failed_Diff struct {
+	// From The value the pool has; absent when the member is added.
+	From interface{} `json:"From,omitempty"`
+
+	// Path A JSON pointer into the section or item.
+	Path string `json:"Path"`
+
+	// To The value the document sets; absent when the member is removed.
+	To interface{} `json:"To,omitempty"`
+}
+
+// ConfigurationOutcome_Failed_Problem defines model for ConfigurationOutcome.Failed.Problem.
+type ConfigurationOutcome_Failed_Problem struct {
+	Code   *string `json:"code,omitempty"`
+	Detail *string `json:"detail,omitempty"`
+	Status *int    `json:"status,omitempty"`
+}
+
+// ConfigurationOutcome_Failed defines model for ConfigurationOutcome.Failed.
+type ConfigurationOutcome_Failed struct {
+	// Action The Cognito action.
+	Action string                             `json:"Action"`
+	Diff   []ConfigurationOutcome_Failed_Diff `json:"Diff"`
+
+	// Impossible Why Cognito cannot make this change.
+	Impossible *string `json:"Impossible,omitempty"`
+
+	// Input The exact Cognito input, each secret shown as `<kept secret>`.
+	Input   *map[string]interface{}              `json:"Input,omitempty"`
+	Problem *ConfigurationOutcome_Failed_Problem `json:"Problem,omitempty"`
+
+	// Target The section, and the item's name in a collection (`Clients/web`).
+	Target string `json:"Target"`
+}
+
+// ConfigurationPlan defines model for ConfigurationPlan.
+type ConfigurationPlan struct {
+	Changes []ConfigurationChange `json:"Changes"`
+}
+
+// ConfigurationPool UpdateUserPool's members, and those CreateUserPool alone sets (Schema, UsernameAttributes, AliasAttributes, UsernameConfiguration).
+type ConfigurationPool map[string]interface{}
+
+// ConfigurationRisk The pool's threat protection, as SetRiskConfiguration takes it (without ClientId).
+type ConfigurationRisk map[string]interface{}
+
+// ConfigurationSecrets defines model for ConfigurationSecrets.
+type ConfigurationSecrets map[string]map[string]map[string]string
 
 // ConfirmDeviceRequest The members of Cognito's ConfirmDevice input except `AccessToken`, which comes from `Authorization`.
 type ConfirmDeviceRequest struct {
@@ -3548,6 +3665,74 @@ type PatchUserPoolRequest_VerificationMessageTemplate struct {
 	EmailSubject       nullable.Nullable[string] `json:"EmailSubject,omitempty"`
 	EmailSubjectByLink nullable.Nullable[string] `json:"EmailSubjectByLink,omitempty"`
 	SmsMessage         nullable.Nullable[string] `json:"SmsMessage,omitempty"`
+}
+
+// PoolConfiguration A pool's whole configuration (GET `.../configuration`). Each
+// section holds what its Cognito setter takes, in Cognito's member
+// names; a collection is an object by item name. `<kept secret>`
+// stands for a secret the pool has.
+type PoolConfiguration struct {
+	// Clients Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
+	Clients *ConfigurationItems `json:"Clients,omitempty"`
+
+	// Domain The prefix domain, as UpdateUserPoolDomain takes it.
+	Domain *ConfigurationDomain `json:"Domain,omitempty"`
+
+	// Groups Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
+	Groups *ConfigurationItems `json:"Groups,omitempty"`
+
+	// IdentityProviders Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
+	IdentityProviders *ConfigurationItems `json:"IdentityProviders,omitempty"`
+
+	// LogDelivery SetLogDeliveryConfiguration's members (LogConfigurations).
+	LogDelivery *ConfigurationLogDelivery `json:"LogDelivery,omitempty"`
+
+	// Mfa SetUserPoolMfaConfig's members.
+	Mfa *ConfigurationMfa `json:"Mfa,omitempty"`
+
+	// Pool UpdateUserPool's members, and those CreateUserPool alone sets (Schema, UsernameAttributes, AliasAttributes, UsernameConfiguration).
+	Pool *ConfigurationPool `json:"Pool,omitempty"`
+
+	// ResourceServers Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
+	ResourceServers *ConfigurationItems `json:"ResourceServers,omitempty"`
+
+	// RiskConfiguration The pool's threat protection, as SetRiskConfiguration takes it (without ClientId).
+	RiskConfiguration *ConfigurationRisk `json:"RiskConfiguration,omitempty"`
+}
+
+// PoolConfigurationRequest A configuration document, and beside it `Secrets`: the secrets new
+// items need, by section, item name and secret name
+// (`{"IdentityProviders": {"corp": {"client_secret": "..."}}}`,
+// `{"Clients": {"web": {"ClientSecret": "..."}}}`). They are used for
+// the create only: never stored, answered or logged.
+type PoolConfigurationRequest struct {
+	// Clients Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
+	Clients *ConfigurationItems `json:"Clients,omitempty"`
+
+	// Domain The prefix domain, as UpdateUserPoolDomain takes it.
+	Domain *ConfigurationDomain `json:"Domain,omitempty"`
+
+	// Groups Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
+	Groups *ConfigurationItems `json:"Groups,omitempty"`
+
+	// IdentityProviders Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
+	IdentityProviders *ConfigurationItems `json:"IdentityProviders,omitempty"`
+
+	// LogDelivery SetLogDeliveryConfiguration's members (LogConfigurations).
+	LogDelivery *ConfigurationLogDelivery `json:"LogDelivery,omitempty"`
+
+	// Mfa SetUserPoolMfaConfig's members.
+	Mfa *ConfigurationMfa `json:"Mfa,omitempty"`
+
+	// Pool UpdateUserPool's members, and those CreateUserPool alone sets (Schema, UsernameAttributes, AliasAttributes, UsernameConfiguration).
+	Pool *ConfigurationPool `json:"Pool,omitempty"`
+
+	// ResourceServers Items by name (Identifier, ProviderName, GroupName, ClientName), each what its Update action takes.
+	ResourceServers *ConfigurationItems `json:"ResourceServers,omitempty"`
+
+	// RiskConfiguration The pool's threat protection, as SetRiskConfiguration takes it (without ClientId).
+	RiskConfiguration *ConfigurationRisk    `json:"RiskConfiguration,omitempty"`
+	Secrets           *ConfigurationSecrets `json:"Secrets,omitempty"`
 }
 
 // PoolTagsResponse A pool's tags, as ListTagsForResource lists them, `aws:` keys included.
@@ -5294,6 +5479,9 @@ type ProviderUserAttributeValue = string
 // `[\p{L}\p{M}\p{S}\p{N}\p{P}]+`, written as in UsernameType.
 type ProviderUserProvider = ProviderNameType
 
+// Prune defines model for prune.
+type Prune = bool
+
 // RegionName An AWS Region name, such as `eu-west-1` or `us-gov-west-1`. Cognito
 // only bounds its length (5 to 32); the pattern, the gateway's own,
 // refuses what no Region is called before Cognito is asked.
@@ -5738,6 +5926,47 @@ type ReplaceClientRiskConfigurationParams struct {
 type ListClientSecretsParams struct {
 	// NextToken The `NextToken` from the previous page's response.
 	NextToken *NextToken `form:"NextToken,omitempty" json:"NextToken,omitempty"`
+}
+
+// ApplyConfigurationParams defines parameters for ApplyConfiguration.
+type ApplyConfigurationParams struct {
+	// DryRun When true, validate and build the Update input (UpdateUserPool,
+	// UpdateUserPoolClient, UpdateGroup, SetUserPoolMfaConfig,
+	// UpdateIdentityProvider, UpdateResourceServer, SetRiskConfiguration,
+	// SetLogDeliveryConfiguration, UpdateManagedLoginBranding, UpdateTerms,
+	// UpdateUserPoolDomain) but don't send it; the 200 body is that input.
+	// On a pool's tags, nothing is sent and the 200 body is the tags the
+	// pool would have.
+	DryRun *DryRun `form:"dryRun,omitempty" json:"dryRun,omitempty"`
+
+	// Prune When true, a configuration plan or apply deletes the resource
+	// servers, identity providers, groups and app clients that the pool
+	// has and the document does not name; otherwise they are left alone.
+	Prune *Prune `form:"prune,omitempty" json:"prune,omitempty"`
+
+	// IfMatch An `ETag` from a previous GET, PUT or PATCH of this resource, as sent,
+	// quotes included; or a comma-separated list of them; or `*` (RFC 9110,
+	// section 13.1.1). When given, the update is made only if the list
+	// names the resource's current ETag; otherwise the response is 412, with
+	// the current `ETag`, and nothing is changed. A weak entity tag
+	// (`W/"..."`) never matches. A value that is neither `*` nor a list of
+	// entity tags is a 400. Cognito has no conditional write: the gateway
+	// compares against a Describe made just before the Update, which
+	// narrows the lost-update window but cannot close it.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ApplyConfiguration200JSONResponseBody defines parameters for ApplyConfiguration.
+type ApplyConfiguration200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// PlanConfigurationParams defines parameters for PlanConfiguration.
+type PlanConfigurationParams struct {
+	// Prune When true, a configuration plan or apply deletes the resource
+	// servers, identity providers, groups and app clients that the pool
+	// has and the document does not name; otherwise they are left alone.
+	Prune *Prune `form:"prune,omitempty" json:"prune,omitempty"`
 }
 
 // PatchCustomDomainParams defines parameters for PatchCustomDomain.
@@ -6466,6 +6695,15 @@ type CreateClientSecretJSONRequestBody = AddUserPoolClientSecretRequest
 // ReplaceClientUICustomizationJSONRequestBody defines body for ReplaceClientUICustomization for application/json ContentType.
 type ReplaceClientUICustomizationJSONRequestBody = SetUICustomizationRequest
 
+// ClonePoolJSONRequestBody defines body for ClonePool for application/json ContentType.
+type ClonePoolJSONRequestBody = ClonePoolRequest
+
+// ApplyConfigurationJSONRequestBody defines body for ApplyConfiguration for application/json ContentType.
+type ApplyConfigurationJSONRequestBody = PoolConfigurationRequest
+
+// PlanConfigurationJSONRequestBody defines body for PlanConfiguration for application/json ContentType.
+type PlanConfigurationJSONRequestBody = PoolConfigurationRequest
+
 // PatchCustomDomainJSONRequestBody defines body for PatchCustomDomain for application/json ContentType.
 type PatchCustomDomainJSONRequestBody = PatchCustomDomainRequest
 
@@ -6648,6 +6886,68 @@ type ResetUserPasswordJSONRequestBody = AdminResetUserPasswordRequest
 
 // SetUserSettingsJSONRequestBody defines body for SetUserSettings for application/json ContentType.
 type SetUserSettingsJSONRequestBody = AdminSetUserSettingsRequest
+
+// AsConfigurationOutcome returns the union data inside the ApplyConfiguration200JSONResponseBody as a ConfigurationOutcome
+func (t ApplyConfiguration200JSONResponseBody) AsConfigurationOutcome() (ConfigurationOutcome, error) {
+	var body ConfigurationOutcome
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromConfigurationOutcome overwrites any union data inside the ApplyConfiguration200JSONResponseBody as the provided ConfigurationOutcome
+func (t *ApplyConfiguration200JSONResponseBody) FromConfigurationOutcome(v ConfigurationOutcome) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeConfigurationOutcome performs a merge with any union data inside the ApplyConfiguration200JSONResponseBody, using the provided ConfigurationOutcome
+func (t *ApplyConfiguration200JSONResponseBody) MergeConfigurationOutcome(v ConfigurationOutcome) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsConfigurationPlan returns the union data inside the ApplyConfiguration200JSONResponseBody as a ConfigurationPlan
+func (t ApplyConfiguration200JSONResponseBody) AsConfigurationPlan() (ConfigurationPlan, error) {
+	var body ConfigurationPlan
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromConfigurationPlan overwrites any union data inside the ApplyConfiguration200JSONResponseBody as the provided ConfigurationPlan
+func (t *ApplyConfiguration200JSONResponseBody) FromConfigurationPlan(v ConfigurationPlan) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeConfigurationPlan performs a merge with any union data inside the ApplyConfiguration200JSONResponseBody, using the provided ConfigurationPlan
+func (t *ApplyConfiguration200JSONResponseBody) MergeConfigurationPlan(v ConfigurationPlan) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ApplyConfiguration200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ApplyConfiguration200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -7972,6 +8272,160 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
 	ReplaceClientUICustomization(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClonePoolWithBody Create a new user pool from this one's configuration
+	//
+	// Exports the pool's configuration, creates a new pool from its
+	// `Pool` section (with `Schema`, `UsernameAttributes`,
+	// `AliasAttributes` and `UsernameConfiguration`) named `PoolName`,
+	// then applies the rest of the document to it, as PUT
+	// `.../configuration` would: 201, `Location` of the new pool, and
+	// what was applied. What cannot be the same: the pool's name and id,
+	// its domain (`Domain` names the new one; without it the clone has
+	// none), app client ids, and app client secrets, which Cognito
+	// generates anew. A source identity provider with a secret needs it
+	// under `Secrets`, else 409 `ImpossibleChange` and no pool is made.
+	// Under a pool allow-list, refused with 403, as pool creation is.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/clone (the `ClonePool` operationId).
+	ClonePoolWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClonePool Create a new user pool from this one's configuration
+	//
+	// Exports the pool's configuration, creates a new pool from its
+	// `Pool` section (with `Schema`, `UsernameAttributes`,
+	// `AliasAttributes` and `UsernameConfiguration`) named `PoolName`,
+	// then applies the rest of the document to it, as PUT
+	// `.../configuration` would: 201, `Location` of the new pool, and
+	// what was applied. What cannot be the same: the pool's name and id,
+	// its domain (`Domain` names the new one; without it the clone has
+	// none), app client ids, and app client secrets, which Cognito
+	// generates anew. A source identity provider with a secret needs it
+	// under `Secrets`, else 409 `ImpossibleChange` and no pool is made.
+	// Under a pool allow-list, refused with 403, as pool creation is.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/clone (the `ClonePool` operationId).
+	ClonePool(ctx context.Context, poolID PoolID, body ClonePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetConfiguration Export a user pool's whole configuration
+	//
+	// Answers one document with the pool's whole configuration, in
+	// Cognito's member names: `Pool` (what UpdateUserPool takes, tags
+	// included, plus `Schema`, `UsernameAttributes`, `AliasAttributes` and
+	// `UsernameConfiguration`, which only CreateUserPool sets), `Mfa`,
+	// `RiskConfiguration` (threat protection), `LogDelivery`, `Domain`
+	// (the prefix domain), and `ResourceServers`,
+	// `IdentityProviders`, `Groups` and `Clients`, each an object by the
+	// item's name. Items refer to each other by name, never by Cognito's
+	// ids, so that the document moves between pools. Users are not part
+	// of it, and neither are secrets: an app client's `ClientSecret` and
+	// an identity provider's `client_secret` and `private_key` are the
+	// marker `<kept secret>`, which means "keep what is there".
+	//
+	// JSON by default; `Accept: application/yaml` answers YAML. The
+	// `ETag` is a strong hash of the whole document, whichever the form;
+	// send it as `If-Match` on PUT. Two items of one kind with one name
+	// (two app clients called `web`) cannot be told apart by name: 409
+	// `AmbiguousName`, naming their ids.
+	//
+	// Corresponds with GET /pools/{poolId}/configuration (the `GetConfiguration` operationId).
+	GetConfiguration(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplyConfigurationWithBody Make a user pool's configuration match a document
+	//
+	// Plans the changes that make the pool match the document (as
+	// `POST .../configuration/plan` answers them), then makes them in
+	// order: resource servers and identity providers before the app
+	// clients that name their scopes and providers, deletions last and in
+	// the reverse order. Each section and item merges into what the pool
+	// has, as a JSON merge patch would, and each update sends Cognito the
+	// merged whole: nothing the document leaves out is reset. Items the
+	// pool has and the document does not name are left alone, unless
+	// `prune=true`. Applying the same document again changes nothing.
+	//
+	// At the first change Cognito refuses, the apply stops. The 200 body
+	// lists what was `Applied`, the change that `Failed` with its
+	// `Problem`, and what was `NotTried`; the audit has one line per
+	// change tried. A plan that holds a change Cognito cannot make is a
+	// 409 `ImpossibleChange`, and nothing is written. `If-Match` takes the
+	// export's `ETag` (412 if the pool changed since); `dryRun=true`
+	// answers the plan. A new item that needs a secret (an OIDC
+	// provider's `client_secret`) takes it under `Secrets`, beside the
+	// document, never stored nor answered. The body may be YAML.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/configuration (the `ApplyConfiguration` operationId).
+	ApplyConfigurationWithBody(ctx context.Context, poolID PoolID, params *ApplyConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApplyConfiguration Make a user pool's configuration match a document
+	//
+	// Plans the changes that make the pool match the document (as
+	// `POST .../configuration/plan` answers them), then makes them in
+	// order: resource servers and identity providers before the app
+	// clients that name their scopes and providers, deletions last and in
+	// the reverse order. Each section and item merges into what the pool
+	// has, as a JSON merge patch would, and each update sends Cognito the
+	// merged whole: nothing the document leaves out is reset. Items the
+	// pool has and the document does not name are left alone, unless
+	// `prune=true`. Applying the same document again changes nothing.
+	//
+	// At the first change Cognito refuses, the apply stops. The 200 body
+	// lists what was `Applied`, the change that `Failed` with its
+	// `Problem`, and what was `NotTried`; the audit has one line per
+	// change tried. A plan that holds a change Cognito cannot make is a
+	// 409 `ImpossibleChange`, and nothing is written. `If-Match` takes the
+	// export's `ETag` (412 if the pool changed since); `dryRun=true`
+	// answers the plan. A new item that needs a secret (an OIDC
+	// provider's `client_secret`) takes it under `Secrets`, beside the
+	// document, never stored nor answered. The body may be YAML.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /pools/{poolId}/configuration (the `ApplyConfiguration` operationId).
+	ApplyConfiguration(ctx context.Context, poolID PoolID, params *ApplyConfigurationParams, body ApplyConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PlanConfigurationWithBody Plan the changes that would make a pool match a document
+	//
+	// Answers `{"Changes": [...]}`, the ordered Cognito calls that PUT
+	// `.../configuration` would make with this document, and writes
+	// nothing. Each change names its `Action`, its `Target` by name
+	// (`Clients/web`), a `Diff` member by member, and the exact Cognito
+	// `Input`, secrets shown as `<kept secret>`. A change Cognito cannot
+	// make (removing or changing a schema attribute, changing
+	// `UsernameAttributes`, `AliasAttributes` or `UsernameConfiguration`,
+	// renaming the domain, a new identity provider without its secret)
+	// has `Impossible`, the reason, instead of an `Input`. Deletions are
+	// planned only with `prune=true`. A plan of the document just
+	// exported has no change. The body may be YAML.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pools/{poolId}/configuration/plan (the `PlanConfiguration` operationId).
+	PlanConfigurationWithBody(ctx context.Context, poolID PoolID, params *PlanConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PlanConfiguration Plan the changes that would make a pool match a document
+	//
+	// Answers `{"Changes": [...]}`, the ordered Cognito calls that PUT
+	// `.../configuration` would make with this document, and writes
+	// nothing. Each change names its `Action`, its `Target` by name
+	// (`Clients/web`), a `Diff` member by member, and the exact Cognito
+	// `Input`, secrets shown as `<kept secret>`. A change Cognito cannot
+	// make (removing or changing a schema attribute, changing
+	// `UsernameAttributes`, `AliasAttributes` or `UsernameConfiguration`,
+	// renaming the domain, a new identity provider without its secret)
+	// has `Impossible`, the reason, instead of an `Input`. Deletions are
+	// planned only with `prune=true`. A plan of the document just
+	// exported has no change. The body may be YAML.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /pools/{poolId}/configuration/plan (the `PlanConfiguration` operationId).
+	PlanConfiguration(ctx context.Context, poolID PoolID, params *PlanConfigurationParams, body PlanConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetCSVHeader Get the CSV header for user import
 	//
@@ -12532,6 +12986,230 @@ func (c *Client) ReplaceClientUICustomizationWithBody(ctx context.Context, poolI
 // Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
 func (c *Client) ReplaceClientUICustomization(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplaceClientUICustomizationRequest(c.Server, poolID, clientID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClonePoolWithBody Create a new user pool from this one's configuration
+//
+// Exports the pool's configuration, creates a new pool from its
+// `Pool` section (with `Schema`, `UsernameAttributes`,
+// `AliasAttributes` and `UsernameConfiguration`) named `PoolName`,
+// then applies the rest of the document to it, as PUT
+// `.../configuration` would: 201, `Location` of the new pool, and
+// what was applied. What cannot be the same: the pool's name and id,
+// its domain (`Domain` names the new one; without it the clone has
+// none), app client ids, and app client secrets, which Cognito
+// generates anew. A source identity provider with a secret needs it
+// under `Secrets`, else 409 `ImpossibleChange` and no pool is made.
+// Under a pool allow-list, refused with 403, as pool creation is.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/clone (the `ClonePool` operationId).
+func (c *Client) ClonePoolWithBody(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClonePoolRequestWithBody(c.Server, poolID, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClonePool Create a new user pool from this one's configuration
+//
+// Exports the pool's configuration, creates a new pool from its
+// `Pool` section (with `Schema`, `UsernameAttributes`,
+// `AliasAttributes` and `UsernameConfiguration`) named `PoolName`,
+// then applies the rest of the document to it, as PUT
+// `.../configuration` would: 201, `Location` of the new pool, and
+// what was applied. What cannot be the same: the pool's name and id,
+// its domain (`Domain` names the new one; without it the clone has
+// none), app client ids, and app client secrets, which Cognito
+// generates anew. A source identity provider with a secret needs it
+// under `Secrets`, else 409 `ImpossibleChange` and no pool is made.
+// Under a pool allow-list, refused with 403, as pool creation is.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/clone (the `ClonePool` operationId).
+func (c *Client) ClonePool(ctx context.Context, poolID PoolID, body ClonePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClonePoolRequest(c.Server, poolID, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetConfiguration Export a user pool's whole configuration
+//
+// Answers one document with the pool's whole configuration, in
+// Cognito's member names: `Pool` (what UpdateUserPool takes, tags
+// included, plus `Schema`, `UsernameAttributes`, `AliasAttributes` and
+// `UsernameConfiguration`, which only CreateUserPool sets), `Mfa`,
+// `RiskConfiguration` (threat protection), `LogDelivery`, `Domain`
+// (the prefix domain), and `ResourceServers`,
+// `IdentityProviders`, `Groups` and `Clients`, each an object by the
+// item's name. Items refer to each other by name, never by Cognito's
+// ids, so that the document moves between pools. Users are not part
+// of it, and neither are secrets: an app client's `ClientSecret` and
+// an identity provider's `client_secret` and `private_key` are the
+// marker `<kept secret>`, which means "keep what is there".
+//
+// JSON by default; `Accept: application/yaml` answers YAML. The
+// `ETag` is a strong hash of the whole document, whichever the form;
+// send it as `If-Match` on PUT. Two items of one kind with one name
+// (two app clients called `web`) cannot be told apart by name: 409
+// `AmbiguousName`, naming their ids.
+//
+// Corresponds with GET /pools/{poolId}/configuration (the `GetConfiguration` operationId).
+func (c *Client) GetConfiguration(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConfigurationRequest(c.Server, poolID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplyConfigurationWithBody Make a user pool's configuration match a document
+//
+// Plans the changes that make the pool match the document (as
+// `POST .../configuration/plan` answers them), then makes them in
+// order: resource servers and identity providers before the app
+// clients that name their scopes and providers, deletions last and in
+// the reverse order. Each section and item merges into what the pool
+// has, as a JSON merge patch would, and each update sends Cognito the
+// merged whole: nothing the document leaves out is reset. Items the
+// pool has and the document does not name are left alone, unless
+// `prune=true`. Applying the same document again changes nothing.
+//
+// At the first change Cognito refuses, the apply stops. The 200 body
+// lists what was `Applied`, the change that `Failed` with its
+// `Problem`, and what was `NotTried`; the audit has one line per
+// change tried. A plan that holds a change Cognito cannot make is a
+// 409 `ImpossibleChange`, and nothing is written. `If-Match` takes the
+// export's `ETag` (412 if the pool changed since); `dryRun=true`
+// answers the plan. A new item that needs a secret (an OIDC
+// provider's `client_secret`) takes it under `Secrets`, beside the
+// document, never stored nor answered. The body may be YAML.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /pools/{poolId}/configuration (the `ApplyConfiguration` operationId).
+func (c *Client) ApplyConfigurationWithBody(ctx context.Context, poolID PoolID, params *ApplyConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyConfigurationRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApplyConfiguration Make a user pool's configuration match a document
+//
+// Plans the changes that make the pool match the document (as
+// `POST .../configuration/plan` answers them), then makes them in
+// order: resource servers and identity providers before the app
+// clients that name their scopes and providers, deletions last and in
+// the reverse order. Each section and item merges into what the pool
+// has, as a JSON merge patch would, and each update sends Cognito the
+// merged whole: nothing the document leaves out is reset. Items the
+// pool has and the document does not name are left alone, unless
+// `prune=true`. Applying the same document again changes nothing.
+//
+// At the first change Cognito refuses, the apply stops. The 200 body
+// lists what was `Applied`, the change that `Failed` with its
+// `Problem`, and what was `NotTried`; the audit has one line per
+// change tried. A plan that holds a change Cognito cannot make is a
+// 409 `ImpossibleChange`, and nothing is written. `If-Match` takes the
+// export's `ETag` (412 if the pool changed since); `dryRun=true`
+// answers the plan. A new item that needs a secret (an OIDC
+// provider's `client_secret`) takes it under `Secrets`, beside the
+// document, never stored nor answered. The body may be YAML.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /pools/{poolId}/configuration (the `ApplyConfiguration` operationId).
+func (c *Client) ApplyConfiguration(ctx context.Context, poolID PoolID, params *ApplyConfigurationParams, body ApplyConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyConfigurationRequest(c.Server, poolID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PlanConfigurationWithBody Plan the changes that would make a pool match a document
+//
+// Answers `{"Changes": [...]}`, the ordered Cognito calls that PUT
+// `.../configuration` would make with this document, and writes
+// nothing. Each change names its `Action`, its `Target` by name
+// (`Clients/web`), a `Diff` member by member, and the exact Cognito
+// `Input`, secrets shown as `<kept secret>`. A change Cognito cannot
+// make (removing or changing a schema attribute, changing
+// `UsernameAttributes`, `AliasAttributes` or `UsernameConfiguration`,
+// renaming the domain, a new identity provider without its secret)
+// has `Impossible`, the reason, instead of an `Input`. Deletions are
+// planned only with `prune=true`. A plan of the document just
+// exported has no change. The body may be YAML.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pools/{poolId}/configuration/plan (the `PlanConfiguration` operationId).
+func (c *Client) PlanConfigurationWithBody(ctx context.Context, poolID PoolID, params *PlanConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlanConfigurationRequestWithBody(c.Server, poolID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PlanConfiguration Plan the changes that would make a pool match a document
+//
+// Answers `{"Changes": [...]}`, the ordered Cognito calls that PUT
+// `.../configuration` would make with this document, and writes
+// nothing. Each change names its `Action`, its `Target` by name
+// (`Clients/web`), a `Diff` member by member, and the exact Cognito
+// `Input`, secrets shown as `<kept secret>`. A change Cognito cannot
+// make (removing or changing a schema attribute, changing
+// `UsernameAttributes`, `AliasAttributes` or `UsernameConfiguration`,
+// renaming the domain, a new identity provider without its secret)
+// has `Impossible`, the reason, instead of an `Input`. Deletions are
+// planned only with `prune=true`. A plan of the document just
+// exported has no change. The body may be YAML.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /pools/{poolId}/configuration/plan (the `PlanConfiguration` operationId).
+func (c *Client) PlanConfiguration(ctx context.Context, poolID PoolID, params *PlanConfigurationParams, body PlanConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPlanConfigurationRequest(c.Server, poolID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -19538,6 +20216,262 @@ func NewReplaceClientUICustomizationRequestWithBody(server string, poolID PoolID
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewClonePoolRequest calls the generic ClonePool builder with application/json body
+func NewClonePoolRequest(server string, poolID PoolID, body ClonePoolJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewClonePoolRequestWithBody(server, poolID, "application/json", bodyReader)
+}
+
+// NewClonePoolRequestWithBody constructs an http.Request for the ClonePool method, with any body, and a specified content type
+func NewClonePoolRequestWithBody(server string, poolID PoolID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/clone", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetConfigurationRequest constructs an http.Request for the GetConfiguration method
+func NewGetConfigurationRequest(server string, poolID PoolID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/configuration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewApplyConfigurationRequest calls the generic ApplyConfiguration builder with application/json body
+func NewApplyConfigurationRequest(server string, poolID PoolID, params *ApplyConfigurationParams, body ApplyConfigurationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewApplyConfigurationRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewApplyConfigurationRequestWithBody constructs an http.Request for the ApplyConfiguration method, with any body, and a specified content type
+func NewApplyConfigurationRequestWithBody(server string, poolID PoolID, params *ApplyConfigurationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/configuration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.DryRun != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dryRun", *params.DryRun, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Prune != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "prune", *params.Prune, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewPlanConfigurationRequest calls the generic PlanConfiguration builder with application/json body
+func NewPlanConfigurationRequest(server string, poolID PoolID, params *PlanConfigurationParams, body PlanConfigurationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPlanConfigurationRequestWithBody(server, poolID, params, "application/json", bodyReader)
+}
+
+// NewPlanConfigurationRequestWithBody constructs an http.Request for the PlanConfiguration method, with any body, and a specified content type
+func NewPlanConfigurationRequestWithBody(server string, poolID PoolID, params *PlanConfigurationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "poolId", poolID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pools/%s/configuration/plan", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Prune != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "prune", *params.Prune, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -27355,6 +28289,162 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /pools/{poolId}/clients/{clientId}/ui-customization (the `ReplaceClientUICustomization` operationId).
 	ReplaceClientUICustomizationWithResponse(ctx context.Context, poolID PoolID, clientID ClientID, body ReplaceClientUICustomizationJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplaceClientUICustomizationResult, error)
+
+	// ClonePoolWithBodyWithResponse Create a new user pool from this one's configuration
+	//
+	// Exports the pool's configuration, creates a new pool from its
+	// `Pool` section (with `Schema`, `UsernameAttributes`,
+	// `AliasAttributes` and `UsernameConfiguration`) named `PoolName`,
+	// then applies the rest of the document to it, as PUT
+	// `.../configuration` would: 201, `Location` of the new pool, and
+	// what was applied. What cannot be the same: the pool's name and id,
+	// its domain (`Domain` names the new one; without it the clone has
+	// none), app client ids, and app client secrets, which Cognito
+	// generates anew. A source identity provider with a secret needs it
+	// under `Secrets`, else 409 `ImpossibleChange` and no pool is made.
+	// Under a pool allow-list, refused with 403, as pool creation is.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/clone (the `ClonePool` operationId).
+	ClonePoolWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ClonePoolResult, error)
+
+	// ClonePoolWithResponse Create a new user pool from this one's configuration
+	//
+	// Exports the pool's configuration, creates a new pool from its
+	// `Pool` section (with `Schema`, `UsernameAttributes`,
+	// `AliasAttributes` and `UsernameConfiguration`) named `PoolName`,
+	// then applies the rest of the document to it, as PUT
+	// `.../configuration` would: 201, `Location` of the new pool, and
+	// what was applied. What cannot be the same: the pool's name and id,
+	// its domain (`Domain` names the new one; without it the clone has
+	// none), app client ids, and app client secrets, which Cognito
+	// generates anew. A source identity provider with a secret needs it
+	// under `Secrets`, else 409 `ImpossibleChange` and no pool is made.
+	// Under a pool allow-list, refused with 403, as pool creation is.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/clone (the `ClonePool` operationId).
+	ClonePoolWithResponse(ctx context.Context, poolID PoolID, body ClonePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*ClonePoolResult, error)
+
+	// GetConfigurationWithResponse Export a user pool's whole configuration
+	//
+	// Answers one document with the pool's whole configuration, in
+	// Cognito's member names: `Pool` (what UpdateUserPool takes, tags
+	// included, plus `Schema`, `UsernameAttributes`, `AliasAttributes` and
+	// `UsernameConfiguration`, which only CreateUserPool sets), `Mfa`,
+	// `RiskConfiguration` (threat protection), `LogDelivery`, `Domain`
+	// (the prefix domain), and `ResourceServers`,
+	// `IdentityProviders`, `Groups` and `Clients`, each an object by the
+	// item's name. Items refer to each other by name, never by Cognito's
+	// ids, so that the document moves between pools. Users are not part
+	// of it, and neither are secrets: an app client's `ClientSecret` and
+	// an identity provider's `client_secret` and `private_key` are the
+	// marker `<kept secret>`, which means "keep what is there".
+	//
+	// JSON by default; `Accept: application/yaml` answers YAML. The
+	// `ETag` is a strong hash of the whole document, whichever the form;
+	// send it as `If-Match` on PUT. Two items of one kind with one name
+	// (two app clients called `web`) cannot be told apart by name: 409
+	// `AmbiguousName`, naming their ids.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pools/{poolId}/configuration (the `GetConfiguration` operationId).
+	GetConfigurationWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetConfigurationResult, error)
+
+	// ApplyConfigurationWithBodyWithResponse Make a user pool's configuration match a document
+	//
+	// Plans the changes that make the pool match the document (as
+	// `POST .../configuration/plan` answers them), then makes them in
+	// order: resource servers and identity providers before the app
+	// clients that name their scopes and providers, deletions last and in
+	// the reverse order. Each section and item merges into what the pool
+	// has, as a JSON merge patch would, and each update sends Cognito the
+	// merged whole: nothing the document leaves out is reset. Items the
+	// pool has and the document does not name are left alone, unless
+	// `prune=true`. Applying the same document again changes nothing.
+	//
+	// At the first change Cognito refuses, the apply stops. The 200 body
+	// lists what was `Applied`, the change that `Failed` with its
+	// `Problem`, and what was `NotTried`; the audit has one line per
+	// change tried. A plan that holds a change Cognito cannot make is a
+	// 409 `ImpossibleChange`, and nothing is written. `If-Match` takes the
+	// export's `ETag` (412 if the pool changed since); `dryRun=true`
+	// answers the plan. A new item that needs a secret (an OIDC
+	// provider's `client_secret`) takes it under `Secrets`, beside the
+	// document, never stored nor answered. The body may be YAML.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/configuration (the `ApplyConfiguration` operationId).
+	ApplyConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ApplyConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyConfigurationResult, error)
+
+	// ApplyConfigurationWithResponse Make a user pool's configuration match a document
+	//
+	// Plans the changes that make the pool match the document (as
+	// `POST .../configuration/plan` answers them), then makes them in
+	// order: resource servers and identity providers before the app
+	// clients that name their scopes and providers, deletions last and in
+	// the reverse order. Each section and item merges into what the pool
+	// has, as a JSON merge patch would, and each update sends Cognito the
+	// merged whole: nothing the document leaves out is reset. Items the
+	// pool has and the document does not name are left alone, unless
+	// `prune=true`. Applying the same document again changes nothing.
+	//
+	// At the first change Cognito refuses, the apply stops. The 200 body
+	// lists what was `Applied`, the change that `Failed` with its
+	// `Problem`, and what was `NotTried`; the audit has one line per
+	// change tried. A plan that holds a change Cognito cannot make is a
+	// 409 `ImpossibleChange`, and nothing is written. `If-Match` takes the
+	// export's `ETag` (412 if the pool changed since); `dryRun=true`
+	// answers the plan. A new item that needs a secret (an OIDC
+	// provider's `client_secret`) takes it under `Secrets`, beside the
+	// document, never stored nor answered. The body may be YAML.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /pools/{poolId}/configuration (the `ApplyConfiguration` operationId).
+	ApplyConfigurationWithResponse(ctx context.Context, poolID PoolID, params *ApplyConfigurationParams, body ApplyConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyConfigurationResult, error)
+
+	// PlanConfigurationWithBodyWithResponse Plan the changes that would make a pool match a document
+	//
+	// Answers `{"Changes": [...]}`, the ordered Cognito calls that PUT
+	// `.../configuration` would make with this document, and writes
+	// nothing. Each change names its `Action`, its `Target` by name
+	// (`Clients/web`), a `Diff` member by member, and the exact Cognito
+	// `Input`, secrets shown as `<kept secret>`. A change Cognito cannot
+	// make (removing or changing a schema attribute, changing
+	// `UsernameAttributes`, `AliasAttributes` or `UsernameConfiguration`,
+	// renaming the domain, a new identity provider without its secret)
+	// has `Impossible`, the reason, instead of an `Input`. Deletions are
+	// planned only with `prune=true`. A plan of the document just
+	// exported has no change. The body may be YAML.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/configuration/plan (the `PlanConfiguration` operationId).
+	PlanConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PlanConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlanConfigurationResult, error)
+
+	// PlanConfigurationWithResponse Plan the changes that would make a pool match a document
+	//
+	// Answers `{"Changes": [...]}`, the ordered Cognito calls that PUT
+	// `.../configuration` would make with this document, and writes
+	// nothing. Each change names its `Action`, its `Target` by name
+	// (`Clients/web`), a `Diff` member by member, and the exact Cognito
+	// `Input`, secrets shown as `<kept secret>`. A change Cognito cannot
+	// make (removing or changing a schema attribute, changing
+	// `UsernameAttributes`, `AliasAttributes` or `UsernameConfiguration`,
+	// renaming the domain, a new identity provider without its secret)
+	// has `Impossible`, the reason, instead of an `Input`. Deletions are
+	// planned only with `prune=true`. A plan of the document just
+	// exported has no change. The body may be YAML.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pools/{poolId}/configuration/plan (the `PlanConfiguration` operationId).
+	PlanConfigurationWithResponse(ctx context.Context, poolID PoolID, params *PlanConfigurationParams, body PlanConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*PlanConfigurationResult, error)
 
 	// GetCSVHeaderWithResponse Get the CSV header for user import
 	//
@@ -36562,6 +37652,527 @@ func (r ReplaceClientUICustomizationResult) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ReplaceClientUICustomizationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ClonePoolResult201Headers the declared response headers of an HTTP 201 response for ClonePool
+type ClonePoolResult201Headers struct {
+	Location *string
+}
+
+// ClonePoolResult429Headers the declared response headers of an HTTP 429 response for ClonePool
+type ClonePoolResult429Headers struct {
+	RetryAfter *int
+}
+
+type ClonePoolResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ClonePoolResponse
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ClonePoolResult201Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ClonePoolResult429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ClonePoolResult) GetJSON201() *ClonePoolResponse {
+	return r.JSON201
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ClonePoolResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ClonePoolResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClonePoolResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClonePoolResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClonePoolResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetConfigurationResult200Headers the declared response headers of an HTTP 200 response for GetConfiguration
+type GetConfigurationResult200Headers struct {
+	ETag *string
+}
+
+// GetConfigurationResult429Headers the declared response headers of an HTTP 429 response for GetConfiguration
+type GetConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type GetConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PoolConfiguration
+	// YAML200 the response for an HTTP 200 `application/yaml` response
+	YAML200 *PoolConfiguration
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetConfigurationResult200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConfigurationResult) GetJSON200() *PoolConfiguration {
+	return r.JSON200
+}
+
+// GetYAML200 returns the response for an HTTP 200 `application/yaml` response
+func (r GetConfigurationResult) GetYAML200() *PoolConfiguration {
+	return r.YAML200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r GetConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r GetConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r GetConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r GetConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ApplyConfigurationResult412Headers the declared response headers of an HTTP 412 response for ApplyConfiguration
+type ApplyConfigurationResult412Headers struct {
+	ETag *string
+}
+
+// ApplyConfigurationResult429Headers the declared response headers of an HTTP 429 response for ApplyConfiguration
+type ApplyConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type ApplyConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApplyConfiguration200JSONResponseBody
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationProblemJSON412 *PreconditionFailed
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *ApplyConfigurationResult412Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ApplyConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApplyConfigurationResult) GetJSON200() *ApplyConfiguration200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON412() *PreconditionFailed {
+	return r.ApplicationProblemJSON412
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r ApplyConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r ApplyConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApplyConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApplyConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApplyConfigurationResult) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PlanConfigurationResult429Headers the declared response headers of an HTTP 429 response for PlanConfiguration
+type PlanConfigurationResult429Headers struct {
+	RetryAfter *int
+}
+
+type PlanConfigurationResult struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConfigurationPlan
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *BadRequest
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *Forbidden
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *NotFound
+	// ApplicationProblemJSON405 the response for an HTTP 405 `application/problem+json` response
+	ApplicationProblemJSON405 *MethodNotAllowed
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *Conflict
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *PayloadTooLarge
+	// ApplicationProblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationProblemJSON415 *UnsupportedMediaType
+	// ApplicationProblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationProblemJSON429 *TooManyRequests
+	// ApplicationProblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationProblemJSON500 *InternalError
+	// ApplicationProblemJSON502 the response for an HTTP 502 `application/problem+json` response
+	ApplicationProblemJSON502 *BadGateway
+	// ApplicationProblemJSON504 the response for an HTTP 504 `application/problem+json` response
+	ApplicationProblemJSON504 *GatewayTimeout
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PlanConfigurationResult429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PlanConfigurationResult) GetJSON200() *ConfigurationPlan {
+	return r.JSON200
+}
+
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON400() *BadRequest {
+	return r.ApplicationProblemJSON400
+}
+
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON403() *Forbidden {
+	return r.ApplicationProblemJSON403
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON404() *NotFound {
+	return r.ApplicationProblemJSON404
+}
+
+// GetApplicationProblemJSON405 returns the response for an HTTP 405 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON405() *MethodNotAllowed {
+	return r.ApplicationProblemJSON405
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON409() *Conflict {
+	return r.ApplicationProblemJSON409
+}
+
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON413() *PayloadTooLarge {
+	return r.ApplicationProblemJSON413
+}
+
+// GetApplicationProblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationProblemJSON415
+}
+
+// GetApplicationProblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON429() *TooManyRequests {
+	return r.ApplicationProblemJSON429
+}
+
+// GetApplicationProblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON500() *InternalError {
+	return r.ApplicationProblemJSON500
+}
+
+// GetApplicationProblemJSON502 returns the response for an HTTP 502 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON502() *BadGateway {
+	return r.ApplicationProblemJSON502
+}
+
+// GetApplicationProblemJSON504 returns the response for an HTTP 504 `application/problem+json` response
+func (r PlanConfigurationResult) GetApplicationProblemJSON504() *GatewayTimeout {
+	return r.ApplicationProblemJSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r PlanConfigurationResult) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PlanConfigurationResult) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PlanConfigurationResult) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PlanConfigurationResult) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -51121,6 +52732,204 @@ func (c *ClientWithResponses) ReplaceClientUICustomizationWithResponse(ctx conte
 	return ParseReplaceClientUICustomizationResult(rsp)
 }
 
+// ClonePoolWithBodyWithResponse Create a new user pool from this one's configuration
+//
+// Exports the pool's configuration, creates a new pool from its
+// `Pool` section (with `Schema`, `UsernameAttributes`,
+// `AliasAttributes` and `UsernameConfiguration`) named `PoolName`,
+// then applies the rest of the document to it, as PUT
+// `.../configuration` would: 201, `Location` of the new pool, and
+// what was applied. What cannot be the same: the pool's name and id,
+// its domain (`Domain` names the new one; without it the clone has
+// none), app client ids, and app client secrets, which Cognito
+// generates anew. A source identity provider with a secret needs it
+// under `Secrets`, else 409 `ImpossibleChange` and no pool is made.
+// Under a pool allow-list, refused with 403, as pool creation is.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/clone (the `ClonePool` operationId).
+func (c *ClientWithResponses) ClonePoolWithBodyWithResponse(ctx context.Context, poolID PoolID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ClonePoolResult, error) {
+	rsp, err := c.ClonePoolWithBody(ctx, poolID, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClonePoolResult(rsp)
+}
+
+// ClonePoolWithResponse Create a new user pool from this one's configuration
+//
+// Exports the pool's configuration, creates a new pool from its
+// `Pool` section (with `Schema`, `UsernameAttributes`,
+// `AliasAttributes` and `UsernameConfiguration`) named `PoolName`,
+// then applies the rest of the document to it, as PUT
+// `.../configuration` would: 201, `Location` of the new pool, and
+// what was applied. What cannot be the same: the pool's name and id,
+// its domain (`Domain` names the new one; without it the clone has
+// none), app client ids, and app client secrets, which Cognito
+// generates anew. A source identity provider with a secret needs it
+// under `Secrets`, else 409 `ImpossibleChange` and no pool is made.
+// Under a pool allow-list, refused with 403, as pool creation is.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/clone (the `ClonePool` operationId).
+func (c *ClientWithResponses) ClonePoolWithResponse(ctx context.Context, poolID PoolID, body ClonePoolJSONRequestBody, reqEditors ...RequestEditorFn) (*ClonePoolResult, error) {
+	rsp, err := c.ClonePool(ctx, poolID, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClonePoolResult(rsp)
+}
+
+// GetConfigurationWithResponse Export a user pool's whole configuration
+//
+// Answers one document with the pool's whole configuration, in
+// Cognito's member names: `Pool` (what UpdateUserPool takes, tags
+// included, plus `Schema`, `UsernameAttributes`, `AliasAttributes` and
+// `UsernameConfiguration`, which only CreateUserPool sets), `Mfa`,
+// `RiskConfiguration` (threat protection), `LogDelivery`, `Domain`
+// (the prefix domain), and `ResourceServers`,
+// `IdentityProviders`, `Groups` and `Clients`, each an object by the
+// item's name. Items refer to each other by name, never by Cognito's
+// ids, so that the document moves between pools. Users are not part
+// of it, and neither are secrets: an app client's `ClientSecret` and
+// an identity provider's `client_secret` and `private_key` are the
+// marker `<kept secret>`, which means "keep what is there".
+//
+// JSON by default; `Accept: application/yaml` answers YAML. The
+// `ETag` is a strong hash of the whole document, whichever the form;
+// send it as `If-Match` on PUT. Two items of one kind with one name
+// (two app clients called `web`) cannot be told apart by name: 409
+// `AmbiguousName`, naming their ids.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pools/{poolId}/configuration (the `GetConfiguration` operationId).
+func (c *ClientWithResponses) GetConfigurationWithResponse(ctx context.Context, poolID PoolID, reqEditors ...RequestEditorFn) (*GetConfigurationResult, error) {
+	rsp, err := c.GetConfiguration(ctx, poolID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConfigurationResult(rsp)
+}
+
+// ApplyConfigurationWithBodyWithResponse Make a user pool's configuration match a document
+//
+// Plans the changes that make the pool match the document (as
+// `POST .../configuration/plan` answers them), then makes them in
+// order: resource servers and identity providers before the app
+// clients that name their scopes and providers, deletions last and in
+// the reverse order. Each section and item merges into what the pool
+// has, as a JSON merge patch would, and each update sends Cognito the
+// merged whole: nothing the document leaves out is reset. Items the
+// pool has and the document does not name are left alone, unless
+// `prune=true`. Applying the same document again changes nothing.
+//
+// At the first change Cognito refuses, the apply stops. The 200 body
+// lists what was `Applied`, the change that `Failed` with its
+// `Problem`, and what was `NotTried`; the audit has one line per
+// change tried. A plan that holds a change Cognito cannot make is a
+// 409 `ImpossibleChange`, and nothing is written. `If-Match` takes the
+// export's `ETag` (412 if the pool changed since); `dryRun=true`
+// answers the plan. A new item that needs a secret (an OIDC
+// provider's `client_secret`) takes it under `Secrets`, beside the
+// document, never stored nor answered. The body may be YAML.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/configuration (the `ApplyConfiguration` operationId).
+func (c *ClientWithResponses) ApplyConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *ApplyConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyConfigurationResult, error) {
+	rsp, err := c.ApplyConfigurationWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplyConfigurationResult(rsp)
+}
+
+// ApplyConfigurationWithResponse Make a user pool's configuration match a document
+//
+// Plans the changes that make the pool match the document (as
+// `POST .../configuration/plan` answers them), then makes them in
+// order: resource servers and identity providers before the app
+// clients that name their scopes and providers, deletions last and in
+// the reverse order. Each section and item merges into what the pool
+// has, as a JSON merge patch would, and each update sends Cognito the
+// merged whole: nothing the document leaves out is reset. Items the
+// pool has and the document does not name are left alone, unless
+// `prune=true`. Applying the same document again changes nothing.
+//
+// At the first change Cognito refuses, the apply stops. The 200 body
+// lists what was `Applied`, the change that `Failed` with its
+// `Problem`, and what was `NotTried`; the audit has one line per
+// change tried. A plan that holds a change Cognito cannot make is a
+// 409 `ImpossibleChange`, and nothing is written. `If-Match` takes the
+// export's `ETag` (412 if the pool changed since); `dryRun=true`
+// answers the plan. A new item that needs a secret (an OIDC
+// provider's `client_secret`) takes it under `Secrets`, beside the
+// document, never stored nor answered. The body may be YAML.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /pools/{poolId}/configuration (the `ApplyConfiguration` operationId).
+func (c *ClientWithResponses) ApplyConfigurationWithResponse(ctx context.Context, poolID PoolID, params *ApplyConfigurationParams, body ApplyConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyConfigurationResult, error) {
+	rsp, err := c.ApplyConfiguration(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApplyConfigurationResult(rsp)
+}
+
+// PlanConfigurationWithBodyWithResponse Plan the changes that would make a pool match a document
+//
+// Answers `{"Changes": [...]}`, the ordered Cognito calls that PUT
+// `.../configuration` would make with this document, and writes
+// nothing. Each change names its `Action`, its `Target` by name
+// (`Clients/web`), a `Diff` member by member, and the exact Cognito
+// `Input`, secrets shown as `<kept secret>`. A change Cognito cannot
+// make (removing or changing a schema attribute, changing
+// `UsernameAttributes`, `AliasAttributes` or `UsernameConfiguration`,
+// renaming the domain, a new identity provider without its secret)
+// has `Impossible`, the reason, instead of an `Input`. Deletions are
+// planned only with `prune=true`. A plan of the document just
+// exported has no change. The body may be YAML.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/configuration/plan (the `PlanConfiguration` operationId).
+func (c *ClientWithResponses) PlanConfigurationWithBodyWithResponse(ctx context.Context, poolID PoolID, params *PlanConfigurationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PlanConfigurationResult, error) {
+	rsp, err := c.PlanConfigurationWithBody(ctx, poolID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlanConfigurationResult(rsp)
+}
+
+// PlanConfigurationWithResponse Plan the changes that would make a pool match a document
+//
+// Answers `{"Changes": [...]}`, the ordered Cognito calls that PUT
+// `.../configuration` would make with this document, and writes
+// nothing. Each change names its `Action`, its `Target` by name
+// (`Clients/web`), a `Diff` member by member, and the exact Cognito
+// `Input`, secrets shown as `<kept secret>`. A change Cognito cannot
+// make (removing or changing a schema attribute, changing
+// `UsernameAttributes`, `AliasAttributes` or `UsernameConfiguration`,
+// renaming the domain, a new identity provider without its secret)
+// has `Impossible`, the reason, instead of an `Input`. Deletions are
+// planned only with `prune=true`. A plan of the document just
+// exported has no change. The body may be YAML.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pools/{poolId}/configuration/plan (the `PlanConfiguration` operationId).
+func (c *ClientWithResponses) PlanConfigurationWithResponse(ctx context.Context, poolID PoolID, params *PlanConfigurationParams, body PlanConfigurationJSONRequestBody, reqEditors ...RequestEditorFn) (*PlanConfigurationResult, error) {
+	rsp, err := c.PlanConfiguration(ctx, poolID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePlanConfigurationResult(rsp)
+}
+
 // GetCSVHeaderWithResponse Get the CSV header for user import
 //
 // Returns, from GetCSVHeader, the column names that the CSV file of a user
@@ -61066,6 +62875,500 @@ func ParseReplaceClientUICustomizationResult(rsp *http.Response) (*ReplaceClient
 	switch {
 	case rsp.StatusCode == 429:
 		var headers ReplaceClientUICustomizationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseClonePoolResult parses an HTTP response from a ClonePoolWithResponse call
+func ParseClonePoolResult(rsp *http.Response) (*ClonePoolResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClonePoolResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ClonePoolResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers ClonePoolResult201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 429:
+		var headers ClonePoolResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetConfigurationResult parses an HTTP response from a GetConfigurationWithResponse call
+func ParseGetConfigurationResult(rsp *http.Response) (*GetConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PoolConfiguration
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
+		var dest PoolConfiguration
+		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.YAML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetConfigurationResult200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseApplyConfigurationResult parses an HTTP response from a ApplyConfigurationWithResponse call
+func ParseApplyConfigurationResult(rsp *http.Response) (*ApplyConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApplyConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApplyConfiguration200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 412:
+		var headers ApplyConfigurationResult412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers412 = &headers
+	case rsp.StatusCode == 429:
+		var headers ApplyConfigurationResult429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePlanConfigurationResult parses an HTTP response from a PlanConfigurationWithResponse call
+func ParsePlanConfigurationResult(rsp *http.Response) (*PlanConfigurationResult, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PlanConfigurationResult{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConfigurationPlan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 405:
+		var dest MethodNotAllowed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON405 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest BadGateway
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest GatewayTimeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PlanConfigurationResult429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -37,6 +37,14 @@ type Action struct {
 	// holds it to the HTTP methods of the operations that perform it.
 	Writes bool
 	call   func(ctx context.Context, client *cip.Client, input []byte) (any, error)
+	check  func(input []byte) error
+}
+
+// Check decodes input as Call would, without calling: a caller that plans
+// calls before it makes them (package poolconfig) finds a member of the
+// wrong type then, not halfway through.
+func (a Action) Check(input []byte) error {
+	return a.check(input)
 }
 
 // Call decodes input (JSON with Cognito's member names) into the action's SDK
@@ -69,6 +77,13 @@ func action[In, Out any](method sdkMethod[In, Out], category quota.Category, wri
 		Members:  members(in),
 		Category: category,
 		Writes:   write,
+		check: func(input []byte) error {
+			var params In
+			if err := decode()(input, &params); err != nil {
+				return fmt.Errorf("%s: %w", strings.TrimSuffix(in.Name(), "Input"), err)
+			}
+			return nil
+		},
 		call: func(ctx context.Context, client *cip.Client, input []byte) (any, error) {
 			var params In
 			if len(input) > 0 {

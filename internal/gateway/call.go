@@ -41,7 +41,8 @@ func translate(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 // SDK's output.
 func (g *Gateway) call(ctx context.Context, a cognito.Action, input map[string]any) (any, error) {
 	if g.opts.Limiter != nil {
-		if err := g.opts.Limiter.Wait(ctx, a.Category); err != nil {
+		poolID, _ := input["UserPoolId"].(string)
+		if err := g.opts.Limiter.Wait(ctx, a.Category, poolID, a.Name); err != nil {
 			return nil, throttled(err)
 		}
 	}

@@ -49,6 +49,9 @@ const (
 	// the body member whose wrong value Cognito answers with
 	// NotAuthorizedException, as it does an expired token (token.go)
 	extWrongCredential = "x-wrong-credential"
+	// true on an operation that changes nothing whatever its method: a
+	// configuration plan is a POST, for its body, and only reads
+	extChangesNothing = "x-changes-nothing"
 )
 
 // accessTokenScheme is the security scheme of the /me operations: the end
@@ -79,6 +82,9 @@ type operation struct {
 	// refusedUnderAllowList is set when a pool allow-list refuses the
 	// operation whatever its path names.
 	refusedUnderAllowList bool
+	// changesNothing is set on an operation that only reads, whatever its
+	// method (x-changes-nothing): it is not audited.
+	changesNothing bool
 	// mergedSchema is the operation whose JSON body schema a PATCH's merged
 	// result must satisfy; empty means the PATCH's own.
 	mergedSchema string
@@ -177,6 +183,9 @@ func compileOperation(method, path string, item *openapi3.PathItem, op *openapi3
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
 	if o.scim, err = boolean(extSCIM, op.Extensions[extSCIM]); err != nil {
+		return nil, fmt.Errorf("%s: %w", o.id, err)
+	}
+	if o.changesNothing, err = boolean(extChangesNothing, op.Extensions[extChangesNothing]); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.id, err)
 	}
 	if o.fixed, err = fixedInput(op.Extensions[extInput], o.actions); err != nil {

@@ -74,6 +74,11 @@ var composites = map[string]handlerFunc{
 	"deleteCustomDomain":  customDomainEditor.remove,
 	// A pool's SCIM tokens, in the token store, not in Cognito.
 	"issueScimToken": issueScimToken,
+	// A pool's whole configuration as one document, in configuration.go.
+	"getConfiguration":   getConfiguration,
+	"planConfiguration":  planConfiguration,
+	"applyConfiguration": applyConfiguration,
+	"clonePool":          clonePool,
 }
 
 // editors lists every editor, for tests that pin them to the SDK.
@@ -111,7 +116,7 @@ type editor struct {
 	renames map[string]string
 	// conflicts pairs a deprecated member with the one that replaced it;
 	// Cognito refuses an input that sets both.
-	conflicts []conflict
+	conflicts cognito.Conflicts
 	// keyed maps an array member to the members of its items that name
 	// them together (Scopes by ScopeName; Assets by Category and
 	// ColorMode). A PATCH merges such an array item by item, as mergeKeyed
@@ -145,19 +150,11 @@ type locator struct {
 	member string
 }
 
-// conflict is a deprecated member path and the member path that supersedes it.
-type conflict struct{ deprecated, current []string }
-
 var poolEditor = editor{
-	output:  "UserPool",
-	ids:     map[string]string{"poolId": "UserPoolId"},
-	renames: map[string]string{"Name": "PoolName"},
-	conflicts: []conflict{
-		{[]string{"AdminCreateUserConfig", "UnusedAccountValidityDays"}, []string{"Policies", "PasswordPolicy", "TemporaryPasswordValidityDays"}},
-		{[]string{"EmailVerificationMessage"}, []string{"VerificationMessageTemplate", "EmailMessage"}},
-		{[]string{"EmailVerificationSubject"}, []string{"VerificationMessageTemplate", "EmailSubject"}},
-		{[]string{"SmsVerificationMessage"}, []string{"VerificationMessageTemplate", "SmsMessage"}},
-	},
+	output:    "UserPool",
+	ids:       map[string]string{"poolId": "UserPoolId"},
+	renames:   cognito.PoolRenames,
+	conflicts: cognito.PoolConflicts,
 }
 
 // groupEditor merges a PATCH into UpdateGroup, which resets what it is not
@@ -204,13 +201,10 @@ var resourceServerEditor = editor{
 // UseCognitoProvidedValues cannot go with either, so whichever side the
 // patch did not set is dropped.
 var brandingEditor = editor{
-	output: "ManagedLoginBranding",
-	ids:    map[string]string{"poolId": "UserPoolId", "brandingId": "ManagedLoginBrandingId"},
-	keyed:  map[string][]string{"Assets": {"Category", "ColorMode"}},
-	conflicts: []conflict{
-		{[]string{"UseCognitoProvidedValues"}, []string{"Settings"}},
-		{[]string{"UseCognitoProvidedValues"}, []string{"Assets"}},
-	},
+	output:    "ManagedLoginBranding",
+	ids:       map[string]string{"poolId": "UserPoolId", "brandingId": "ManagedLoginBrandingId"},
+	keyed:     map[string][]string{"Assets": {"Category", "ColorMode"}},
+	conflicts: cognito.BrandingConflicts,
 }
 
 // logDeliveryEditor merges log configurations by event source, so that a
@@ -228,7 +222,7 @@ var logDeliveryEditor = editor{
 var riskEditor = editor{
 	output:  "RiskConfiguration",
 	ids:     map[string]string{"poolId": "UserPoolId"},
-	notSent: []string{"ClientId"},
+	notSent: cognito.RiskNotSent,
 }
 
 // clientRiskEditor is riskEditor for an app client's own configuration. A
@@ -434,7 +428,7 @@ func (e editor) patch(ctx context.Context, g *Gateway, c *call) (*answer, error)
 	}
 	projected := e.project(current, update, c.shown())
 	merged, _ := mergePatch(projected, e.mergeKeyed(projected, c.body)).(map[string]any)
-	e.resolveConflicts(merged, c.body)
+	e.conflicts.Resolve(merged, c.body)
 	schemaOf := c.op.mergedSchema // x-merged-schema
 	if schemaOf == "" {
 		schemaOf = c.op.id
@@ -643,22 +637,6 @@ func (e editor) isID(member string) bool {
 	return false
 }
 
-// resolveConflicts drops one side of each deprecated/current pair that the
-// merged input sets twice: the deprecated side, unless the patch itself set
-// it and left the current one alone.
-func (e editor) resolveConflicts(merged, patch map[string]any) {
-	for _, c := range e.conflicts {
-		if !has(merged, c.deprecated) || !has(merged, c.current) {
-			continue
-		}
-		if has(patch, c.deprecated) && !has(patch, c.current) {
-			remove(merged, c.current)
-		} else {
-			remove(merged, c.deprecated)
-		}
-	}
-}
-
 // validateMerged checks a PATCH's result against the body schema of the
 // operation x-merged-schema names, the PUT, so a patch cannot send Cognito
 // what a PUT could not.
@@ -703,36 +681,4 @@ func mergePatch(target, patch any) any {
 		targetObject[name] = mergePatch(targetObject[name], value)
 	}
 	return targetObject
-}
-
-// has reports whether doc sets the member at path. A false sets nothing
-// that could conflict: UseCognitoProvidedValues false goes with Settings.
-func has(doc map[string]any, path []string) bool {
-	for i, name := range path {
-		value, ok := doc[name]
-		if !ok || value == nil || value == false {
-			return false
-		}
-		if i == len(path)-1 {
-			return true
-		}
-		if doc, ok = value.(map[string]any); !ok {
-			return false
-		}
-	}
-	return false
-}
-
-func remove(doc map[string]any, path []string) {
-	for i, name := range path {
-		if i == len(path)-1 {
-			delete(doc, name)
-			return
-		}
-		next, ok := doc[name].(map[string]any)
-		if !ok {
-			return
-		}
-		doc = next
-	}
 }

@@ -71,6 +71,15 @@ func etagResources() map[string][]etagResource {
 	}
 }
 
+// etagOfNoResource are the GETs with an ETag whose PUT answers something
+// else than the resource, and which have no PATCH, each with why and
+// where its ETag is tested instead.
+var etagOfNoResource = map[string]string{
+	"getConfiguration": "its PUT answers what an apply did, not the document; " +
+		"TestConfigurationApplyHonoursIfMatchAndDryRunAndTwiceChangesNothing and " +
+		"TestConfigurationExportsJSONAndYAMLWithOneStrongETagAndNoSecret hold its ETag",
+}
+
 // TestETagOfEveryResource: every resource whose GET declares an ETag gets
 // the same one from its GET, from the If-Match check of its PUT and PATCH
 // (accepted, and named by a 412) and from the answer to its PATCH. The
@@ -94,6 +103,10 @@ func TestETagOfEveryResource(t *testing.T) {
 			continue // SCIM's meta.version: TestSCIMIfMatchAgainstMoto
 		}
 		if r := get.Responses.Status(200); r == nil || r.Value == nil || r.Value.Headers["ETag"] == nil {
+			continue
+		}
+		if reason, ok := etagOfNoResource[get.OperationID]; ok {
+			t.Logf("%s: %s", get.OperationID, reason)
 			continue
 		}
 		described, ok := resources[get.OperationID]

@@ -175,7 +175,7 @@ func TestRefusedUnderAllowListIsABoolean(t *testing.T) {
 func TestSpecExtensionsAreKnown(t *testing.T) {
 	known := map[string]bool{extAction: true, extOutput: true, extList: true, extLocation: true, extOmit: true,
 		extSelect: true, extWhen: true, extAllowList: true, extRefusedUnderAllowList: true, extMergedSchema: true,
-		extInput: true, extWrongCredential: true, extSCIM: true}
+		extInput: true, extWrongCredential: true, extSCIM: true, extChangesNothing: true}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

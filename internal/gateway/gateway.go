@@ -9,8 +9,10 @@
 // Its files follow a request: gateway.go (New, ServeHTTP), route.go,
 // compile.go, validate.go (with token.go for /me's bearer token and
 // conditional.go for If-Match), guard.go (the allow-list), call.go,
-// shape.go, edit.go (PUT and PATCH, and the composites table), observe.go
-// (access line, metrics, audit) and meta.go (/health, /openapi.*, /docs).
+// shape.go, edit.go (PUT and PATCH, and the composites table),
+// configuration.go (a pool's whole configuration, over package poolconfig),
+// observe.go (access line, metrics, audit) and meta.go (/health,
+// /openapi.*, /docs).
 package gateway
 
 import (
@@ -85,6 +87,9 @@ type call struct {
 	// reread is set when a change was applied but reading the resource
 	// again failed: the answer is still a success, and the audit says so.
 	reread error
+	// changes are the Cognito changes a configuration apply tried, one
+	// audit line each.
+	changes []changeRecord
 }
 
 // answer is what a handler returns: a status, headers and a JSON body.
@@ -118,10 +123,11 @@ type Options struct {
 	Jobs *jobrun.Service
 }
 
-// Limiter paces Cognito calls. Wait returns when an action of category
-// may be called, or an error if it cannot be called before ctx's deadline.
+// Limiter paces Cognito calls. Wait returns when action, of category, may
+// be called on pool poolID ("" when its input names none), or an error if
+// it cannot be called before ctx's deadline.
 type Limiter interface {
-	Wait(ctx context.Context, category quota.Category) error
+	Wait(ctx context.Context, category quota.Category, poolID, action string) error
 }
 
 // SCIMTokens checks and issues the bearer tokens of a pool's SCIM
@@ -185,7 +191,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status, cognitoCode := g.respond(w, r, requestID, &c)
 	took := time.Since(start)
 	g.access(r, requestID, &c, status, cognitoCode, took)
-	if c.op != nil && changes(r.Method) {
+	if c.op != nil && changes(r.Method) && !c.op.changesNothing {
 		g.audit(r, info, requestID, &c, status, cognitoCode, took)
 	}
 }

@@ -154,7 +154,7 @@ func (g *Gateway) jobsError(err error) error {
 
 // paceAction is the gateway's pacing of an action, for a dry run's calls,
 // which are interactive like any other route's.
-func (g *Gateway) paceAction(ctx context.Context, action string) error {
+func (g *Gateway) paceAction(ctx context.Context, poolID, action string) error {
 	if g.opts.Limiter == nil {
 		return nil
 	}
@@ -162,7 +162,7 @@ func (g *Gateway) paceAction(ctx context.Context, action string) error {
 	if !ok {
 		return problem.Internal(errors.New("no action " + action))
 	}
-	if err := g.opts.Limiter.Wait(ctx, a.Category); err != nil {
+	if err := g.opts.Limiter.Wait(ctx, a.Category, poolID, a.Name); err != nil {
 		return throttled(err)
 	}
 	return nil

@@ -160,10 +160,37 @@ func (g *Gateway) audit(r *http.Request, info invocation.Info, requestID string,
 		g.logger.Error("re-read after a change failed", "requestId", requestID, "method", r.Method,
 			"path", r.URL.Path, "status", p.Status, "code", p.Code, "error", p.Error())
 	}
+	who := len(attrs)
 	attrs = append(attrs,
 		slog.Int("status", status),
 		slog.String("cognitoError", cognitoCode),
 		slog.Float64("durationMs", float64(took.Microseconds())/1000),
 	)
 	g.logger.LogAttrs(r.Context(), slog.LevelInfo, "audit", attrs...)
+	g.auditChanges(r, attrs[:who], c.changes)
+}
+
+// auditChanges writes one more audit line for each Cognito change a
+// configuration apply tried: who and the request, as on the request's
+// line, then the change's pool, action and target, and how it ended
+// (applied, or the code Cognito refused it with). What an apply did not
+// try has no line; its answer lists it.
+func (g *Gateway) auditChanges(r *http.Request, who []slog.Attr, changes []changeRecord) {
+	for _, change := range changes {
+		attrs := append(who[:len(who):len(who)],
+			slog.String("changePoolId", change.poolID),
+			slog.String("changeAction", change.action),
+			slog.String("changeTarget", change.target),
+			slog.Bool("applied", change.err == nil),
+		)
+		if change.err != nil {
+			p := problem.As(change.err)
+			code := p.CognitoCode
+			if code == "" {
+				code = p.Code
+			}
+			attrs = append(attrs, slog.Int("status", p.Status), slog.String("cognitoError", code))
+		}
+		g.logger.LogAttrs(r.Context(), slog.LevelInfo, "audit", attrs...)
+	}
 }

@@ -126,7 +126,7 @@ func TestSCIMTokenIsCheckedBeforeCognito(t *testing.T) {
 // refuseAll is a Limiter with no room before any deadline.
 type refuseAll struct{}
 
-func (refuseAll) Wait(context.Context, quota.Category) error {
+func (refuseAll) Wait(context.Context, quota.Category, string, string) error {
 	return &quota.ThrottledError{RetryAfter: 3e9}
 }
 

@@ -76,6 +76,10 @@ func TestEveryActionIsWired(t *testing.T) {
 	newTestGateway(t, cognitotest.New(t))
 }
 
+// configurationBodies are the request schemas of a pool's configuration
+// operations, which are no Cognito action's input.
+var configurationBodies = map[string]bool{"PoolConfigurationRequest": true, "ClonePoolRequest": true}
+
 // TestSpecMatchesSDK walks each request body schema beside the SDK input type
 // of the action it feeds, and each response schema beside the output, and
 // fails on a member the SDK does not have, a request member the spec
@@ -97,6 +101,12 @@ func TestSpecMatchesSDK(t *testing.T) {
 			where := method + " " + path
 			if op.RequestBody != nil {
 				for mt, content := range op.RequestBody.Value.Content {
+					if configurationBodies[strings.TrimPrefix(content.Schema.Ref, "#/components/schemas/")] {
+						// A configuration document feeds package poolconfig,
+						// whose sections take their members from the action
+						// table, not one action's input.
+						continue
+					}
 					skip := map[string]bool{}
 					for _, p := range op.Parameters {
 						if m, _ := p.Value.Extensions[extMember].(string); m != "" {

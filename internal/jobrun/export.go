@@ -70,7 +70,7 @@ func (w *Worker) export(ctx context.Context, job *Job, deadline time.Time) (bool
 		return false, err
 	}
 	for !job.Checkpoint.Listed {
-		if err := w.pace(ctx, "ListUsers"); err != nil {
+		if err := w.pace(ctx, job.PoolID, "ListUsers"); err != nil {
 			return false, err
 		}
 		input := &cip.ListUsersInput{UserPoolId: &job.PoolID, Limit: aws.Int32(pageSize)}
@@ -170,7 +170,7 @@ func (w *Worker) describeUsers(ctx context.Context, poolID string, matcher *user
 
 // describeUser is AdminGetUser and AdminListGroupsForUser.
 func (w *Worker) describeUser(ctx context.Context, poolID, username string) (*User, error) {
-	if err := w.pace(ctx, "AdminGetUser"); err != nil {
+	if err := w.pace(ctx, poolID, "AdminGetUser"); err != nil {
 		return nil, err
 	}
 	got, err := w.Cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &poolID, Username: &username})
@@ -197,7 +197,7 @@ func (w *Worker) describeUser(ctx context.Context, poolID, username string) (*Us
 	}
 	input := &cip.AdminListGroupsForUserInput{UserPoolId: &poolID, Username: &username, Limit: aws.Int32(pageSize)}
 	for {
-		if err := w.pace(ctx, "AdminListGroupsForUser"); err != nil {
+		if err := w.pace(ctx, poolID, "AdminListGroupsForUser"); err != nil {
 			return nil, err
 		}
 		groups, err := w.Cognito.AdminListGroupsForUser(ctx, input)
@@ -220,7 +220,7 @@ func (w *Worker) describeUser(ctx context.Context, poolID, username string) (*Us
 // csvHeader is the pool's import CSV header: an export in its column order
 // feeds a Cognito import job as it is.
 func (w *Worker) csvHeader(ctx context.Context, poolID string) ([]string, error) {
-	if err := w.pace(ctx, "GetCSVHeader"); err != nil {
+	if err := w.pace(ctx, poolID, "GetCSVHeader"); err != nil {
 		return nil, err
 	}
 	out, err := w.Cognito.GetCSVHeader(ctx, &cip.GetCSVHeaderInput{UserPoolId: &poolID})

@@ -24,7 +24,7 @@ type Service struct {
 	Cognito *cip.Client
 	// Pace waits for room in a Cognito action's quota category (the
 	// gateway's own limiter: a dry run is an interactive call).
-	Pace func(ctx context.Context, action string) error
+	Pace func(ctx context.Context, poolID, action string) error
 }
 
 // Request is what POST /pools/{poolId}/jobs asks for.
@@ -102,7 +102,7 @@ func (s *Service) DryRun(ctx context.Context, poolID string, request Request) (E
 		input.Filter = &prefilter
 	}
 	for {
-		if err := s.Pace(ctx, "ListUsers"); err != nil {
+		if err := s.Pace(ctx, poolID, "ListUsers"); err != nil {
 			return Estimate{}, err
 		}
 		page, err := s.Cognito.ListUsers(ctx, input)
@@ -137,7 +137,7 @@ func (s *Service) DryRun(ctx context.Context, poolID string, request Request) (E
 
 // extrapolate scales a partial count to the pool's estimated size.
 func (s *Service) extrapolate(ctx context.Context, poolID string, partial Estimate) (Estimate, error) {
-	if err := s.Pace(ctx, "DescribeUserPool"); err != nil {
+	if err := s.Pace(ctx, poolID, "DescribeUserPool"); err != nil {
 		return Estimate{}, err
 	}
 	pool, err := s.Cognito.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: &poolID})
@@ -156,7 +156,7 @@ func (s *Service) groups(ctx context.Context, poolID, username string) ([]string
 	var groups []string
 	input := &cip.AdminListGroupsForUserInput{UserPoolId: &poolID, Username: &username, Limit: aws.Int32(pageSize)}
 	for {
-		if err := s.Pace(ctx, "AdminListGroupsForUser"); err != nil {
+		if err := s.Pace(ctx, poolID, "AdminListGroupsForUser"); err != nil {
 			return nil, err
 		}
 		out, err := s.Cognito.AdminListGroupsForUser(ctx, input)

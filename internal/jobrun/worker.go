@@ -218,13 +218,13 @@ func match(filter string) (*usermatch.Matcher, error) {
 	return matcher, nil
 }
 
-// pace waits for room in the quota category of a Cognito action.
-func (w *Worker) pace(ctx context.Context, action string) error {
+// pace waits for room in the quota category of a Cognito action on a pool.
+func (w *Worker) pace(ctx context.Context, poolID, action string) error {
 	category, ok := w.categories[action]
 	if !ok {
 		return fmt.Errorf("no quota category for %s", action)
 	}
-	return w.Limiter.Wait(ctx, category)
+	return w.Limiter.Wait(ctx, category, poolID, action)
 }
 
 func (e *fatalError) Unwrap() error { return e.cause }

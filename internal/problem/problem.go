@@ -73,6 +73,15 @@ const (
 // ACTIVE, refused before DeleteUserPool is called: moto would delete it.
 const CodeDeletionProtected = "DeletionProtected"
 
+// CodeAmbiguousName is a pool configuration export that meets two items
+// of one kind with one name: a document names items by name, so it could
+// not tell them apart.
+const CodeAmbiguousName = "AmbiguousName"
+
+// CodeImpossibleChange is a configuration apply or clone whose plan holds
+// a change Cognito cannot make: nothing is written.
+const CodeImpossibleChange = "ImpossibleChange"
+
 // CodeRenameRefused is a PUT that names another resource than the one its
 // URL finds, such as a pool's domain, which Cognito cannot rename.
 const CodeRenameRefused = "RenameRefused"

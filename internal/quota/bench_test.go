@@ -19,7 +19,7 @@ func BenchmarkWait(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := bc.limiter.Wait(ctx, UserRead); err != nil {
+				if err := bc.limiter.Wait(ctx, UserRead, "", "AdminGetUser"); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -70,18 +71,48 @@ var cognitoDefaultRPS = map[Category]float64{
 	UserPoolClientUpdate:   15,
 }
 
-// Limiter paces Cognito calls with one token bucket per quota category.
-// It is safe for concurrent use.
+// PerPoolOperationRPS is Cognito's cap, in requests per second, on one
+// operation on one pool in the categories perPoolCapped lists, whatever
+// the category's own quota: a pool's 50 app clients updated in a row
+// must not exceed it.
+const PerPoolOperationRPS = 5
+
+// perPoolCapped are the categories the quotas page marks as also capped
+// per operation per pool.
+var perPoolCapped = map[Category]bool{
+	UserPoolResourceRead: true, UserPoolResourceUpdate: true,
+	UserPoolClientRead: true, UserPoolClientUpdate: true,
+}
+
+// Limiter paces Cognito calls with one token bucket per quota category
+// and, in the categories Cognito caps per pool and operation, one more per
+// pool and operation. It is safe for concurrent use.
 type Limiter struct {
 	buckets map[Category]*rate.Limiter
+	// perPool are the per pool and operation buckets. A Limiter made by
+	// Share has its parent's: Cognito's cap is the pool's, whoever calls.
+	perPool *poolBuckets
 }
+
+// poolBuckets are the per pool and operation buckets, made when first
+// needed. A gateway manages a handful of pools, so they are few.
+type poolBuckets struct {
+	mu      sync.Mutex
+	buckets map[poolOperation]*rate.Limiter
+}
+
+func newPoolBuckets() *poolBuckets {
+	return &poolBuckets{buckets: map[poolOperation]*rate.Limiter{}}
+}
+
+type poolOperation struct{ pool, action string }
 
 // New builds a Limiter. rates gives requests per second by category, as
 // ParseRates returns them; a category it leaves out gets DefaultShare of
 // Cognito's default quota. Each bucket holds one second's worth of tokens,
 // and at least one.
 func New(rates map[string]float64) *Limiter {
-	l := &Limiter{buckets: make(map[Category]*rate.Limiter, len(cognitoDefaultRPS))}
+	l := &Limiter{buckets: make(map[Category]*rate.Limiter, len(cognitoDefaultRPS)), perPool: newPoolBuckets()}
 	for category, quota := range cognitoDefaultRPS {
 		rps, ok := rates[string(category)]
 		if !ok {
@@ -97,7 +128,7 @@ func New(rates map[string]float64) *Limiter {
 // quota that production shares, and pacing it at production's share only
 // makes a burst of local calls wait.
 func Only(rates map[string]float64) *Limiter {
-	l := &Limiter{buckets: make(map[Category]*rate.Limiter, len(rates))}
+	l := &Limiter{buckets: make(map[Category]*rate.Limiter, len(rates)), perPool: newPoolBuckets()}
 	for category, rps := range rates {
 		l.buckets[Category(category)] = bucket(rps)
 	}
@@ -110,7 +141,7 @@ func Only(rates map[string]float64) *Limiter {
 // the interactive admin calls that share it, so the worker runs at a
 // fraction of what the gateway may spend.
 func (l *Limiter) Share(share float64) *Limiter {
-	shared := &Limiter{buckets: make(map[Category]*rate.Limiter, len(l.buckets))}
+	shared := &Limiter{buckets: make(map[Category]*rate.Limiter, len(l.buckets)), perPool: l.perPool}
 	for category, b := range l.buckets {
 		shared.buckets[category] = bucket(float64(b.Limit()) * share)
 	}
@@ -145,23 +176,21 @@ func (e *ThrottledError) Error() string {
 	return fmt.Sprintf("throttled by the gateway to protect Cognito's shared quota (%s)", e.Category)
 }
 
-// Wait returns nil when an action of category may be called, after waiting
-// for the category's bucket if need be. If the wait would end after ctx's
+// Wait returns nil when action, of category, may be called on pool
+// poolID ("" when it names none), after waiting for the category's bucket
+// and, in a category Cognito caps per pool and operation, for that pool
+// and action's bucket, if need be. If the wait would end after ctx's
 // deadline it returns a *ThrottledError at once, without waiting; if ctx
-// ends while waiting, ctx's error. A category the Limiter has no bucket for
-// (see Only) is not paced.
-func (l *Limiter) Wait(ctx context.Context, category Category) error {
-	bucket, ok := l.buckets[category]
-	if !ok {
+// ends while waiting, ctx's error. A category the Limiter has no bucket
+// for (see Only) is not paced.
+func (l *Limiter) Wait(ctx context.Context, category Category, poolID, action string) error {
+	now := time.Now()
+	delay, cancel, paced := l.reserve(now, category, poolID, action)
+	if !paced || delay == 0 {
 		return nil
 	}
-	reservation := bucket.Reserve()
-	delay := reservation.Delay()
-	if delay == 0 {
-		return nil
-	}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
-		reservation.Cancel()
+	if deadline, ok := ctx.Deadline(); ok && deadline.Sub(now) < delay {
+		cancel()
 		return &ThrottledError{Category: category, RetryAfter: delay}
 	}
 	timer := time.NewTimer(delay)
@@ -170,9 +199,43 @@ func (l *Limiter) Wait(ctx context.Context, category Category) error {
 	case <-timer.C:
 		return nil
 	case <-ctx.Done():
-		reservation.Cancel()
+		cancel()
 		return ctx.Err()
 	}
+}
+
+// reserve takes a token, at now, from each bucket the call needs, and
+// answers how long to wait for the later of the two, and how to give them
+// back.
+func (l *Limiter) reserve(now time.Time, category Category, poolID, action string) (time.Duration, func(), bool) {
+	bucket, ok := l.buckets[category]
+	if !ok {
+		return 0, nil, false
+	}
+	first := bucket.ReserveN(now, 1)
+	delay, cancel := first.DelayFrom(now), func() { first.CancelAt(now) }
+	if !perPoolCapped[category] || poolID == "" {
+		return delay, cancel, true
+	}
+	second := l.poolBucket(poolID, action).ReserveN(now, 1)
+	return max(delay, second.DelayFrom(now)), func() { first.CancelAt(now); second.CancelAt(now) }, true
+}
+
+// poolBucket is the bucket of one operation on one pool: Cognito's cap,
+// with room for one call at a time, so that no second holds more than
+// PerPoolOperationRPS of them. The interval has a millisecond to spare:
+// the token arithmetic is in floating point, and without it one start in
+// a few dozen lands a nanosecond early.
+func (l *Limiter) poolBucket(poolID, action string) *rate.Limiter {
+	l.perPool.mu.Lock()
+	defer l.perPool.mu.Unlock()
+	key := poolOperation{poolID, action}
+	bucket, ok := l.perPool.buckets[key]
+	if !ok {
+		bucket = rate.NewLimiter(rate.Every(time.Second/PerPoolOperationRPS+time.Millisecond), 1)
+		l.perPool.buckets[key] = bucket
+	}
+	return bucket
 }
 
 // ParseRates reads per-category rates such as "UserUpdate=5,UserList=6.5",

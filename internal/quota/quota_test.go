@@ -37,13 +37,13 @@ func TestSlowRatesStillAllowOneCall(t *testing.T) {
 
 func TestWaitRefusesAtOnceWhatTheDeadlineCannotWaitFor(t *testing.T) {
 	l := New(map[string]float64{"UserUpdate": 1})
-	if err := l.Wait(context.Background(), UserUpdate); err != nil {
+	if err := l.Wait(context.Background(), UserUpdate, "", ""); err != nil {
 		t.Fatalf("first call: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := l.Wait(ctx, UserUpdate)
+	err := l.Wait(ctx, UserUpdate, "", "")
 	if elapsed := time.Since(start); elapsed > 50*time.Millisecond {
 		t.Errorf("refusal took %v; it should not wait", elapsed)
 	}
@@ -58,7 +58,7 @@ func TestWaitRefusesAtOnceWhatTheDeadlineCannotWaitFor(t *testing.T) {
 		t.Errorf("message %q", msg)
 	}
 	// Each category has a bucket of its own.
-	if err := l.Wait(ctx, UserList); err != nil {
+	if err := l.Wait(ctx, UserList, "", ""); err != nil {
 		t.Errorf("other category: %v", err)
 	}
 }
@@ -66,14 +66,14 @@ func TestWaitRefusesAtOnceWhatTheDeadlineCannotWaitFor(t *testing.T) {
 func TestWaitWaitsWhenTheDeadlineAllows(t *testing.T) {
 	l := New(map[string]float64{"UserUpdate": 20}) // a token every 50ms
 	for range 20 {
-		if err := l.Wait(context.Background(), UserUpdate); err != nil {
+		if err := l.Wait(context.Background(), UserUpdate, "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
-	if err := l.Wait(ctx, UserUpdate); err != nil {
+	if err := l.Wait(ctx, UserUpdate, "", ""); err != nil {
 		t.Fatalf("with room before the deadline: %v", err)
 	}
 	if elapsed := time.Since(start); elapsed < 20*time.Millisecond {
@@ -84,7 +84,7 @@ func TestWaitWaitsWhenTheDeadlineAllows(t *testing.T) {
 func TestWaitLetsUnknownCategoriesThrough(t *testing.T) {
 	l := New(nil)
 	for range 100 {
-		if err := l.Wait(context.Background(), "SomeFutureCategory"); err != nil {
+		if err := l.Wait(context.Background(), "SomeFutureCategory", "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -137,15 +137,15 @@ func TestOnlyPacesTheNamedCategories(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	for i := range 100 {
-		if err := l.Wait(ctx, UserPoolRead); err != nil {
+		if err := l.Wait(ctx, UserPoolRead, "", ""); err != nil {
 			t.Fatalf("read %d of a burst: %v", i, err)
 		}
 	}
-	if err := l.Wait(ctx, UserUpdate); err != nil {
+	if err := l.Wait(ctx, UserUpdate, "", ""); err != nil {
 		t.Fatalf("first update: %v", err)
 	}
 	var throttled *ThrottledError
-	if err := l.Wait(ctx, UserUpdate); !errors.As(err, &throttled) || throttled.Category != "UserUpdate" {
+	if err := l.Wait(ctx, UserUpdate, "", ""); !errors.As(err, &throttled) || throttled.Category != "UserUpdate" {
 		t.Errorf("second update within the second: %v, want a UserUpdate *ThrottledError", err)
 	}
 }
@@ -163,9 +163,92 @@ func TestShareTakesAFractionOfEachPacedCategoryInBucketsOfItsOwn(t *testing.T) {
 	}
 	// The job's bucket is its own: draining it leaves the gateway's full.
 	for range 3 {
-		_ = jobs.Wait(context.Background(), UserList)
+		_ = jobs.Wait(context.Background(), UserList, "us-east-1_A", "ListUsers")
 	}
 	if tokens := gateway.buckets[UserList].Tokens(); tokens < 5.9 {
 		t.Errorf("the gateway's UserList bucket holds %v tokens after the job's calls, want 6", tokens)
+	}
+}
+
+// startsPerSecond counts, for calls reserved all at once at now, the most
+// that the limiter lets start within any one second.
+func startsPerSecond(l *Limiter, now time.Time, calls int, category Category, poolID, action string) int {
+	starts := make([]time.Duration, calls)
+	for i := range starts {
+		starts[i], _, _ = l.reserve(now, category, poolID, action)
+	}
+	most := 0
+	for i, from := range starts {
+		n := 0
+		for _, at := range starts[i:] {
+			if at-from < time.Second {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// TestFiftyClientWritesStayWithinTheCapPerPoolAndOperation: Cognito caps
+// app client, group, provider and resource server actions at 5 a second
+// per pool and operation, whatever the category's own rate. Counted on
+// the reservations, not timed.
+func TestFiftyClientWritesStayWithinTheCapPerPoolAndOperation(t *testing.T) {
+	now := time.Now()
+	for _, rates := range []map[string]float64{
+		nil,                             // the default share: 3 a second
+		{"UserPoolClientUpdate": 15},    // the whole quota
+		{"UserPoolResourceUpdate": 100}, // above it
+	} {
+		for _, l := range []*Limiter{New(rates), Only(map[string]float64{"UserPoolClientUpdate": 15, "UserPoolResourceUpdate": 100})} {
+			for _, call := range []struct {
+				category Category
+				action   string
+			}{{UserPoolClientUpdate, "UpdateUserPoolClient"}, {UserPoolResourceUpdate, "CreateGroup"}} {
+				if most := startsPerSecond(l, now, 50, call.category, "us-east-1_A", call.action); most > PerPoolOperationRPS {
+					t.Errorf("rates %v: %d %s calls start within one second, want at most %d", rates, most, call.action, PerPoolOperationRPS)
+				}
+			}
+		}
+	}
+}
+
+// TestThePerPoolCapIsPerPoolAndOperation: another pool, or another
+// operation, has its own 5 a second; only the category's bucket is shared.
+func TestThePerPoolCapIsPerPoolAndOperation(t *testing.T) {
+	l := Only(map[string]float64{"UserPoolClientUpdate": 100})
+	now := time.Now()
+	var started int
+	for _, poolID := range []string{"us-east-1_A", "us-east-1_B"} {
+		for _, action := range []string{"CreateUserPoolClient", "UpdateUserPoolClient"} {
+			if delay, _, _ := l.reserve(now, UserPoolClientUpdate, poolID, action); delay == 0 {
+				started++
+			}
+		}
+	}
+	if started != 4 {
+		t.Errorf("%d of 4 calls on distinct pools and operations start at once, want 4", started)
+	}
+	if delay, _, _ := l.reserve(now, UserPoolRead, "us-east-1_A", "DescribeUserPool"); delay != 0 {
+		t.Errorf("an unpaced category waits %v", delay)
+	}
+}
+
+// TestAShareKeepsItsParentsCapPerPoolAndOperation: Cognito's cap of five a
+// second per pool and operation is the pool's, whoever calls, so the job
+// worker's Limiter and the gateway's draw on the same per-pool bucket.
+func TestAShareKeepsItsParentsCapPerPoolAndOperation(t *testing.T) {
+	gateway := Only(map[string]float64{"UserPoolClientUpdate": 100})
+	jobs := gateway.Share(0.5)
+	now := time.Now()
+	var started int
+	for _, l := range []*Limiter{gateway, jobs, gateway, jobs} {
+		if delay, _, _ := l.reserve(now, UserPoolClientUpdate, "us-east-1_A", "UpdateUserPoolClient"); delay == 0 {
+			started++
+		}
+	}
+	if started != 1 {
+		t.Errorf("%d of 4 calls from the gateway and its share start at once on one pool and operation, want 1", started)
 	}
 }
