@@ -217,7 +217,11 @@ func TestRegistryNamesEachDisagreement(t *testing.T) {
 				table["ListUsersInGroup"] = row
 				return uses, granted
 			},
-			want: []string{"row ListUsersInGroup says it writes, but listUsersInGroup (GET /pools/{poolId}/groups/{groupName}/users) calls it to read"},
+			want: []string{
+				"row ListUsersInGroup says it writes, but getSCIMGroup (GET /pools/{poolId}/scim/v2/Groups/{groupId}) calls it to read",
+				"row ListUsersInGroup says it writes, but listSCIMGroups (GET /pools/{poolId}/scim/v2/Groups) calls it to read",
+				"row ListUsersInGroup says it writes, but listUsersInGroup (GET /pools/{poolId}/groups/{groupName}/users) calls it to read",
+			},
 		},
 		{
 			name: "a composite's Describe marked as a write",
