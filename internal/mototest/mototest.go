@@ -12,8 +12,10 @@ package mototest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -43,9 +45,30 @@ func Start(tb testing.TB) string {
 	if err != nil {
 		tb.Fatalf("mototest: %v", err)
 	}
+	// The port is free when freePort picks it, but another process (a test
+	// package running beside this one) may take it before moto binds it:
+	// moto then exits, and whatever took the port answers instead. Such a
+	// start is tried again on another port; any other failure is final.
+	for attempt := 1; ; attempt++ {
+		endpoint, err := start(tb, bin)
+		if err == nil {
+			return endpoint
+		}
+		if !errors.Is(err, errPortTaken) || attempt == startAttempts {
+			tb.Fatalf("mototest: %v", err)
+		}
+	}
+}
+
+// startAttempts bounds the starts tried when the port is taken.
+const startAttempts = 5
+
+// start starts one moto_server on a free port, and stops it when the test
+// ends.
+func start(tb testing.TB, bin string) (string, error) {
 	port, err := freePort()
 	if err != nil {
-		tb.Fatalf("mototest: pick a free port: %v", err)
+		return "", fmt.Errorf("pick a free port: %v", err)
 	}
 	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
 
@@ -63,7 +86,7 @@ func Start(tb testing.TB) string {
 	configureProcess(cmd)
 
 	if err := cmd.Start(); err != nil {
-		tb.Fatalf("mototest: start %s: %v", bin, err)
+		return "", fmt.Errorf("start %s: %v", bin, err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -77,16 +100,21 @@ func Start(tb testing.TB) string {
 		if !errors.Is(err, errExited) {
 			stop()
 		}
-		tb.Fatalf("mototest: %s -H 127.0.0.1 -p %d: %v\n--- moto output ---\n%s", bin, port, err, output.String())
+		return "", fmt.Errorf("%s -H 127.0.0.1 -p %d: %w\n--- moto output ---\n%s", bin, port, err, output.String())
 	}
 	tb.Cleanup(stop)
-	return endpoint
+	return endpoint, nil
 }
 
-var errExited = errors.New("moto_server exited before it answered HTTP")
+var (
+	errExited    = errors.New("moto_server exited before it answered HTTP")
+	errPortTaken = errors.New("another server answers on moto's port")
+)
 
-// waitReady polls until moto answers any HTTP request. Any status counts:
-// the point is that the server loop is running, not that a route exists.
+// waitReady polls until moto answers on endpoint. The answer must be
+// moto's own (its /moto-api/data.json, a JSON object): another server on
+// the port, which took it first, is errPortTaken, not a moto to test
+// against.
 func waitReady(endpoint string, exited <-chan error) error {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.After(startTimeout)
@@ -100,11 +128,16 @@ func waitReady(endpoint string, exited <-chan error) error {
 			return fmt.Errorf("no HTTP answer within %s", startTimeout)
 		case <-tick.C:
 		}
-		resp, err := client.Get(endpoint + "/moto-api/")
+		resp, err := client.Get(endpoint + "/moto-api/data.json")
 		if err != nil {
 			continue
 		}
+		var backends map[string]any
+		err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&backends)
 		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || err != nil {
+			return fmt.Errorf("%w: GET /moto-api/data.json answered %s", errPortTaken, resp.Status)
+		}
 		return nil
 	}
 }
