@@ -67,6 +67,8 @@ func TestReadConfig(t *testing.T) {
 		{name: "a prefix for the SCIM secrets", env: map[string]string{"SCIM_SECRET_PREFIX": "my-stack/scim/"},
 			want: Config{ListenAddr: "127.0.0.1:8080", RequestTimeout: DefaultRequestTimeout, RateLimits: map[string]float64{},
 				SCIMSecretPrefix: "my-stack/scim/"}},
+		{name: "a prefix too long for a secret name", env: map[string]string{"SCIM_SECRET_PREFIX": strings.Repeat("a", 401)},
+			wantErr: "SCIM_SECRET_PREFIX is 401 characters long; a prefix takes at most 400"},
 		{name: "a prefix no secret name can start with", env: map[string]string{"SCIM_SECRET_PREFIX": "my stack/"},
 			wantErr: `SCIM_SECRET_PREFIX="my stack/": a secret name takes only`},
 		{name: "bad timeout", env: map[string]string{"REQUEST_TIMEOUT": "10"},

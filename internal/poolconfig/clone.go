@@ -49,7 +49,7 @@ func Clone(ctx context.Context, c Cognito, source Document, poolName, domain str
 			"%s: %s No pool was created.", change.Target, change.Impossible))
 	}
 	input := map[string]any{}
-	create := actions["CreateUserPool"]
+	create := actions()["CreateUserPool"]
 	for member, value := range pool {
 		if create.Members[member] {
 			input[member] = value

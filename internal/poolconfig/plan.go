@@ -163,7 +163,7 @@ func (s *state) plan(desired Document, opts Options) ([]Change, error) {
 		}
 		encoded, err := canonjson.Append(nil, change.input, false)
 		if err == nil {
-			err = actions[change.Action].Check(encoded)
+			err = actions()[change.Action].Check(encoded)
 		}
 		if err != nil {
 			return nil, badRequest("%s: the document does not make a valid input: %v", change.Target, err)
@@ -223,7 +223,7 @@ func (s *state) planSingle(sec section, wanted map[string]any) []Change {
 // planUpdate plans an existing item of a collection.
 func (s *state) planUpdate(sec section, name string, cur *item, wanted map[string]any, secrets map[string]string) []Change {
 	ids := map[string]any{"UserPoolId": s.poolID, sec.id: cur.id}
-	if actions[sec.update].Members[sec.name] {
+	if actions()[sec.update].Members[sec.name] {
 		ids[sec.name] = name
 	}
 	return s.planMerge(sec, sec.member+"/"+name, cur.tree, wanted, ids, secrets)

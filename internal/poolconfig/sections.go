@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"sync"
 
 	"github.com/acme/cognito-admin-gateway/internal/cognito"
 	"github.com/acme/cognito-admin-gateway/internal/problem"
@@ -132,8 +133,9 @@ var sections = []section{
 
 func (s section) collection() bool { return s.list != "" }
 
-// actions is the action table, for the members of each update input.
-var actions = cognito.Actions()
+// actions is the action table, for the members of each update input, made
+// when first needed rather than in every cold start's init.
+var actions = sync.OnceValue(cognito.Actions)
 
 // state is a pool as read: each section's document part, secrets included
 // (the document masks them), and each item's Cognito id.
@@ -267,7 +269,7 @@ func (sec section) readItems(ctx context.Context, c Cognito, poolID string) (map
 // statuses) are left out here, and only here. Identifiers and the item's
 // name are not part of it: the document's keys and the pool say them.
 func (sec section) project(described map[string]any) map[string]any {
-	update := actions[sec.update]
+	update := actions()[sec.update]
 	out := map[string]any{}
 	for member := range update.Members {
 		if sec.identifies(member) || contains(sec.notSent, member) {

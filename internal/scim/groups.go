@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -17,7 +18,7 @@ import (
 // displayName, and its members, whose value is the user's id (sub).
 type groups struct{ s *Server }
 
-var groupSchema = schema.CoreGroupSchema()
+var groupSchema = sync.OnceValue(schema.CoreGroupSchema)
 
 // member is a group's member: the user's id and Cognito username.
 type member struct{ id, username, display string }
@@ -89,7 +90,7 @@ func (h groups) GetAll(r *http.Request, params elimity.ListRequestParams) (elimi
 	if err != nil {
 		return elimity.Page{}, err
 	}
-	match := matcher(params, groupSchema)
+	match := matcher(params, groupSchema())
 	matches := make([]types.GroupType, 0, len(list))
 	memberLists := map[string][]member{}
 	for _, group := range list {
@@ -147,7 +148,7 @@ func (h groups) Patch(r *http.Request, id string, operations []elimity.PatchOper
 	}
 	doc := document(current)
 	for _, op := range operations {
-		if err := apply(doc, op, groupSchema); err != nil {
+		if err := apply(doc, op, groupSchema()); err != nil {
 			return elimity.Resource{}, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -77,8 +78,12 @@ func (s *Server) facts(ctx context.Context, req *request) (poolFacts, error) {
 
 type users struct{ s *Server }
 
-var userSchema = schema.CoreUserSchema()
-var enterpriseSchema = schema.ExtensionEnterpriseUser()
+// The schemas are made when a SCIM request first needs them, not in the
+// init of every cold start, most of which serve no SCIM request.
+var (
+	userSchema       = sync.OnceValue(schema.CoreUserSchema)
+	enterpriseSchema = sync.OnceValue(schema.ExtensionEnterpriseUser)
+)
 
 func (h users) Create(r *http.Request, attributes elimity.ResourceAttributes) (elimity.Resource, error) {
 	ctx, req := r.Context(), from(r)
@@ -138,7 +143,7 @@ func (h users) GetAll(r *http.Request, params elimity.ListRequestParams) (elimit
 	if err != nil {
 		return elimity.Page{}, err
 	}
-	match := matcher(params, userSchema, enterpriseSchema)
+	match := matcher(params, userSchema(), enterpriseSchema())
 	matches := make([]elimity.Resource, 0, len(list))
 	for _, user := range list {
 		res := userResource(facts, user)
@@ -173,7 +178,7 @@ func (h users) Patch(r *http.Request, id string, operations []elimity.PatchOpera
 	}
 	doc := document(current)
 	for _, op := range operations {
-		if err := apply(doc, op, userSchema, enterpriseSchema); err != nil {
+		if err := apply(doc, op, userSchema(), enterpriseSchema()); err != nil {
 			return elimity.Resource{}, err
 		}
 	}
