@@ -40,11 +40,9 @@ func translate(ctx context.Context, g *Gateway, c *call) (*answer, error) {
 // call calls one Cognito action with a JSON-shaped input, and returns the
 // SDK's output.
 func (g *Gateway) call(ctx context.Context, a cognito.Action, input map[string]any) (any, error) {
-	if g.opts.Limiter != nil {
-		poolID, _ := input["UserPoolId"].(string)
-		if err := g.opts.Limiter.Wait(ctx, a.Category, poolID, a.Name); err != nil {
-			return nil, throttled(err)
-		}
+	poolID, _ := input["UserPoolId"].(string)
+	if err := g.pace(ctx, a, poolID); err != nil {
+		return nil, err
 	}
 	buf := encodeBuffers.Get().(*[]byte)
 	defer encodeBuffers.Put(buf)
@@ -58,6 +56,18 @@ func (g *Gateway) call(ctx context.Context, a cognito.Action, input map[string]a
 		return nil, cognito.Problem(err)
 	}
 	return out, nil
+}
+
+// pace waits until a may be called on poolID, by the Limiter's buckets,
+// or answers 429 when it cannot be before ctx's deadline.
+func (g *Gateway) pace(ctx context.Context, a cognito.Action, poolID string) error {
+	if g.opts.Limiter == nil {
+		return nil
+	}
+	if err := g.opts.Limiter.Wait(ctx, a.Category, poolID, a.Name); err != nil {
+		return throttled(err)
+	}
+	return nil
 }
 
 // throttled is the answer when the gateway's own rate limit, kept below

@@ -155,17 +155,11 @@ func (g *Gateway) jobsError(err error) error {
 // paceAction is the gateway's pacing of an action, for a dry run's calls,
 // which are interactive like any other route's.
 func (g *Gateway) paceAction(ctx context.Context, poolID, action string) error {
-	if g.opts.Limiter == nil {
-		return nil
-	}
 	a, ok := g.actions()[action]
 	if !ok {
 		return problem.Internal(errors.New("no action " + action))
 	}
-	if err := g.opts.Limiter.Wait(ctx, a.Category, poolID, a.Name); err != nil {
-		return throttled(err)
-	}
-	return nil
+	return g.pace(ctx, a, poolID)
 }
 
 // jobView is a job as the API answers with it.

@@ -142,15 +142,9 @@ func (h groups) Patch(r *http.Request, id string, operations []elimity.PatchOper
 	if err != nil {
 		return elimity.Resource{}, err
 	}
-	current := groupResource(group, members)
-	if err := checkIfMatch(r, current); err != nil {
+	doc, err := patched(r, groupResource(group, members), operations, groupSchema())
+	if err != nil {
 		return elimity.Resource{}, err
-	}
-	doc := document(current)
-	for _, op := range operations {
-		if err := apply(doc, op, groupSchema()); err != nil {
-			return elimity.Resource{}, err
-		}
 	}
 	return h.update(ctx, req, group, members, doc)
 }

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"net/http"
 	"strings"
 
 	elimity "github.com/elimity-com/scim"
@@ -9,6 +10,22 @@ import (
 	"github.com/elimity-com/scim/schema"
 	"github.com/scim2/filter-parser/v2"
 )
+
+// patched is current with operations applied, as the document a PATCH
+// asks for, once If-Match has held against current; Users and Groups
+// differ only in their resource and schemas.
+func patched(r *http.Request, current elimity.Resource, operations []elimity.PatchOperation, core schema.Schema, extensions ...schema.Schema) (map[string]any, error) {
+	if err := checkIfMatch(r, current); err != nil {
+		return nil, err
+	}
+	doc := document(current)
+	for _, op := range operations {
+		if err := apply(doc, op, core, extensions...); err != nil {
+			return nil, err
+		}
+	}
+	return doc, nil
+}
 
 // apply performs one PATCH operation (RFC 7644 §3.5.2) on doc, a
 // resource's attributes. The library has parsed and validated it, op

@@ -172,15 +172,9 @@ func (h users) Patch(r *http.Request, id string, operations []elimity.PatchOpera
 	if err != nil {
 		return elimity.Resource{}, err
 	}
-	current := userResource(facts, user)
-	if err := checkIfMatch(r, current); err != nil {
+	doc, err := patched(r, userResource(facts, user), operations, userSchema(), enterpriseSchema())
+	if err != nil {
 		return elimity.Resource{}, err
-	}
-	doc := document(current)
-	for _, op := range operations {
-		if err := apply(doc, op, userSchema(), enterpriseSchema()); err != nil {
-			return elimity.Resource{}, err
-		}
 	}
 	return h.update(ctx, req, facts, user, doc)
 }
